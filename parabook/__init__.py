@@ -1,0 +1,3 @@
+"""parabook: build printable bilingual (Chinese + translation) booklets."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,126 @@
+"""Read and validate `book.yaml`, reporting every problem with its line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError
+from .model import BookMeta
+
+PAGE_SIZES = ("A5", "A4", "B5")
+LAYOUTS = ("parallel",)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One key of `book.yaml`: its type, default and meaning (shown in errors)."""
+
+    kind: type | tuple[type, ...]
+    default: Any
+    help: str
+
+
+# The one table of options; README's format section mirrors it.
+OPTIONS: dict[str, Option] = {
+    "title": Option(str, None, "title in the source language"),
+    "subtitle": Option(str, "", "subtitle in the source language"),
+    "byline": Option(str, None, "author(s) as printed under the title"),
+    "date": Option(str, None, "publication date, e.g. 2021 or 2021-12-30 (quote it)"),
+    "source_lang": Option(str, "zh-CN", "language tag of source.zh.md"),
+    "target_langs": Option(list, ["en"], "list of translation languages, e.g. [en]"),
+    "page_size": Option(str, "A5", f"one of {', '.join(PAGE_SIZES)}"),
+    "layout": Option(str, "parallel", f"one of {', '.join(LAYOUTS)}"),
+    "source_share": Option((int, float), 0.44,
+                           "share of the text width for the Chinese column, 0.25-0.75"),
+}
+REQUIRED = ("title", "byline", "date")
+
+
+def load_meta(path: Path, slug: str) -> BookMeta:
+    """Parse `path`; raise InputError naming the line of the first bad key."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError("book.yaml is missing", path=path,
+                         fix="create it with at least title, byline and date") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 (byte {exc.start})", path=path,
+                         fix="save the file as UTF-8") from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=path,
+                         line=mark.line + 1 if mark else None,
+                         fix="check the indentation and quoting on that line") from None
+    if root is None:
+        raise InputError("book.yaml is empty", path=path,
+                         fix="give at least title, byline and date")
+    if not isinstance(root, yaml.MappingNode):
+        raise InputError("book.yaml must be a mapping of key: value", path=path,
+                         line=root.start_mark.line + 1, fix="write one `key: value` per line")
+
+    values: dict[str, Any] = {}
+    for key_node, value_node in root.value:
+        line = key_node.start_mark.line + 1
+        key = key_node.value
+        if key not in OPTIONS:
+            known = ", ".join(OPTIONS)
+            raise InputError(f"unknown key {key!r}", path=path, line=line,
+                             fix=f"remove it or use one of: {known}")
+        if key in values:
+            raise InputError(f"key {key!r} is given twice", path=path, line=line,
+                             fix="keep only one")
+        value = yaml.safe_load(yaml.serialize(value_node))
+        option = OPTIONS[key]
+        if key == "date" and not isinstance(value, str) and value is not None:
+            value = str(value)  # YAML reads 2021 as int and 2021-12-30 as a date
+        if isinstance(value, bool) or not isinstance(value, option.kind):
+            raise InputError(f"{key!r} has the wrong type ({type(value).__name__})",
+                             path=path, line=value_node.start_mark.line + 1,
+                             fix=f"{key} is {option.help}")
+        values[key] = value
+        _check_value(key, value, path, value_node.start_mark.line + 1)
+
+    for key in REQUIRED:
+        if not str(values.get(key) or "").strip():
+            raise InputError(f"{key!r} is missing or empty", path=path,
+                             fix=f"add `{key}: ...` ({OPTIONS[key].help})")
+    merged = {key: values.get(key, option.default) for key, option in OPTIONS.items()}
+    return BookMeta(
+        slug=slug,
+        title=merged["title"].strip(),
+        subtitle=merged["subtitle"].strip(),
+        byline=merged["byline"].strip(),
+        date=merged["date"].strip(),
+        source_lang=merged["source_lang"],
+        target_langs=tuple(merged["target_langs"]),
+        page_size=merged["page_size"],
+        layout=merged["layout"],
+        source_share=float(merged["source_share"]),
+    )
+
+
+def _check_value(key: str, value: Any, path: Path, line: int) -> None:
+    bad = None
+    if key == "page_size" and value not in PAGE_SIZES:
+        bad = f"page_size {value!r} is not supported"
+    elif key == "layout" and value not in LAYOUTS:
+        bad = f"layout {value!r} is not supported"
+    elif key == "source_share" and not 0.25 <= value <= 0.75:
+        bad = f"source_share {value} is outside 0.25-0.75"
+    elif key == "target_langs" and (not value or not all(
+            isinstance(v, str) and v.strip() for v in value)):
+        bad = "target_langs must be a non-empty list of language tags"
+    if bad:
+        raise InputError(bad, path=path, line=line, fix=f"{key} is {OPTIONS[key].help}")
+
+
+def dump_meta(meta: dict[str, Any]) -> str:
+    """Render a `book.yaml` text with keys in the documented order."""
+    ordered = {key: meta[key] for key in OPTIONS if key in meta}
+    return yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=1000)

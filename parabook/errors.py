@@ -1,0 +1,48 @@
+"""One exception root; the command line is the only place that prints and exits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class BookError(Exception):
+    """Something a person must fix. Carries where, what, and how to fix it."""
+
+    exit_code = 1
+
+    def __init__(self, problem: str, *, path: Path | str | None = None,
+                 line: int | None = None, fix: str | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.fix = fix
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f"{display_path(self.path)}:{self.line}: " if self.line else f"{display_path(self.path)}: "
+        text = f"{where}{self.problem}"
+        if self.fix:
+            text += f"\n  fix: {self.fix}"
+        return text
+
+
+class InputError(BookError):
+    """Bad input: a manuscript, config, translation or text file that cannot be used."""
+
+    exit_code = 2
+
+
+class SetupError(BookError):
+    """The machine lacks something the build needs (a font, a library)."""
+
+    exit_code = 3
+
+
+def display_path(path: Path) -> str:
+    """Show paths relative to the working directory when they are inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,265 @@
+"""Turn a plain-text Chinese article export into a manuscript folder.
+
+The export puts one paragraph per line with a blank line between, a photo's
+caption after extra blank lines (where the photo was), and sometimes breaks a
+paragraph in two mid-sentence. Every decision is reported for a person to check.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import dump_meta
+from .errors import InputError
+from .manuscript import SOURCE_NAME, read_blocks, write_markdown
+from .model import Block, Figure, Heading, Paragraph
+from .punctuation import FULL_WIDTH, to_full_width
+
+SENTENCE_END = "。！？…；!?."
+CLOSERS = "”’』」）》\"')"
+HEADING_MAX = 24  # longest line (in characters) still taken for a heading
+BYLINE_MAX = 12
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Line:
+    """A non-blank line of the export."""
+
+    number: int
+    text: str
+    blanks_before: int
+
+
+@dataclass
+class ImportReport:
+    """What the importer decided, in the order a person would check it."""
+
+    decisions: list[tuple[int, str]] = field(default_factory=list)
+    """(line, what was decided), reported in line order."""
+    punctuation: dict[int, Counter] = field(default_factory=dict)
+    """Per line: how often each half-width mark became full-width."""
+    unsure: list[str] = field(default_factory=list)
+    joined: int = 0
+
+    def lines(self) -> list[str]:
+        out = ["Decisions:"] + [f"  line {n}: {d}" for n, d in sorted(self.decisions)]
+        total = sum(sum(c.values()) for c in self.punctuation.values())
+        out.append(f"Half-width punctuation made full-width ({total} marks):")
+        for number, counts in sorted(self.punctuation.items()):
+            marks = ", ".join(f"{FULL_WIDTH[old]} x{n}" for old, n in counts.items())
+            out.append(f"  line {number}: {marks}")
+        out.append(f"Unsure ({len(self.unsure)}):")
+        out += [f"  {u}" for u in self.unsure] or ["  nothing"]
+        return out
+
+
+@dataclass(frozen=True)
+class Imported:
+    """The parsed article, ready to be written as a book folder."""
+
+    meta: dict
+    blocks: tuple[Block, ...]
+    original: str
+    report: ImportReport
+
+
+def decode(data: bytes, path: Path, encoding: str | None) -> str:
+    """UTF-8 (with or without BOM) by default; other encodings only when asked."""
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise InputError(f"cannot decode as {encoding}: {exc}", path=path,
+                             fix="check the --encoding value") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        hint = "convert it to UTF-8"
+        try:
+            data.decode("gb18030")
+            hint = ("it looks like GBK/GB18030: re-run with --encoding gb18030, "
+                    f"or convert it first: iconv -f GB18030 -t UTF-8 {path} > out.txt")
+        except UnicodeDecodeError:
+            pass
+        raise InputError(f"not UTF-8 (byte 0x{data[exc.start]:02x} cannot be decoded)",
+                         path=path, line=line, fix=hint) from None
+
+
+def split_lines(text: str) -> list[Line]:
+    lines: list[Line] = []
+    blanks = 0
+    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+        stripped = raw.strip().replace("\u3000", " ").strip()
+        if not stripped:
+            blanks += 1
+            continue
+        lines.append(Line(number, stripped, blanks))
+        blanks = 0
+    return lines
+
+
+def _ends_sentence(text: str) -> bool:
+    """True when the text ends a sentence, looking through closing quotes."""
+    stripped = text.rstrip(CLOSERS)
+    return bool(stripped) and stripped[-1] in SENTENCE_END
+
+
+def parse_article(text: str, path: Path) -> Imported:
+    """Recognise title, subtitle, byline, headings, captions; rejoin broken paragraphs."""
+    report = ImportReport()
+    lines = split_lines(text)
+    if not lines:
+        raise InputError("the file has no text", path=path, fix="give the article's text file")
+
+    title = lines.pop(0)
+    report.decisions.append((title.number, f"title {title.text!r}"))
+    subtitle = ""
+    if lines and lines[0].text.startswith(("——", "--", "—")):
+        sub = lines.pop(0)
+        subtitle = sub.text
+        report.decisions.append((sub.number, f"subtitle {subtitle!r}"))
+    else:
+        report.unsure.append("no subtitle line starting with —— after the title")
+    byline = ""
+    if lines and len(lines[0].text) <= BYLINE_MAX and not _ends_sentence(lines[0].text):
+        by = lines.pop(0)
+        byline = by.text
+        report.decisions.append((by.number, f"byline {byline!r}"))
+    else:
+        report.unsure.append("no short byline line after the title; set byline in book.yaml")
+
+    blocks: list[Block] = []
+    for line in lines:
+        previous = blocks[-1] if blocks else None
+        if line.blanks_before >= 2:
+            blocks.append(Figure(line.text, "", line.number))
+            if len(line.text) > 60 or line.text[-1] in "。！？":
+                report.unsure.append(f"line {line.number}: taken as a photo caption "
+                                     "(after extra blank lines), but it reads like a sentence")
+        elif (isinstance(previous, Paragraph) and not _ends_sentence(previous.text)
+              and len(previous.text) > HEADING_MAX):
+            blocks[-1] = Paragraph(previous.text + line.text, previous.line)
+            report.joined += 1
+            report.decisions.append((line.number, (
+                f"joined to the paragraph of line {previous.line} "
+                f"(it broke mid-sentence after …{previous.text[-8:]})")))
+        elif len(line.text) <= HEADING_MAX and not _ends_sentence(line.text):
+            blocks.append(Heading(line.text, line.number))
+        else:
+            if isinstance(previous, Paragraph) and not _ends_sentence(previous.text):
+                report.unsure.append(f"line {previous.line}: paragraph ends without "
+                                     "punctuation but was not joined to the next")
+            blocks.append(Paragraph(line.text, line.number))
+    if blocks and isinstance(blocks[-1], Paragraph) and not _ends_sentence(blocks[-1].text):
+        report.unsure.append(f"line {blocks[-1].line}: last paragraph ends without punctuation")
+
+    blocks = _number_photos(blocks)
+    for block in blocks:
+        if isinstance(block, Heading):
+            report.decisions.append((block.line, f"section heading {block.text!r}"))
+        elif isinstance(block, Figure):
+            report.decisions.append((block.line, f"figure {block.src} "
+                                     f"(photo still missing), caption {block.caption!r}"))
+
+    fixed_meta = {
+        "title": _fix_punctuation(title.text, title.number, report),
+        "subtitle": _fix_punctuation(subtitle, title.number + 1, report),
+        "byline": byline,
+    }
+    fixed_blocks = tuple(_fix_block(block, report) for block in blocks)
+    year = re.search(r"(19|20)\d\d", subtitle or title.text)
+    fixed_meta["date"] = year.group(0) if year else ""
+    if not year:
+        report.unsure.append("no year found for the date; set date in book.yaml")
+    fixed_meta.update(source_lang="zh-CN", target_langs=["en"], page_size="A5",
+                      layout="parallel")
+    return Imported(fixed_meta, fixed_blocks, text, report)
+
+
+def _number_photos(blocks: list[Block]) -> list[Block]:
+    out: list[Block] = []
+    count = 0
+    for block in blocks:
+        if isinstance(block, Figure):
+            count += 1
+            block = Figure(block.caption, f"photos/{count:02d}.jpg", block.line)
+        out.append(block)
+    return out
+
+
+def _fix_punctuation(text: str, line: int, report: ImportReport) -> str:
+    fixed, changes = to_full_width(text)
+    if changes:
+        counts = report.punctuation.setdefault(line, Counter())
+        counts.update(change.old for change in changes)
+    return fixed
+
+
+def _fix_block(block: Block, report: ImportReport) -> Block:
+    where = block.line
+    if isinstance(block, Figure):
+        return Figure(_fix_punctuation(block.caption, where, report), block.src, block.line)
+    if isinstance(block, Heading):
+        return Heading(_fix_punctuation(block.text, where, report), block.line)
+    return Paragraph(_fix_punctuation(block.text, where, report), block.line)
+
+
+def import_article(source: Path, books_dir: Path, slug: str, *, force: bool = False,
+                   encoding: str | None = None) -> tuple[Path, ImportReport]:
+    """Write `books_dir/slug/` from a text file; all or nothing."""
+    if not SLUG_RE.match(slug):
+        raise InputError(f"book name {slug!r} is not a valid folder name",
+                         fix="use lower-case letters, digits and dashes, e.g. chuzhou-2021")
+    try:
+        data = source.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file not found", path=source, fix="check the path") from None
+    imported = parse_article(decode(data, source, encoding), source)
+    target = books_dir / slug
+    if target.exists() and not force:
+        raise InputError(f"book {slug!r} already exists", path=target,
+                         fix="choose another --book name, or add --force to replace its "
+                             "text (its photos/ folder is kept)")
+
+    books_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{slug}.", dir=books_dir))
+    try:
+        (staging / "book.yaml").write_text(dump_meta(imported.meta), encoding="utf-8")
+        markdown = write_markdown(imported.blocks)
+        (staging / SOURCE_NAME).write_text(markdown, encoding="utf-8")
+        (staging / "original.zh.txt").write_text(imported.original, encoding="utf-8")
+        # Prove the Markdown reads back as exactly what was imported.
+        reread = read_blocks(markdown, staging / SOURCE_NAME)
+        expected = [_strip_line(b) for b in imported.blocks]
+        if [_strip_line(b) for b in reread] != expected:
+            raise InputError("internal error: the written Markdown does not read back the same",
+                             path=source, fix="report this with the input file")
+        if target.exists():
+            old_photos = target / "photos"
+            if old_photos.is_dir():
+                shutil.move(str(old_photos), staging / "photos")
+            retired = Path(tempfile.mkdtemp(prefix=f".{slug}.old.", dir=books_dir))
+            os.replace(target, retired / slug)
+            os.replace(staging, target)
+            shutil.rmtree(retired)
+        else:
+            (staging / "photos").mkdir(exist_ok=True)
+            os.replace(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return target, imported.report
+
+
+def _strip_line(block: Block) -> tuple:
+    if isinstance(block, Figure):
+        return ("figure", block.caption, block.src)
+    return (type(block).__name__, block.text)

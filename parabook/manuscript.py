@@ -1,0 +1,161 @@
+"""Read a publication folder: `book.yaml` plus `source.zh.md` (CommonMark)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .config import load_meta
+from .errors import InputError
+from .model import Block, Figure, Heading, Manuscript, Paragraph, Segment
+
+SOURCE_NAME = "source.zh.md"
+FIX_FORMAT = "see the manuscript format in README.md"
+
+# Raw HTML stays literal text: the parser never produces html tokens.
+_parser = MarkdownIt("commonmark", {"html": False})
+
+
+def read_book(books_dir: Path, slug: str) -> Manuscript:
+    """Load `books_dir/slug/`, or raise InputError listing the books there are."""
+    folder = books_dir / slug
+    if not (folder / "book.yaml").is_file():
+        known = sorted(p.name for p in books_dir.glob("*/book.yaml") for p in [p.parent])
+        raise InputError(f"no book {slug!r} in {books_dir}", path=folder,
+                         fix=(f"use one of: {', '.join(known)}" if known else
+                              "import one first: python build.py import FILE.txt --book SLUG"))
+    meta = load_meta(folder / "book.yaml", slug)
+    source_path = folder / SOURCE_NAME
+    try:
+        text = source_path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{SOURCE_NAME} is missing", path=source_path,
+                         fix="write the Chinese text there, or import it") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 (byte {exc.start})", path=source_path,
+                         fix="save the file as UTF-8") from None
+    return Manuscript(folder, meta, read_blocks(text, source_path), source_path)
+
+
+def read_blocks(text: str, path: Path) -> tuple[Block, ...]:
+    """Parse the Markdown into headings, paragraphs and figures."""
+    text = text.replace("\r\n", "\n")
+    tokens = _parser.parse(text)
+    blocks: list[Block] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        line = (token.map[0] + 1) if token.map else None
+        if token.type == "heading_open":
+            if token.tag != "h2":
+                raise InputError(f"only `## ` section headings are allowed, not {token.markup}",
+                                 path=path, line=line,
+                                 fix="the title lives in book.yaml; write sections as `## 标题`")
+            heading = _inline_text(tokens[index + 1], path, line)
+            if not heading:
+                raise InputError("empty heading", path=path, line=line, fix="give it text")
+            blocks.append(Heading(heading, line))
+            index += 3
+        elif token.type == "paragraph_open":
+            blocks.append(_paragraph_or_figure(tokens[index + 1], path, line))
+            index += 3
+        else:
+            kind = token.type.removesuffix("_open").replace("_", " ")
+            raise InputError(f"unsupported Markdown ({kind})", path=path, line=line,
+                             fix="use only `## ` headings, paragraphs and "
+                                 "`![caption](photos/NN.jpg)` figures; " + FIX_FORMAT)
+    return tuple(blocks)
+
+
+def _paragraph_or_figure(inline: Token, path: Path, line: int) -> Block:
+    children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+    images = [c for c in children if c.type == "image"]
+    if images:
+        if len(children) != 1:
+            raise InputError("a figure must stand alone in its paragraph", path=path, line=line,
+                             fix="put a blank line before and after `![caption](photos/NN.jpg)`")
+        image = images[0]
+        caption = image.content.strip()
+        src = (image.attrGet("src") or "").strip()
+        if not src:
+            raise InputError("figure without an image file", path=path, line=line,
+                             fix="write it as ![caption](photos/NN.jpg)")
+        if not caption:
+            raise InputError(f"figure {src} has an empty caption", path=path, line=line,
+                             fix="write the Chinese caption between the brackets: ![说明](...)")
+        return Figure(caption, src, line)
+    text = _inline_text(inline, path, line)
+    if text.startswith("!["):
+        raise InputError("unclosed figure", path=path, line=line,
+                         fix="write it exactly as ![caption](photos/NN.jpg)")
+    return Paragraph(text, line)
+
+
+def _inline_text(inline: Token, path: Path, line: int) -> str:
+    parts: list[str] = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif child.type == "image":
+            raise InputError("a figure must stand alone in its paragraph", path=path, line=line,
+                             fix="put a blank line before and after it")
+        # Emphasis and link markers are dropped: the booklet prints plain text.
+    return _join_lines("".join(parts)).strip()
+
+
+def _join_lines(text: str) -> str:
+    """Join wrapped lines: no space between Chinese, one space between Latin words."""
+    def repl(match: re.Match) -> str:
+        left, right = match.group(1), match.group(2)
+        return left + (" " if left.isascii() and right.isascii() else "") + right
+    return re.sub(r"(\S)[ \t]*\n[ \t]*(\S)", repl, text)
+
+
+_ESCAPE = re.compile(r"([\\`*_\[\]<>&])")
+_LINE_START = re.compile(r"^(#|>|[-+=]|\d+[.)]|\s)")
+
+
+def md_escape(text: str) -> str:
+    """Escape text so CommonMark reads it back verbatim as one paragraph."""
+    text = _ESCAPE.sub(r"\\\1", text)
+    if _LINE_START.match(text):
+        text = "\\" + text if not text[0].isdigit() else re.sub(r"^(\d+)([.)])", r"\1\\\2", text)
+    return text
+
+
+def write_markdown(blocks: tuple[Block, ...]) -> str:
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, Heading):
+            out.append(f"## {md_escape(block.text)}")
+        elif isinstance(block, Figure):
+            out.append(f"![{md_escape(block.caption)}]({block.src})")
+        else:
+            out.append(md_escape(block.text))
+    return "\n\n".join(out) + "\n"
+
+
+def segments(manuscript: Manuscript) -> list[Segment]:
+    """Every translatable unit, in reading order, with a description of its place."""
+    meta = manuscript.meta
+    out = [Segment("title", meta.title, "title")]
+    if meta.subtitle:
+        out.append(Segment("subtitle", meta.subtitle, "subtitle"))
+    out.append(Segment("byline", meta.byline, "byline"))
+    section, paragraph = 0, 0
+    for block in manuscript.blocks:
+        if isinstance(block, Heading):
+            section, paragraph = section + 1, 0
+            out.append(Segment("heading", block.text, f"section {section} heading"))
+        elif isinstance(block, Figure):
+            out.append(Segment("caption", block.caption, f"caption of {block.src}"))
+        else:
+            paragraph += 1
+            out.append(Segment("paragraph", block.text,
+                               f"section {section}, paragraph {paragraph}"))
+    return out

@@ -1,0 +1,142 @@
+"""Plain typed data passed between the stages. Nothing here touches the disk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class BookMeta:
+    """What `book.yaml` says about a publication."""
+
+    slug: str
+    """Folder name under `book/`, also the stem of every output file."""
+    title: str
+    """Title in the source language."""
+    subtitle: str
+    """Subtitle in the source language; empty when there is none."""
+    byline: str
+    """Author or authors, as printed under the title."""
+    date: str
+    """Publication date as written (`2021`, `2021-12-30`)."""
+    source_lang: str
+    """BCP 47 tag of the manuscript, e.g. `zh-CN`."""
+    target_langs: tuple[str, ...]
+    """Languages the booklet is translated into, e.g. `("en",)`."""
+    page_size: str
+    """CSS page size, e.g. `A5`."""
+    layout: str
+    """Arrangement of source and translation: `parallel` (side by side)."""
+    source_share: float
+    """Fraction of the text width given to the source column in `parallel`."""
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A section heading."""
+
+    text: str
+    line: int
+    """1-based line in `source.zh.md`."""
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A body paragraph."""
+
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A photo with its caption, written `![caption](photos/NN.jpg)`."""
+
+    caption: str
+    src: str
+    """Path as written in the manuscript, relative to the book folder."""
+    line: int
+
+
+Block = Heading | Paragraph | Figure
+
+
+@dataclass(frozen=True)
+class Manuscript:
+    """A whole publication as read from `book/<slug>/`."""
+
+    folder: Path
+    meta: BookMeta
+    blocks: tuple[Block, ...]
+    source_path: Path
+    """The Markdown file the blocks came from."""
+
+
+SegmentKind = Literal["title", "subtitle", "byline", "heading", "paragraph", "caption"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One translatable unit of the manuscript."""
+
+    kind: SegmentKind
+    text: str
+    """Source text, the `msgid` of its translation entry."""
+    where: str
+    """Human description of the place, e.g. `section 2, paragraph 3`."""
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A segment's translation as the build may show it."""
+
+    text: str | None
+    """Reviewed translation, or None when none may be shown yet."""
+    state: Literal["reviewed", "pending"]
+
+
+@dataclass(frozen=True)
+class Bilingual:
+    """A source text beside its translation, ready for the template."""
+
+    source: str
+    target: str | None
+    """None renders as a visible "translation pending" mark, never as the source."""
+
+
+@dataclass(frozen=True)
+class PhotoView:
+    """A figure's photo as the template places it."""
+
+    expected: str
+    """File name as written in the manuscript (shown on a placeholder)."""
+    url: str | None
+    """`file:` URL of the photo; None when it is missing."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of the booklet: a heading, a paragraph pair, or a figure."""
+
+    kind: Literal["heading", "paragraph", "figure"]
+    text: Bilingual
+    """Heading or paragraph text, or the figure's caption."""
+    photo: PhotoView | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """Everything the template needs to render one booklet in one target language."""
+
+    meta: BookMeta
+    target_lang: str
+    title: Bilingual
+    subtitle: Bilingual | None
+    byline: Bilingual
+    rows: tuple[Row, ...]
+    pending_label: str
+    """What the target column shows for an untranslated segment."""
+    warnings: tuple[str, ...] = field(default=())
+    """Problems a person should see, e.g. missing photos."""

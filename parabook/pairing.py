@@ -1,0 +1,66 @@
+"""Pair the manuscript with its translations into the document the template renders."""
+
+from __future__ import annotations
+
+from .errors import InputError, display_path
+from .manuscript import segments
+from .model import (Bilingual, Document, Figure, Heading, Manuscript, PhotoView, Row,
+                    Segment, Translation)
+
+PENDING_LABELS = {"en": "[translation pending]"}
+
+
+def pair(manuscript: Manuscript, lang: str,
+         translations: dict[Segment, Translation]) -> Document:
+    """Build rows of source beside target; untranslated text is marked, never copied."""
+    by_kind_text = {(s.kind, s.text): t for s, t in translations.items()}
+
+    def bilingual(kind: str, text: str) -> Bilingual:
+        found = by_kind_text.get((kind, text))
+        return Bilingual(text, found.text if found else None)
+
+    meta = manuscript.meta
+    warnings: list[str] = []
+    rows: list[Row] = []
+    for block in manuscript.blocks:
+        if isinstance(block, Heading):
+            rows.append(Row("heading", bilingual("heading", block.text)))
+        elif isinstance(block, Figure):
+            photo = _photo(manuscript, block, warnings)
+            rows.append(Row("figure", bilingual("caption", block.caption), photo))
+        else:
+            rows.append(Row("paragraph", bilingual("paragraph", block.text)))
+    missing = sum(1 for s in segments(manuscript) if translations.get(s) is None
+                  or translations[s].text is None)
+    if missing:
+        warnings.append(f"{missing} segment(s) have no reviewed {lang} translation; "
+                        "they show a 'translation pending' mark")
+    return Document(
+        meta=meta,
+        target_lang=lang,
+        title=bilingual("title", meta.title),
+        subtitle=bilingual("subtitle", meta.subtitle) if meta.subtitle else None,
+        byline=bilingual("byline", meta.byline),
+        rows=tuple(rows),
+        pending_label=PENDING_LABELS.get(lang.split("-")[0], "[translation pending]"),
+        warnings=tuple(warnings),
+    )
+
+
+def _photo(manuscript: Manuscript, figure: Figure, warnings: list[str]) -> PhotoView:
+    folder = manuscript.folder.resolve()
+    where = f"{display_path(manuscript.source_path)}:{figure.line}"
+    if "://" in figure.src or figure.src.startswith(("/", "\\")) or ":" in figure.src:
+        raise InputError(f"photo path {figure.src!r} is not a file inside the book folder",
+                         path=manuscript.source_path, line=figure.line,
+                         fix="put the photo in photos/ and write ![caption](photos/NN.jpg)")
+    path = (folder / figure.src).resolve()
+    if not path.is_relative_to(folder):
+        raise InputError(f"photo path {figure.src!r} leads outside the book folder",
+                         path=manuscript.source_path, line=figure.line,
+                         fix="copy the photo into photos/ and refer to it as photos/NAME.jpg")
+    if not path.is_file():
+        warnings.append(f"{where}: photo {figure.src} is missing; a placeholder frame is "
+                        f"printed. Add the file as {display_path(folder / figure.src)}")
+        return PhotoView(figure.src, None)
+    return PhotoView(figure.src, path.as_uri())

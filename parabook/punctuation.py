@@ -1,0 +1,66 @@
+"""Half-width punctuation inside Chinese text becomes its full-width form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FULL_WIDTH = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
+
+
+def is_cjk(char: str) -> bool:
+    """Han ideographs, CJK punctuation, full-width forms and Chinese quotes."""
+    code = ord(char)
+    return (
+        0x3000 <= code <= 0x303F      # CJK symbols and punctuation
+        or 0x3400 <= code <= 0x4DBF   # extension A
+        or 0x4E00 <= code <= 0x9FFF   # unified ideographs
+        or 0xF900 <= code <= 0xFAFF   # compatibility ideographs
+        or 0xFF00 <= code <= 0xFFEF   # full-width forms
+        or 0x20000 <= code <= 0x3FFFF  # extensions B and later
+        or char in "“”‘’…—·"
+    )
+
+
+def has_han(text: str) -> bool:
+    return any(0x3400 <= ord(c) <= 0x9FFF or 0x20000 <= ord(c) <= 0x3FFFF for c in text)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One replaced character, with enough context for a person to check it."""
+
+    offset: int
+    old: str
+    new: str
+    context: str
+
+
+def _neighbour(text: str, index: int, step: int) -> str:
+    index += step
+    while 0 <= index < len(text) and text[index] == " ":
+        index += step
+    return text[index] if 0 <= index < len(text) else ""
+
+
+def to_full_width(text: str) -> tuple[str, list[Change]]:
+    """Replace `, ; : ! ? ( )` when a neighbour is Chinese; keep `1,600`, `a:b`.
+
+    Spaces next to a replaced mark are dropped, since full-width marks carry their
+    own space.
+    """
+    out: list[str] = []
+    changes: list[Change] = []
+    for index, char in enumerate(text):
+        if char in FULL_WIDTH:
+            left, right = _neighbour(text, index, -1), _neighbour(text, index, 1)
+            if (left and is_cjk(left)) or (right and is_cjk(right)):
+                while out and out[-1] == " ":
+                    out.pop()
+                out.append(FULL_WIDTH[char])
+                changes.append(Change(index, char, FULL_WIDTH[char],
+                                      text[max(0, index - 6):index + 7]))
+                continue
+        if char == " " and out and out[-1] in FULL_WIDTH.values():
+            continue
+        out.append(char)
+    return "".join(out), changes
