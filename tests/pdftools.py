@@ -1,0 +1,102 @@
+"""Inspect PDFs with poppler's command-line tools, as a person would."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def run(*args: str) -> str:
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+def text(pdf: Path, page: int | None = None) -> str:
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    return run("pdftotext", *pages, "-enc", "UTF-8", str(pdf), "-")
+
+
+def info(pdf: Path) -> dict[str, str]:
+    out = run("pdfinfo", str(pdf))
+    return {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in out.splitlines()
+                                              if ":" in line)}
+
+
+def page_sizes(pdf: Path) -> list[tuple[float, float]]:
+    count = int(info(pdf)["Pages"])
+    out = run("pdfinfo", "-f", "1", "-l", str(count), str(pdf))
+    return [(float(w), float(h)) for w, h in
+            re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", out)]
+
+
+@dataclass(frozen=True)
+class Font:
+    name: str
+    type: str
+    embedded: bool
+    subset: bool
+
+
+def fonts(pdf: Path) -> list[Font]:
+    lines = run("pdffonts", str(pdf)).splitlines()[2:]
+    out = []
+    for line in lines:
+        # name, type (may contain spaces), encoding, emb, sub, uni, object, id
+        match = re.match(r"(\S+)\s+(.+?)\s+(\S+)\s+(yes|no)\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+$",
+                         line)
+        assert match, f"unexpected pdffonts line: {line!r}"
+        out.append(Font(match[1], match[2], match[4] == "yes", match[5] == "yes"))
+    return out
+
+
+@dataclass(frozen=True)
+class Word:
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+
+
+def words(pdf: Path) -> tuple[list[Word], list[tuple[float, float]]]:
+    """Every word with its box, and every page's size."""
+    xml = run("pdftotext", "-bbox", "-enc", "UTF-8", str(pdf), "-")
+    xml = re.sub(r"<!DOCTYPE[^>]*>", "", xml).replace('xmlns="http://www.w3.org/1999/xhtml"', "")
+    root = ElementTree.fromstring(xml)
+    out, sizes = [], []
+    for number, page in enumerate(root.iter("page"), 1):
+        sizes.append((float(page.get("width")), float(page.get("height"))))
+        for w in page.iter("word"):
+            out.append(Word(number, float(w.get("xMin")), float(w.get("yMin")),
+                            float(w.get("xMax")), float(w.get("yMax")), w.text or ""))
+    return out, sizes
+
+
+def columns(pdf: Path) -> tuple[str, list[Word], float]:
+    """The source column's text (whitespace removed), the target column's words, the split.
+
+    The cover (page 1) is centred, not in columns, and is left out.
+    The target column's left edge is where most Latin-script words start a line;
+    page numbers (a lone number at the foot of the page) are left out.
+    """
+    all_words, sizes = words(pdf)
+    body = [w for w in all_words if w.page > 1
+            and not (w.text.isdigit() and w.y0 > sizes[w.page - 1][1] * 0.9)]
+    line_starts = Counter(round(w.x0) for w in body
+                          if re.fullmatch(r"[A-Za-z\[][A-Za-z,.;:'’\-\]]*", w.text)
+                          and w.x0 > sizes[w.page - 1][0] * 0.3)
+    split = line_starts.most_common(1)[0][0] - 1
+    source = [w for w in body if w.x1 <= split]
+    source.sort(key=lambda w: (w.page, w.y0, w.x0))
+    target = [w for w in body if w.x0 >= split]
+    return "".join(w.text for w in source), target, split
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)

@@ -1,0 +1,192 @@
+"""Build the sample booklet for real and inspect the PDF with poppler."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import polib
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from parabook.manuscript import read_book
+from parabook.model import Figure, Heading, Paragraph
+
+from . import pdftools
+from .conftest import SAMPLE, copy_project
+
+A5 = (419.53, 595.28)  # points
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """The sample built once, as `make booklet` builds it: (project, pdf, stderr)."""
+    from parabook.cli import main
+    import contextlib
+    import io
+
+    root = copy_project(tmp_path_factory.mktemp("sample"))
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["build", SAMPLE], root=root)
+    assert code == 0, err.getvalue()
+    return root, root / "dist" / f"{SAMPLE}.pdf", err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def manuscript(sample):
+    return read_book(sample[0] / "book", SAMPLE)
+
+
+def test_every_page_is_a5(sample):
+    sizes = pdftools.page_sizes(sample[1])
+    assert len(sizes) >= 10
+    assert all(abs(w - A5[0]) < 0.1 and abs(h - A5[1]) < 0.1 for w, h in sizes), sizes
+
+
+def test_metadata(sample, manuscript):
+    info = pdftools.info(sample[1])
+    assert info["Title"] == manuscript.meta.title
+    assert info["Author"] == manuscript.meta.byline
+    assert PdfReader(sample[1]).trailer["/Root"]["/Lang"] == "zh-CN"
+
+
+def test_fonts_are_embedded_and_subset(sample):
+    fonts = pdftools.fonts(sample[1])
+    assert fonts and all(f.embedded and f.subset for f in fonts), fonts
+    names = {f.name.split("+", 1)[1] for f in fonts}
+    assert "Noto-Serif-CJK-SC" in names and "Noto-Serif" in names
+
+
+def test_every_chinese_paragraph_is_in_the_source_column(sample, manuscript):
+    source_text, _, _ = pdftools.columns(sample[1])
+    paragraphs = [b.text for b in manuscript.blocks if isinstance(b, Paragraph)]
+    assert len(paragraphs) == 24
+    for paragraph in paragraphs:
+        assert pdftools.squash(paragraph) in source_text, paragraph[:20]
+
+
+def test_translation_column_never_shows_chinese(sample):
+    _, target_words, _ = pdftools.columns(sample[1])
+    assert target_words
+    assert not [w.text for w in target_words if pdftools.HAN.search(w.text)]
+
+
+def test_untranslated_segments_are_marked_pending(sample, manuscript):
+    text = pdftools.text(sample[1])
+    segments = 3 + len(manuscript.blocks)  # title, subtitle, byline + body
+    assert text.count("[translation pending]") == segments
+    assert f"{segments} segment(s) have no reviewed en translation" in sample[2]
+
+
+def test_cover_has_title_subtitle_and_byline(sample, manuscript):
+    cover = pdftools.squash(pdftools.text(sample[1], page=1))
+    for part in (manuscript.meta.title, manuscript.meta.subtitle, manuscript.meta.byline):
+        assert pdftools.squash(part) in cover
+    assert cover.count("[translationpending]") == 3
+    assert not any(isinstance(b, Paragraph) and b.text[:10] in cover for b in manuscript.blocks)
+
+
+def test_headings_and_captions_are_printed(sample, manuscript):
+    text = pdftools.squash(pdftools.text(sample[1]))
+    for block in manuscript.blocks:
+        if isinstance(block, Heading):
+            assert pdftools.squash(block.text) in text
+        if isinstance(block, Figure):
+            assert pdftools.squash(block.caption) in text
+
+
+def test_page_numbers_on_every_page(sample):
+    pages = int(pdftools.info(sample[1])["Pages"])
+    for page in range(1, pages + 1):
+        lines = [ln for ln in pdftools.text(sample[1], page).splitlines() if ln.strip()]
+        assert lines[-1].strip() == str(page), (page, lines[-3:])
+
+
+def test_missing_photos_show_placeholders_and_warn(sample, manuscript):
+    text = pdftools.text(sample[1])
+    figures = [b for b in manuscript.blocks if isinstance(b, Figure)]
+    for figure in figures:
+        assert f"Photo missing: {figure.src}" in text
+        assert (f"book/{SAMPLE}/source.zh.md:{figure.line}: photo {figure.src} is missing"
+                in sample[2])
+    assert sample[2].count("is missing; a placeholder frame is printed") == len(figures)
+
+
+def test_reviewed_translations_are_shown_and_drafts_are_not(project, cli, manuscript):
+    paragraphs = [b.text for b in manuscript.blocks if isinstance(b, Paragraph)]
+    po = polib.POFile(wrapwidth=0)
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "en"}
+    po.append(polib.POEntry(msgctxt="title", msgid=manuscript.meta.title,
+                            msgstr="Hands-on Work, True to the Original Aspiration"))
+    po.append(polib.POEntry(msgctxt="paragraph", msgid=paragraphs[0],
+                            msgstr="Roads once full of potholes have been paved."))
+    po.append(polib.POEntry(msgctxt="paragraph", msgid=paragraphs[1], flags=["fuzzy"],
+                            msgstr="Machine draft that nobody has reviewed."))
+    path = project / "translations" / f"{SAMPLE}.en.po"
+    po.save(str(path))
+    subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], check=True)
+
+    code, out, err = cli(project, "build", SAMPLE)
+    assert code == 0, err
+    pdf = project / "dist" / f"{SAMPLE}.pdf"
+    cover = pdftools.squash(pdftools.text(pdf, page=1))
+    assert "Hands-on" in cover and cover.count("[translationpending]") == 2
+    text = pdftools.squash(pdftools.text(pdf))
+    assert "Roadsoncefullofpotholeshavebeenpaved." in text
+    assert "Machinedraft" not in text
+    _, target_words, _ = pdftools.columns(pdf)
+    assert "potholes" in {w.text for w in target_words}
+
+
+def test_real_photo_is_placed(project, cli):
+    Image.new("RGB", (1200, 800), (40, 120, 200)).save(
+        project / "book" / SAMPLE / "photos" / "01.jpg", quality=90)
+    code, out, err = cli(project, "build", SAMPLE)
+    assert code == 0, err
+    pdf = project / "dist" / f"{SAMPLE}.pdf"
+    images = pdftools.run("pdfimages", "-list", str(pdf)).splitlines()[2:]
+    assert len(images) == 1 and images[0].split()[3:5] == ["1200", "800"]
+    text = pdftools.text(pdf)
+    assert "photos/01.jpg" not in text and "Photo missing: photos/02.jpg" in text
+    assert err.count("is missing") == 9
+
+
+def test_unknown_book_is_an_input_error(project, cli):
+    code, out, err = cli(project, "build", "no-such-book")
+    assert code == 2
+    assert "no book 'no-such-book'" in err and f"use one of: {SAMPLE}" in err
+
+
+def test_failed_build_leaves_the_previous_pdf(project, cli):
+    assert cli(project, "build", SAMPLE)[0] == 0
+    pdf = project / "dist" / f"{SAMPLE}.pdf"
+    before = pdf.read_bytes()
+    yaml_path = project / "book" / SAMPLE / "book.yaml"
+    yaml_path.write_text(yaml_path.read_text(encoding="utf-8") + "colour: red\n",
+                         encoding="utf-8")
+    code, out, err = cli(project, "build", SAMPLE)
+    assert code == 2 and "book.yaml:10: unknown key 'colour'" in err
+    assert pdf.read_bytes() == before
+    assert sorted(p.name for p in pdf.parent.iterdir()) == [pdf.name]
+
+
+def test_markup_and_local_files_in_the_text_stay_literal(project, cli):
+    secret = Path("/etc/hostname")
+    source = project / "book" / SAMPLE / "source.zh.md"
+    source.write_text(
+        "<script>alert(1)</script>段落。\n\n"
+        f"<img src=\"file://{secret}\"> <link rel=stylesheet href=\"file:///etc/passwd\">\n\n"
+        "<style>body {{ color: red }}</style>文字。\n", encoding="utf-8")
+    code, out, err = cli(project, "build", SAMPLE)
+    assert code == 0, err
+    pdf = project / "dist" / f"{SAMPLE}.pdf"
+    text = pdftools.text(pdf)
+    squashed, _, _ = pdftools.columns(pdf)
+    assert "<script>alert(1)</script>段落。" in squashed
+    assert f'<imgsrc="file://{secret}">' in squashed
+    assert "<style>body{{color:red}}</style>文字。" in squashed
+    assert pdftools.run("pdfimages", "-list", str(pdf)).count("\n") == 2  # header only
+    if secret.exists() and secret.read_text().strip():
+        assert secret.read_text().strip() not in text.replace(f"file://{secret}", "")

@@ -1,0 +1,159 @@
+"""Importing the plain-text seed article into a manuscript folder."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from parabook.errors import InputError
+from parabook.importer import import_article
+from parabook.manuscript import read_book
+from parabook.model import Figure, Heading, Paragraph
+from parabook.punctuation import to_full_width
+
+from .conftest import REPO, SAMPLE, SEED
+
+ORIGINAL = REPO / "book" / SAMPLE / "original.zh.txt"
+HALF_WIDTH_IN_CHINESE = re.compile(r"[\u3400-\u9fff“”‘’][,;:!?()]|[,;:!?()][\u3400-\u9fff“”‘’]")
+
+
+@pytest.fixture
+def imported(tmp_path: Path):
+    folder, report = import_article(ORIGINAL, tmp_path / "book", SAMPLE)
+    return read_book(tmp_path / "book", SAMPLE), report
+
+
+def test_the_kept_original_is_the_seed_as_it_came():
+    if not SEED.exists():
+        pytest.skip("shared/seed is not beside this checkout")
+    assert ORIGINAL.read_bytes() == SEED.read_bytes()
+
+
+def test_structure_of_the_seed(imported):
+    manuscript, report = imported
+    headings = [b.text for b in manuscript.blocks if isinstance(b, Heading)]
+    figures = [b for b in manuscript.blocks if isinstance(b, Figure)]
+    assert headings == ["党建引领 点燃发展“引擎”", "深化创建 擦亮文明底色", "保障民生 绘就幸福“蓝图”"]
+    assert len(figures) == 10
+    assert [f.src for f in figures] == [f"photos/{n:02d}.jpg" for n in range(1, 11)]
+    assert figures[0].caption == "开展“红歌颂党 献礼百年”庆祝中国共产党成立100周年活动"
+    assert figures[-1].caption == "学党史办实事 践初心"
+    assert manuscript.meta.title == "躬身力行守初心 真抓实干促发展"
+    assert manuscript.meta.subtitle == "——滁州经开区城北新区办事处2021年工作纪实"
+    assert manuscript.meta.byline == "刘金鑫"
+    assert manuscript.meta.date == "2021"
+    assert not (manuscript.folder / "photos" / "01.jpg").exists()
+
+
+def test_broken_paragraphs_are_rejoined(imported):
+    manuscript, report = imported
+    paragraphs = [b.text for b in manuscript.blocks if isinstance(b, Paragraph)]
+    assert report.joined == 3
+    for joint in ("扎实开展“光荣在党50年”纪念章颁发工作", "推报“第七届滁州市道德模范”",
+                  "线上、线下齐发力宣传动员，确保"):
+        assert sum(joint in p for p in paragraphs) == 1, joint
+    # No paragraph starts with the tail of a broken one, none ends mid-sentence.
+    assert not any(p.startswith(("50年”", "市道德模范", "动员，")) for p in paragraphs)
+    assert all(p[-1] in "。！？”" for p in paragraphs)
+    assert len(paragraphs) == 24  # 27 paragraph lines in the seed, 3 of them tails
+
+
+def test_punctuation_is_full_width_in_chinese_context(imported):
+    manuscript, report = imported
+    texts = [manuscript.meta.title, manuscript.meta.subtitle]
+    for block in manuscript.blocks:
+        texts.append(block.caption if isinstance(block, Figure) else block.text)
+    for text in texts:
+        assert not HALF_WIDTH_IN_CHINESE.search(text), text
+    everything = "".join(texts)
+    assert "8个村（居）分4个调研组" in everything
+    assert "不要扔在马路！”" in everything
+    assert "2021年3月" in everything and "1969名" in everything and "LED屏幕" in everything
+    assert "，" in everything and "," not in everything
+
+
+def test_punctuation_rules_leave_numbers_and_latin_alone():
+    assert to_full_width("共1,600人,其中")[0] == "共1,600人，其中"
+    assert to_full_width("ratio 3:2 and A, B")[0] == "ratio 3:2 and A, B"
+    assert to_full_width("使用 (LED) 屏幕")[0] == "使用（LED）屏幕"
+    assert to_full_width("真的吗?好!")[0] == "真的吗？好！"
+
+
+def test_report_names_every_decision(imported):
+    _, report = imported
+    text = "\n".join(report.lines())
+    assert "line 3: title" in text and "line 5: subtitle" in text and "line 7: byline" in text
+    assert text.count("section heading") == 3
+    assert text.count("(photo still missing)") == 10
+    assert text.count("joined to the paragraph") == 3
+    assert "line 41: ， x5, （ x1, ） x1, ； x2" in text
+
+
+def test_committed_sample_is_what_the_importer_makes(imported):
+    manuscript, _ = imported
+    committed = REPO / "book" / SAMPLE
+    assert (manuscript.folder / "source.zh.md").read_text() == \
+        (committed / "source.zh.md").read_text()
+
+
+def test_bom_and_crlf_give_the_same_book(tmp_path):
+    crlf = tmp_path / "crlf.txt"
+    crlf.write_bytes(b"\xef\xbb\xbf" + ORIGINAL.read_bytes().replace(b"\n", b"\r\n"))
+    import_article(crlf, tmp_path / "a", SAMPLE)
+    import_article(ORIGINAL, tmp_path / "b", SAMPLE)
+    assert (tmp_path / "a" / SAMPLE / "source.zh.md").read_text() == \
+        (tmp_path / "b" / SAMPLE / "source.zh.md").read_text()
+
+
+def test_gbk_input_is_refused_with_the_fix_then_converted_when_asked(tmp_path, cli, project):
+    gbk = tmp_path / "article-gbk.txt"
+    gbk.write_bytes(ORIGINAL.read_text(encoding="utf-8").encode("gb18030"))
+    code, out, err = cli(project, "import", str(gbk), "--book", "gbk-test")
+    assert code == 2
+    assert f"{gbk}:3: not UTF-8" in err
+    assert "--encoding gb18030" in err and "iconv -f GB18030 -t UTF-8" in err
+    assert not (project / "book" / "gbk-test").exists()
+    assert not list((project / "book").glob(".gbk-test*"))
+
+    code, out, err = cli(project, "import", str(gbk), "--book", "gbk-test",
+                         "--encoding", "gb18030")
+    assert code == 0, err
+    assert (project / "book" / "gbk-test" / "source.zh.md").read_text() == \
+        (project / "book" / SAMPLE / "source.zh.md").read_text()
+
+
+def test_existing_book_is_kept_unless_forced_and_photos_survive(tmp_path, cli, project):
+    book = project / "book" / SAMPLE
+    (book / "photos").mkdir(exist_ok=True)
+    (book / "photos" / "01.jpg").write_bytes(b"keep me")
+    (book / "source.zh.md").write_text("## 改过的\n\n编辑过的段落。\n", encoding="utf-8")
+
+    code, out, err = cli(project, "import", str(ORIGINAL), "--book", SAMPLE)
+    assert code == 2 and "already exists" in err and "--force" in err
+    assert (book / "source.zh.md").read_text(encoding="utf-8") == "## 改过的\n\n编辑过的段落。\n"
+
+    code, out, err = cli(project, "import", str(ORIGINAL), "--book", SAMPLE, "--force")
+    assert code == 0, err
+    assert "党建引领" in (book / "source.zh.md").read_text(encoding="utf-8")
+    assert (book / "photos" / "01.jpg").read_bytes() == b"keep me"
+    assert sorted(p.name for p in (project / "book").iterdir()) == [SAMPLE]
+
+
+def test_import_prints_its_report(cli, project, tmp_path):
+    code, out, err = cli(project, "import", str(ORIGINAL), "--book", "again")
+    assert code == 0, err
+    assert "joined to the paragraph of line 33" in out
+    assert "Wrote book/again/ (3 paragraphs rejoined)" in out
+
+
+def test_empty_and_missing_files_are_clear_errors(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n")
+    with pytest.raises(InputError, match="no text"):
+        import_article(empty, tmp_path / "book", "x")
+    with pytest.raises(InputError, match="file not found"):
+        import_article(tmp_path / "nope.txt", tmp_path / "book", "x")
+    with pytest.raises(InputError, match="not a valid folder name"):
+        import_article(ORIGINAL, tmp_path / "book", "../escape")

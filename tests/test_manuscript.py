@@ -1,0 +1,95 @@
+"""book.yaml and source.zh.md: good input reads, bad input names file, line and fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from parabook.errors import InputError
+from parabook.manuscript import read_blocks, read_book
+from parabook.model import Figure, Heading, Paragraph
+
+GOOD_YAML = "title: 标题\nbyline: 作者\ndate: '2021'\n"
+
+
+def make_book(root: Path, yaml_text: str = GOOD_YAML, source: str = "段落。\n") -> Path:
+    folder = root / "book" / "t"
+    folder.mkdir(parents=True)
+    (folder / "book.yaml").write_text(yaml_text, encoding="utf-8")
+    (folder / "source.zh.md").write_text(source, encoding="utf-8")
+    return folder
+
+
+def error_for(tmp_path: Path, yaml_text: str = GOOD_YAML, source: str = "段落。\n") -> InputError:
+    make_book(tmp_path, yaml_text, source)
+    with pytest.raises(InputError) as caught:
+        read_book(tmp_path / "book", "t")
+    return caught.value
+
+
+def test_defaults_fill_in(tmp_path):
+    make_book(tmp_path)
+    meta = read_book(tmp_path / "book", "t").meta
+    assert (meta.page_size, meta.layout, meta.target_langs, meta.source_lang) == \
+        ("A5", "parallel", ("en",), "zh-CN")
+
+
+@pytest.mark.parametrize("yaml_text, line, problem, fix", [
+    (GOOD_YAML + "colour: red\n", 4, "unknown key 'colour'", "use one of: title"),
+    (GOOD_YAML + "page_size: 5\n", 4, "'page_size' has the wrong type (int)", "one of A5"),
+    (GOOD_YAML + "page_size: Letter\n", 4, "page_size 'Letter' is not supported", "A5"),
+    (GOOD_YAML + "target_langs: en\n", 4, "'target_langs' has the wrong type", "list"),
+    ("title: 标题\nbyline: [unclosed\n", 3, "not valid YAML", "indentation"),
+    ("title: 标题\ndate: '2021'\n", None, "'byline' is missing", "byline: ..."),
+    (GOOD_YAML + "title: again\n", 4, "key 'title' is given twice", "keep only one"),
+])
+def test_bad_book_yaml(tmp_path, yaml_text, line, problem, fix):
+    error = error_for(tmp_path, yaml_text=yaml_text)
+    assert error.path.name == "book.yaml"
+    assert error.line == line
+    assert problem in error.problem
+    assert fix in error.fix
+    assert str(error).startswith(f"{error.path}:{line}: " if line else f"{error.path}: ")
+
+
+def test_blocks_are_read_with_their_lines():
+    blocks = read_blocks("第一段。\n\n## 一节\n\n![说明](photos/01.jpg)\n\n第二段\n接着写。\n",
+                         Path("s.md"))
+    assert blocks == (Paragraph("第一段。", 1), Heading("一节", 3),
+                      Figure("说明", "photos/01.jpg", 5), Paragraph("第二段接着写。", 7))
+
+
+def test_raw_html_stays_literal_text():
+    (para,) = read_blocks("<script>alert(1)</script> 与 <img src=file:///etc/passwd>\n",
+                          Path("s.md"))
+    assert para.text == "<script>alert(1)</script> 与 <img src=file:///etc/passwd>"
+
+
+@pytest.mark.parametrize("source, line, problem", [
+    ("段落。\n\n![说明(photos/01.jpg)\n", 3, "unclosed figure"),
+    ("![](photos/01.jpg)\n", 1, "empty caption"),
+    ("![说明]()\n", 1, "figure without an image"),
+    ("# 标题\n", 1, "only `## ` section headings"),
+    ("段落。\n\n- 列表\n", 3, "unsupported Markdown (bullet list)"),
+    ("文字 ![说明](photos/01.jpg)\n", 1, "must stand alone"),
+])
+def test_bad_markdown(tmp_path, source, line, problem):
+    error = error_for(tmp_path, source=source)
+    assert error.path.name == "source.zh.md"
+    assert (error.line, problem in error.problem) == (line, True), error
+    assert error.fix
+
+
+def test_unknown_book_lists_the_known_ones(tmp_path):
+    make_book(tmp_path)
+    with pytest.raises(InputError) as caught:
+        read_book(tmp_path / "book", "nope")
+    assert "no book 'nope'" in caught.value.problem and "use one of: t" in caught.value.fix
+
+
+def test_non_utf8_manuscript(tmp_path):
+    folder = make_book(tmp_path)
+    (folder / "source.zh.md").write_bytes("段落。".encode("gb18030"))
+    with pytest.raises(InputError, match="not UTF-8"):
+        read_book(tmp_path / "book", "t")
