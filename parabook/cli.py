@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .errors import BookError
+from .errors import BookError, display_path
 from .importer import import_article
 from .pipeline import Project, build_book
 
@@ -50,8 +50,8 @@ def _import(project: Project, args: argparse.Namespace) -> int:
                                     force=args.force, encoding=args.encoding)
     for line in report.lines():
         print(line)
-    print(f"Wrote {target.relative_to(project.root) if target.is_relative_to(project.root) else target}/ "
-          f"({report.joined} paragraphs rejoined). Check the decisions above against the text.")
+    print(f"Wrote {display_path(target)}/ ({report.joined} paragraphs rejoined). "
+          "Check the decisions above against the text.")
     return 0
 
 

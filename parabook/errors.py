@@ -21,7 +21,8 @@ class BookError(Exception):
     def __str__(self) -> str:
         where = ""
         if self.path is not None:
-            where = f"{display_path(self.path)}:{self.line}: " if self.line else f"{display_path(self.path)}: "
+            shown = display_path(self.path)
+            where = f"{shown}:{self.line}: " if self.line else f"{shown}: "
         text = f"{where}{self.problem}"
         if self.fix:
             text += f"\n  fix: {self.fix}"

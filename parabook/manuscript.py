@@ -71,7 +71,8 @@ def read_blocks(text: str, path: Path) -> tuple[Block, ...]:
 
 
 def _paragraph_or_figure(inline: Token, path: Path, line: int) -> Block:
-    children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+    children = [c for c in inline.children or []
+                if not (c.type == "text" and not c.content.strip())]
     images = [c for c in children if c.type == "image"]
     if images:
         if len(children) != 1:

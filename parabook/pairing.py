@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from .errors import InputError, display_path
 from .manuscript import segments
-from .model import (Bilingual, Document, Figure, Heading, Manuscript, PhotoView, Row,
-                    Segment, Translation)
+from .model import (
+    Bilingual,
+    Document,
+    Figure,
+    Heading,
+    Manuscript,
+    PhotoView,
+    Row,
+    Segment,
+    Translation,
+)
 
 PENDING_LABELS = {"en": "[translation pending]"}
 

@@ -22,9 +22,10 @@ A5 = (419.53, 595.28)  # points
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     """The sample built once, as `make booklet` builds it: (project, pdf, stderr)."""
-    from parabook.cli import main
     import contextlib
     import io
+
+    from parabook.cli import main
 
     root = copy_project(tmp_path_factory.mktemp("sample"))
     err = io.StringIO()

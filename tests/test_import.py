@@ -35,7 +35,8 @@ def test_structure_of_the_seed(imported):
     manuscript, report = imported
     headings = [b.text for b in manuscript.blocks if isinstance(b, Heading)]
     figures = [b for b in manuscript.blocks if isinstance(b, Figure)]
-    assert headings == ["党建引领 点燃发展“引擎”", "深化创建 擦亮文明底色", "保障民生 绘就幸福“蓝图”"]
+    assert headings == ["党建引领 点燃发展“引擎”", "深化创建 擦亮文明底色",
+                        "保障民生 绘就幸福“蓝图”"]
     assert len(figures) == 10
     assert [f.src for f in figures] == [f"photos/{n:02d}.jpg" for n in range(1, 11)]
     assert figures[0].caption == "开展“红歌颂党 献礼百年”庆祝中国共产党成立100周年活动"
@@ -145,7 +146,7 @@ def test_import_prints_its_report(cli, project, tmp_path):
     code, out, err = cli(project, "import", str(ORIGINAL), "--book", "again")
     assert code == 0, err
     assert "joined to the paragraph of line 33" in out
-    assert "Wrote book/again/ (3 paragraphs rejoined)" in out
+    assert "book/again/ (3 paragraphs rejoined)" in out
 
 
 def test_empty_and_missing_files_are_clear_errors(tmp_path):
