@@ -66,6 +66,6 @@ def _build(project: Project, args: argparse.Namespace) -> int:
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         size = result.output.stat().st_size
-        print(f"built {result.output.relative_to(project.root)} "
-              f"({size / 1024:.0f} KiB) in {result.seconds:.1f} s")
+        print(f"built {display_path(result.output)}: {result.pages} pages, "
+              f"{size / 1024:.0f} KiB, in {result.seconds:.1f} s")
     return 0

@@ -36,8 +36,8 @@ class SandboxFetcher(URLFetcher):
         raise ValueError(f"refused: {url}")
 
 
-def write_pdf(html: str, output: Path, *, base_dir: Path, allowed: list[Path]) -> Path:
-    """Render `html` and write `output` atomically; return the path."""
+def write_pdf(html: str, output: Path, *, base_dir: Path, allowed: list[Path]) -> int:
+    """Render `html` and write `output` atomically; return the page count."""
     fetcher = SandboxFetcher(allowed)
     try:
         document = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
@@ -46,4 +46,4 @@ def write_pdf(html: str, output: Path, *, base_dir: Path, allowed: list[Path]) -
     except OSError as exc:
         raise BookError(f"WeasyPrint could not render the booklet: {exc}", path=output) from exc
     write_atomic(output, data)
-    return output
+    return len(document.pages)

@@ -46,6 +46,7 @@ class BuildResult:
     """What one build produced, for the report the command line prints."""
 
     output: Path
+    pages: int
     seconds: float
     warnings: tuple[str, ...]
 
@@ -59,6 +60,7 @@ def build_book(project: Project, slug: str, lang: str | None = None) -> BuildRes
     translations = load_translations(project.translations, slug, lang, segments(manuscript))
     document = pair(manuscript, lang, translations)
     html = render_html(document, project.templates, project.styles / "booklet.css")
-    output = write_pdf(html, project.dist / f"{slug}.pdf", base_dir=manuscript.folder,
-                       allowed=[manuscript.folder, project.templates, project.styles])
-    return BuildResult(output, time.perf_counter() - started, document.warnings)
+    output = project.dist / f"{slug}.pdf"
+    pages = write_pdf(html, output, base_dir=manuscript.folder,
+                      allowed=[manuscript.folder, project.templates, project.styles])
+    return BuildResult(output, pages, time.perf_counter() - started, document.warnings)

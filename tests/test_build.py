@@ -21,18 +21,18 @@ A5 = (419.53, 595.28)  # points
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    """The sample built once, as `make booklet` builds it: (project, pdf, stderr)."""
+    """The sample built once, as `make booklet` builds it: (project, pdf, stderr, stdout)."""
     import contextlib
     import io
 
     from parabook.cli import main
 
     root = copy_project(tmp_path_factory.mktemp("sample"))
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
         code = main(["build", SAMPLE], root=root)
     assert code == 0, err.getvalue()
-    return root, root / "dist" / f"{SAMPLE}.pdf", err.getvalue()
+    return root, root / "dist" / f"{SAMPLE}.pdf", err.getvalue(), out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +44,7 @@ def test_every_page_is_a5(sample):
     sizes = pdftools.page_sizes(sample[1])
     assert len(sizes) >= 10
     assert all(abs(w - A5[0]) < 0.1 and abs(h - A5[1]) < 0.1 for w, h in sizes), sizes
+    assert f"{len(sizes)} pages" in sample[3]
 
 
 def test_metadata(sample, manuscript):

@@ -45,7 +45,8 @@ def test_only_files_under_allowed_folders_are_fetched(tmp_path, caplog):
       <object data="file://{outside}"></object>
       <iframe src="http://localhost:{port}/c.html"></iframe></body></html>"""
     try:
-        out = write_pdf(html, tmp_path / "out.pdf", base_dir=allowed, allowed=[allowed])
+        out = tmp_path / "out.pdf"
+        assert write_pdf(html, out, base_dir=allowed, allowed=[allowed]) == 1
     finally:
         server.shutdown()
         server.server_close()
