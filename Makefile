@@ -18,7 +18,8 @@ setup: system $(STAMP)
 system:
 	@sh scripts/setup-system.sh
 
-$(STAMP): pyproject.toml constraints.txt
+# Order-only on `system`: the system packages are in place before pip runs.
+$(STAMP): pyproject.toml constraints.txt | system
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
 		-c constraints.txt -e '.[test]'

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from pathlib import Path
 
-from .errors import BookError, display_path
-from .importer import import_article
+from .errors import BookError, InputError, display_path
+from .importer import SLUG_RE, import_article
 from .pipeline import Project, build_book
+
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 def main(argv: list[str] | None = None, root: Path | None = None) -> int:
@@ -61,7 +64,13 @@ def _build(project: Project, args: argparse.Namespace) -> int:
     if not slugs:
         raise BookError(f"no books in {project.books}",
                         fix="import one: python build.py import FILE.txt --book SLUG")
+    if args.lang and not LANG_RE.match(args.lang):
+        raise InputError(f"--lang {args.lang!r} is not a language tag",
+                         fix="give a tag such as en, de or pt-BR")
     for slug in slugs:
+        if not SLUG_RE.match(slug):
+            raise InputError(f"book name {slug!r} is not a book folder name",
+                             fix="give the folder name under book/, e.g. chuzhou-2021")
         result = build_book(project, slug, args.lang)
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)

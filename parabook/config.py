@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +50,8 @@ def load_meta(path: Path, slug: str) -> BookMeta:
         raise InputError("book.yaml is missing", path=path,
                          fix="create it with at least title, byline and date") from None
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 (byte {exc.start})", path=path,
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise InputError("not UTF-8", path=path, line=line,
                          fix="save the file as UTF-8") from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -67,6 +70,9 @@ def load_meta(path: Path, slug: str) -> BookMeta:
     values: dict[str, Any] = {}
     for key_node, value_node in root.value:
         line = key_node.start_mark.line + 1
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise InputError("a key must be a plain word", path=path, line=line,
+                             fix="write one `key: value` per line")
         key = key_node.value
         if key not in OPTIONS:
             known = ", ".join(OPTIONS)
@@ -75,9 +81,16 @@ def load_meta(path: Path, slug: str) -> BookMeta:
         if key in values:
             raise InputError(f"key {key!r} is given twice", path=path, line=line,
                              fix="keep only one")
-        value = yaml.safe_load(yaml.serialize(value_node))
+        try:
+            value = yaml.safe_load(yaml.serialize(value_node))
+        except yaml.YAMLError as exc:
+            raise InputError(f"{key!r} has a value YAML cannot read safely: "
+                             f"{getattr(exc, 'problem', exc)}", path=path,
+                             line=value_node.start_mark.line + 1,
+                             fix=f"{key} is {OPTIONS[key].help}") from None
         option = OPTIONS[key]
-        if key == "date" and not isinstance(value, str) and value is not None:
+        if key == "date" and isinstance(value, int | datetime.date) and \
+                not isinstance(value, bool):
             value = str(value)  # YAML reads 2021 as int and 2021-12-30 as a date
         if isinstance(value, bool) or not isinstance(value, option.kind):
             raise InputError(f"{key!r} has the wrong type ({type(value).__name__})",
@@ -114,7 +127,8 @@ def _check_value(key: str, value: Any, path: Path, line: int) -> None:
     elif key == "source_share" and not 0.25 <= value <= 0.75:
         bad = f"source_share {value} is outside 0.25-0.75"
     elif key == "target_langs" and (not value or not all(
-            isinstance(v, str) and v.strip() for v in value)):
+            isinstance(v, str) and re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", v)
+            for v in value)):
         bad = "target_langs must be a non-empty list of language tags"
     if bad:
         raise InputError(bad, path=path, line=line, fix=f"{key} is {OPTIONS[key].help}")

@@ -74,7 +74,7 @@ def decode(data: bytes, path: Path, encoding: str | None) -> str:
     """UTF-8 (with or without BOM) by default; other encodings only when asked."""
     if encoding:
         try:
-            return data.decode(encoding)
+            return data.decode(encoding).removeprefix("\ufeff")
         except (UnicodeDecodeError, LookupError) as exc:
             raise InputError(f"cannot decode as {encoding}: {exc}", path=path,
                              fix="check the --encoding value") from None
@@ -112,6 +112,10 @@ def _ends_sentence(text: str) -> bool:
     return bool(stripped) and stripped[-1] in SENTENCE_END
 
 
+def _heading_like(text: str) -> bool:
+    return len(text) <= HEADING_MAX and not _ends_sentence(text)
+
+
 def parse_article(text: str, path: Path) -> Imported:
     """Recognise title, subtitle, byline, headings, captions; rejoin broken paragraphs."""
     report = ImportReport()
@@ -121,10 +125,10 @@ def parse_article(text: str, path: Path) -> Imported:
 
     title = lines.pop(0)
     report.decisions.append((title.number, f"title {title.text!r}"))
-    subtitle = ""
+    subtitle, subtitle_line = "", 0
     if lines and lines[0].text.startswith(("——", "--", "—")):
         sub = lines.pop(0)
-        subtitle = sub.text
+        subtitle, subtitle_line = sub.text, sub.number
         report.decisions.append((sub.number, f"subtitle {subtitle!r}"))
     else:
         report.unsure.append("no subtitle line starting with —— after the title")
@@ -145,13 +149,17 @@ def parse_article(text: str, path: Path) -> Imported:
                 report.unsure.append(f"line {line.number}: taken as a photo caption "
                                      "(after extra blank lines), but it reads like a sentence")
         elif (isinstance(previous, Paragraph) and not _ends_sentence(previous.text)
-              and len(previous.text) > HEADING_MAX):
+              and len(previous.text) > HEADING_MAX and not _heading_like(line.text)):
             blocks[-1] = Paragraph(previous.text + line.text, previous.line)
             report.joined += 1
             report.decisions.append((line.number, (
                 f"joined to the paragraph of line {previous.line} "
                 f"(it broke mid-sentence after …{previous.text[-8:]})")))
-        elif len(line.text) <= HEADING_MAX and not _ends_sentence(line.text):
+        elif _heading_like(line.text):
+            if isinstance(previous, Paragraph) and not _ends_sentence(previous.text):
+                report.unsure.append(
+                    f"line {line.number}: taken as a heading, but the paragraph before it "
+                    f"(line {previous.line}) ends without punctuation: was it broken?")
             blocks.append(Heading(line.text, line.number))
         else:
             if isinstance(previous, Paragraph) and not _ends_sentence(previous.text):
@@ -171,7 +179,7 @@ def parse_article(text: str, path: Path) -> Imported:
 
     fixed_meta = {
         "title": _fix_punctuation(title.text, title.number, report),
-        "subtitle": _fix_punctuation(subtitle, title.number + 1, report),
+        "subtitle": _fix_punctuation(subtitle, subtitle_line, report),
         "byline": byline,
     }
     fixed_blocks = tuple(_fix_block(block, report) for block in blocks)
@@ -229,34 +237,55 @@ def import_article(source: Path, books_dir: Path, slug: str, *, force: bool = Fa
                          fix="choose another --book name, or add --force to replace its "
                              "text (its photos/ folder is kept)")
 
+    markdown = write_markdown(imported.blocks)
+    _check_round_trip(markdown, imported.blocks, source)
+    old_photos = sorted(p.name for p in (target / "photos").glob("*") if p.is_file())
+    if old_photos:
+        imported.report.unsure.append(
+            f"kept the {len(old_photos)} photo(s) already in photos/; check that each still "
+            "matches its figure's caption")
+
     books_dir.mkdir(parents=True, exist_ok=True)
+    # The staging folder never holds the old photos, so removing it can't lose them.
     staging = Path(tempfile.mkdtemp(prefix=f".{slug}.", dir=books_dir))
     try:
         (staging / "book.yaml").write_text(dump_meta(imported.meta), encoding="utf-8")
-        markdown = write_markdown(imported.blocks)
         (staging / SOURCE_NAME).write_text(markdown, encoding="utf-8")
         (staging / "original.zh.txt").write_text(imported.original, encoding="utf-8")
-        # Prove the Markdown reads back as exactly what was imported.
-        reread = read_blocks(markdown, staging / SOURCE_NAME)
-        expected = [_strip_line(b) for b in imported.blocks]
-        if [_strip_line(b) for b in reread] != expected:
-            raise InputError("internal error: the written Markdown does not read back the same",
-                             path=source, fix="report this with the input file")
-        if target.exists():
-            old_photos = target / "photos"
-            if old_photos.is_dir():
-                shutil.move(str(old_photos), staging / "photos")
-            retired = Path(tempfile.mkdtemp(prefix=f".{slug}.old.", dir=books_dir))
-            os.replace(target, retired / slug)
+        if not target.exists():
+            (staging / "photos").mkdir()
             os.replace(staging, target)
-            shutil.rmtree(retired)
+            return target, imported.report
+        retired = Path(tempfile.mkdtemp(prefix=f".{slug}.old.", dir=books_dir))
+        os.replace(target, retired / slug)
+        try:
+            os.replace(staging, target)
+        except BaseException:
+            os.replace(retired / slug, target)
+            raise
+        # Until this rename the photos sit in the retired copy, never deleted.
+        if (retired / slug / "photos").is_dir():
+            os.replace(retired / slug / "photos", target / "photos")
         else:
-            (staging / "photos").mkdir(exist_ok=True)
-            os.replace(staging, target)
+            (target / "photos").mkdir()
+        shutil.rmtree(retired)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
     return target, imported.report
+
+
+def _check_round_trip(markdown: str, blocks: tuple[Block, ...], source: Path) -> None:
+    """Prove the Markdown reads back as exactly what was imported, before writing it."""
+    reread = read_blocks(markdown, source)
+    for wrote, read in zip(blocks, reread, strict=False):
+        if _strip_line(wrote) != _strip_line(read):
+            raise InputError("this line cannot be written as Markdown unchanged",
+                             path=source, line=wrote.line,
+                             fix="please report it; meanwhile simplify its punctuation")
+    if len(reread) != len(blocks):
+        raise InputError("the text cannot be written as Markdown unchanged", path=source,
+                         fix="please report it with the file")
 
 
 def _strip_line(block: Block) -> tuple:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -35,7 +36,8 @@ def read_book(books_dir: Path, slug: str) -> Manuscript:
         raise InputError(f"{SOURCE_NAME} is missing", path=source_path,
                          fix="write the Chinese text there, or import it") from None
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 (byte {exc.start})", path=source_path,
+        line = source_path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise InputError("not UTF-8", path=source_path, line=line,
                          fix="save the file as UTF-8") from None
     return Manuscript(folder, meta, read_blocks(text, source_path), source_path)
 
@@ -79,8 +81,8 @@ def _paragraph_or_figure(inline: Token, path: Path, line: int) -> Block:
             raise InputError("a figure must stand alone in its paragraph", path=path, line=line,
                              fix="put a blank line before and after `![caption](photos/NN.jpg)`")
         image = images[0]
-        caption = image.content.strip()
-        src = (image.attrGet("src") or "").strip()
+        caption = _children_text(image.children or [], path, line)
+        src = unquote(str(image.attrGet("src") or "")).strip()
         if not src:
             raise InputError("figure without an image file", path=path, line=line,
                              fix="write it as ![caption](photos/NN.jpg)")
@@ -96,8 +98,12 @@ def _paragraph_or_figure(inline: Token, path: Path, line: int) -> Block:
 
 
 def _inline_text(inline: Token, path: Path, line: int) -> str:
+    return _children_text(inline.children or [], path, line)
+
+
+def _children_text(children: list[Token], path: Path, line: int) -> str:
     parts: list[str] = []
-    for child in inline.children or []:
+    for child in children:
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
@@ -117,8 +123,8 @@ def _join_lines(text: str) -> str:
     return re.sub(r"(\S)[ \t]*\n[ \t]*(\S)", repl, text)
 
 
-_ESCAPE = re.compile(r"([\\`*_\[\]<>&])")
-_LINE_START = re.compile(r"^(#|>|[-+=]|\d+[.)]|\s)")
+_ESCAPE = re.compile(r"([\\`*_\[\]<>&#~!|])")
+_LINE_START = re.compile(r"^([-+=]|\d+[.)]|\s)")
 
 
 def md_escape(text: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PIL import Image
+
 from .errors import InputError, display_path
 from .manuscript import segments
 from .model import (
@@ -71,5 +73,12 @@ def _photo(manuscript: Manuscript, figure: Figure, warnings: list[str]) -> Photo
     if not path.is_file():
         warnings.append(f"{where}: photo {figure.src} is missing; a placeholder frame is "
                         f"printed. Add the file as {display_path(folder / figure.src)}")
+        return PhotoView(figure.src, None)
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        warnings.append(f"{where}: photo {figure.src} is not a readable image ({exc}); a "
+                        "placeholder frame is printed. Replace it with a JPEG or PNG file")
         return PhotoView(figure.src, None)
     return PhotoView(figure.src, path.as_uri())

@@ -63,4 +63,5 @@ def build_book(project: Project, slug: str, lang: str | None = None) -> BuildRes
     output = project.dist / f"{slug}.pdf"
     pages = write_pdf(html, output, base_dir=manuscript.folder,
                       allowed=[manuscript.folder, project.templates, project.styles])
-    return BuildResult(output, pages, time.perf_counter() - started, document.warnings)
+    warnings = document.warnings + tuple(filter(None, [fonts.subsetter_warning()]))
+    return BuildResult(output, pages, time.perf_counter() - started, warnings)

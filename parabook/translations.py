@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import polib
@@ -16,6 +18,23 @@ def po_path(translations_dir: Path, slug: str, lang: str) -> Path:
     return translations_dir / f"{slug}.{lang}.po"
 
 
+def check_po(path: Path) -> None:
+    """Refuse a file gettext's own `msgfmt --check` rejects (polib is more lenient)."""
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        return
+    result = subprocess.run([msgfmt, "--check", "-o", "/dev/null", str(path)],
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        first = next((ln for ln in result.stderr.splitlines() if ln.strip()), "invalid")
+        # msgfmt says "FILE:LINE: problem"; keep its line, name the file our way.
+        parts = first.split(":", 2)
+        line = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+        problem = parts[2].strip() if line else first
+        raise InputError(f"not a valid PO file: {problem}", path=path, line=line,
+                         fix=f"fix that line (msgfmt --check -o /dev/null {path} shows all)")
+
+
 def load_translations(translations_dir: Path, slug: str, lang: str,
                       segments: list[Segment]) -> dict[Segment, Translation]:
     """Map each segment to its reviewed translation; everything else is pending.
@@ -26,6 +45,7 @@ def load_translations(translations_dir: Path, slug: str, lang: str,
     path = po_path(translations_dir, slug, lang)
     if not path.exists():
         return {segment: PENDING for segment in segments}
+    check_po(path)
     try:
         catalog = polib.pofile(str(path), wrapwidth=0)
     except (OSError, ValueError) as exc:

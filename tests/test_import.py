@@ -80,6 +80,9 @@ def test_punctuation_rules_leave_numbers_and_latin_alone():
     assert to_full_width("ratio 3:2 and A, B")[0] == "ratio 3:2 and A, B"
     assert to_full_width("使用 (LED) 屏幕")[0] == "使用（LED）屏幕"
     assert to_full_width("真的吗?好!")[0] == "真的吗？好！"
+    assert to_full_width("(1)加强党建")[0] == "（1）加强党建"
+    assert to_full_width("参加人数(2021)")[0] == "参加人数（2021）"
+    assert to_full_width("见 see (fig. 2).")[0] == "见 see (fig. 2)."
 
 
 def test_report_names_every_decision(imported):
