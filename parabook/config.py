@@ -31,7 +31,7 @@ OPTIONS: dict[str, Option] = {
     "title": Option(str, None, "title in the source language"),
     "subtitle": Option(str, "", "subtitle in the source language"),
     "byline": Option(str, None, "author(s) as printed under the title"),
-    "date": Option(str, None, "publication date, e.g. 2021 or 2021-12-30 (quote it)"),
+    "date": Option(str, "", "publication date, e.g. 2021 or 2021-12-30 (quote it)"),
     "source_lang": Option(str, "zh-CN", "language tag of source.zh.md"),
     "target_langs": Option(list, ["en"], "list of translation languages, e.g. [en]"),
     "page_size": Option(str, "A5", f"one of {', '.join(PAGE_SIZES)}"),
@@ -39,7 +39,7 @@ OPTIONS: dict[str, Option] = {
     "source_share": Option((int, float), 0.44,
                            "share of the text width for the Chinese column, 0.25-0.75"),
 }
-REQUIRED = ("title", "byline", "date")
+REQUIRED = ("title", "byline")
 
 
 def load_meta(path: Path, slug: str) -> BookMeta:
@@ -48,7 +48,7 @@ def load_meta(path: Path, slug: str) -> BookMeta:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError("book.yaml is missing", path=path,
-                         fix="create it with at least title, byline and date") from None
+                         fix="create it with at least title and byline") from None
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[:exc.start].count(b"\n") + 1
         raise InputError("not UTF-8", path=path, line=line,
@@ -62,7 +62,7 @@ def load_meta(path: Path, slug: str) -> BookMeta:
                          fix="check the indentation and quoting on that line") from None
     if root is None:
         raise InputError("book.yaml is empty", path=path,
-                         fix="give at least title, byline and date")
+                         fix="give at least title and byline")
     if not isinstance(root, yaml.MappingNode):
         raise InputError("book.yaml must be a mapping of key: value", path=path,
                          line=root.start_mark.line + 1, fix="write one `key: value` per line")

@@ -161,3 +161,31 @@ def test_empty_and_missing_files_are_clear_errors(tmp_path):
         import_article(tmp_path / "nope.txt", tmp_path / "book", "x")
     with pytest.raises(InputError, match="not a valid folder name"):
         import_article(ORIGINAL, tmp_path / "book", "../escape")
+
+
+def test_markdown_special_characters_round_trip(tmp_path):
+    article = tmp_path / "odd.txt"
+    article.write_text(
+        "标题\n\n——副标题\n\n作者\n\n1. 第一条，*重要*的_事_。\n\n# 不是标题 #，而是正文。\n\n"
+        "~~~ 波浪线开头的段落 | 竖线 & 符号 <b>。\n\n\n\n图 [一] \\ *说明* !\n\n"
+        "长段落没有句号结尾而且足够长不能当作标题来处理的一行文字内容\n\n短标题\n\n"
+        "末段。\n", encoding="utf-8")
+    folder, report = import_article(article, tmp_path / "book", "odd")
+    blocks = read_book(tmp_path / "book", "odd").blocks
+    assert [getattr(b, "text", getattr(b, "caption", None)) for b in blocks] == [
+        "1. 第一条，*重要*的_事_。", "# 不是标题 #，而是正文。",
+        "~~~ 波浪线开头的段落 | 竖线 & 符号 <b>。", "图 [一] \\ *说明* !",
+        "长段落没有句号结尾而且足够长不能当作标题来处理的一行文字内容", "短标题", "末段。"]
+    assert isinstance(blocks[5], Heading)
+    assert any("line 19: taken as a heading, but the paragraph before it (line 17)" in u
+               for u in report.unsure)
+    assert "line 3: subtitle" in "\n".join(report.lines())
+
+
+def test_force_reports_the_photos_it_kept(tmp_path):
+    book = tmp_path / "book"
+    import_article(ORIGINAL, book, SAMPLE)
+    (book / SAMPLE / "photos" / "01.jpg").write_bytes(b"photo")
+    _, report = import_article(ORIGINAL, book, SAMPLE, force=True)
+    assert any("kept the 1 photo(s) already in photos/" in u for u in report.unsure)
+    assert (book / SAMPLE / "photos" / "01.jpg").read_bytes() == b"photo"

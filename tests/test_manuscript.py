@@ -42,6 +42,7 @@ def test_defaults_fill_in(tmp_path):
     (GOOD_YAML + "target_langs: en\n", 4, "'target_langs' has the wrong type", "list"),
     ("title: 标题\nbyline: [unclosed\n", 3, "not valid YAML", "indentation"),
     ("title: 标题\ndate: '2021'\n", None, "'byline' is missing", "byline: ..."),
+    ("byline: 作者\n", None, "'title' is missing", "title: ..."),
     (GOOD_YAML + "title: again\n", 4, "key 'title' is given twice", "keep only one"),
 ])
 def test_bad_book_yaml(tmp_path, yaml_text, line, problem, fix):
@@ -93,3 +94,19 @@ def test_non_utf8_manuscript(tmp_path):
     (folder / "source.zh.md").write_bytes("段落。".encode("gb18030"))
     with pytest.raises(InputError, match="not UTF-8"):
         read_book(tmp_path / "book", "t")
+
+
+@pytest.mark.parametrize("yaml_text, line, problem", [
+    (GOOD_YAML + "? [a, b]\n: 1\n", 4, "a key must be a plain word"),
+    (GOOD_YAML + "layout: !!python/object:os.system x\n", 4, "cannot read safely"),
+    ("title: 标题\nbyline: 作者\ndate: {a: 1}\n", 3, "'date' has the wrong type (dict)"),
+    (GOOD_YAML + "target_langs: [../../etc]\n", 4, "target_langs must be"),
+])
+def test_hostile_book_yaml(tmp_path, yaml_text, line, problem):
+    error = error_for(tmp_path, yaml_text=yaml_text)
+    assert error.line == line and problem in error.problem, error
+
+
+def test_caption_markup_and_encoded_photo_names(tmp_path):
+    (fig,) = read_blocks("![图 \\[一\\] **重要**说明](photos/照片%201.jpg)\n", Path("s.md"))
+    assert fig == Figure("图 [一] 重要说明", "photos/照片 1.jpg", 1)
