@@ -192,3 +192,87 @@ def test_markup_and_local_files_in_the_text_stay_literal(project, cli):
     assert pdftools.run("pdfimages", "-list", str(pdf)).count("\n") == 2  # header only
     if secret.exists() and secret.read_text().strip():
         assert secret.read_text().strip() not in text.replace(f"file://{secret}", "")
+
+
+def test_only_the_two_named_fonts_are_used(sample):
+    families = {f.name.split("+", 1)[1] for f in pdftools.fonts(sample[1])}
+    assert families <= {"Noto-Serif-CJK-SC", "Noto-Serif-CJK-SC-Bold", "Noto-Serif",
+                        "Noto-Serif-Bold", "Noto-Serif-Italic", "Noto-Serif-Bold-Italic"}, \
+        families
+
+
+def test_html_marks_every_cell_with_its_language(project, manuscript):
+    from parabook.html import render_html
+    from parabook.manuscript import segments
+    from parabook.pairing import pair
+    from parabook.translations import load_translations
+
+    document = pair(manuscript, "en", load_translations(
+        project / "translations", SAMPLE, "en", segments(manuscript)))
+    html = render_html(document, project / "templates", project / "styles" / "booklet.css")
+    assert html.count('<td class="zh" lang="zh-CN">') == html.count('<td class="tr" lang="en">')
+    assert html.count('<td class="tr" lang="en">') == sum(
+        not isinstance(b, Figure) for b in manuscript.blocks)
+    assert '<html lang="zh-CN">' in html
+
+
+def test_long_pair_continues_in_both_columns_and_english_is_hyphenated(project, cli):
+    book = project / "book" / SAMPLE
+    chinese = "城北新区办事处全体工作人员扎根基层一线，倾听百姓声音。" * 60
+    english = ("The staff of the Chengbei New District office work at the grassroots, "
+               "listening to residents, understanding their difficulties and "
+               "institutionalising responsibilities comprehensively. ") * 30
+    (book / "source.zh.md").write_text(f"## 标题\n\n{chinese}\n", encoding="utf-8")
+    po = polib.POFile(wrapwidth=0)
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "en"}
+    po.append(polib.POEntry(msgctxt="paragraph", msgid=chinese, msgstr=english))
+    po.save(str(project / "translations" / f"{SAMPLE}.en.po"))
+    code, out, err = cli(project, "build", SAMPLE)
+    assert code == 0, err
+    pdf = project / "dist" / f"{SAMPLE}.pdf"
+    source_text, target_words, _ = pdftools.columns(pdf)
+    assert pdftools.squash(chinese) in source_text
+    all_words, _ = pdftools.words(pdf)
+    source_pages = {w.page for w in all_words
+                    if w.page > 1 and ("城北" in w.text or "基层" in w.text)}
+    target_pages = {w.page for w in target_words}
+    assert len(source_pages) >= 3 and source_pages <= target_pages, (source_pages, target_pages)
+    # WeasyPrint hyphenates with U+2010 HYPHEN.
+    assert any(w.text.endswith("\u2010") and w.text[:-1].isalpha() for w in target_words), \
+        "no hyphenated line end in the English column"
+
+
+def test_broken_po_file_is_refused_with_its_line(project, cli):
+    path = project / "translations" / f"{SAMPLE}.en.po"
+    path.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+                    'msgid "标题"\nmsgstr "Paragraph\n', encoding="utf-8")
+    code, out, err = cli(project, "build", SAMPLE)
+    assert code == 2
+    # msgfmt notices the unterminated string where the file ends, on line 7.
+    assert f"{SAMPLE}.en.po:7: not a valid PO file" in err and "msgfmt --check" in err
+    assert not (project / "dist").exists()
+
+
+def test_unreadable_photo_and_chinese_photo_names(project, cli):
+    book = project / "book" / SAMPLE
+    Image.new("RGB", (300, 200), (200, 30, 30)).save(book / "photos" / "照片一.png")
+    (book / "photos" / "02.jpg").write_text("not a picture", encoding="utf-8")
+    (book / "source.zh.md").write_text(
+        "段落。\n\n![中文文件名](photos/照片一.png)\n\n![坏文件](photos/02.jpg)\n",
+        encoding="utf-8")
+    code, out, err = cli(project, "build", SAMPLE)
+    assert code == 0, err
+    pdf = project / "dist" / f"{SAMPLE}.pdf"
+    images = pdftools.run("pdfimages", "-list", str(pdf)).splitlines()[2:]
+    assert len(images) == 1 and images[0].split()[3:5] == ["300", "200"]
+    assert "source.zh.md:5: photo photos/02.jpg is not a readable image" in err
+    assert "Photo missing: photos/02.jpg" in pdftools.text(pdf)
+
+
+@pytest.mark.parametrize("args, problem", [
+    (["build", SAMPLE, "--lang", "../x"], "is not a language tag"),
+    (["build", "../book"], "is not a book folder name"),
+])
+def test_bad_names_on_the_command_line(project, cli, args, problem):
+    code, out, err = cli(project, *args)
+    assert code == 2 and problem in err
