@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import os
 import threading
 
 from parabook.pdf import write_pdf
@@ -57,6 +58,16 @@ def test_only_files_under_allowed_folders_are_fetched(tmp_path, caplog):
     text = pdftools.text(out)
     assert "正文" in text and "SECRET" not in text
     assert pdftools.run("pdfimages", "-list", str(out)).count("\n") == 2
+
+
+def test_output_is_readable_like_any_saved_file(project, cli):
+    previous = os.umask(0o022)
+    try:
+        assert cli(project, "build", SAMPLE)[0] == 0
+    finally:
+        os.umask(previous)
+    mode = (project / "dist" / f"{SAMPLE}.pdf").stat().st_mode & 0o777
+    assert mode == 0o644, oct(mode)
 
 
 def test_two_builds_are_byte_identical(project, cli):
