@@ -189,3 +189,19 @@ def test_force_reports_the_photos_it_kept(tmp_path):
     _, report = import_article(ORIGINAL, book, SAMPLE, force=True)
     assert any("kept the 1 photo(s) already in photos/" in u for u in report.unsure)
     assert (book / SAMPLE / "photos" / "01.jpg").read_bytes() == b"photo"
+
+
+def test_import_loses_and_adds_no_character(imported):
+    """Up to whitespace and the width of punctuation, the book is the text as it came."""
+    manuscript, _ = imported
+    back = str.maketrans({full: half for half, full in
+                          {",": "，", ";": "；", ":": "：", "!": "！", "?": "？",
+                           "(": "（", ")": "）"}.items()})
+    parts = [manuscript.meta.title, manuscript.meta.subtitle, manuscript.meta.byline]
+    for block in manuscript.blocks:
+        parts.append(block.caption if isinstance(block, Figure) else block.text)
+
+    def norm(text: str) -> str:
+        return re.sub(r"\s+", "", text.translate(back))
+
+    assert norm("".join(parts)) == norm(ORIGINAL.read_text(encoding="utf-8"))
