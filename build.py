@@ -3,7 +3,10 @@
 
 import sys
 
-from parabook.cli import main
+try:
+    from parabook.cli import main
+except ImportError as exc:  # run outside the project's environment
+    sys.exit(f"error: {exc}\n  fix: run `make booklet` once, then use .venv/bin/python build.py")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -110,3 +110,13 @@ def test_hostile_book_yaml(tmp_path, yaml_text, line, problem):
 def test_caption_markup_and_encoded_photo_names(tmp_path):
     (fig,) = read_blocks("![图 \\[一\\] **重要**说明](photos/照片%201.jpg)\n", Path("s.md"))
     assert fig == Figure("图 [一] 重要说明", "photos/照片 1.jpg", 1)
+
+
+def test_templates_refuse_undefined_names(tmp_path):
+    import jinja2
+
+    from parabook.html import environment
+
+    (tmp_path / "t.j2").write_text("{{ doc.nope }}")
+    with pytest.raises(jinja2.UndefinedError):
+        environment(tmp_path).get_template("t.j2").render(doc=object())
