@@ -27,12 +27,11 @@ def has_han(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Change:
-    """One replaced character, with enough context for a person to check it."""
+    """One replaced character."""
 
     offset: int
     old: str
     new: str
-    context: str
 
 
 def _neighbour(text: str, index: int, step: int) -> str:
@@ -77,8 +76,7 @@ def to_full_width(text: str) -> tuple[str, list[Change]]:
                 while out and out[-1] == " ":
                     out.pop()
                 out.append(FULL_WIDTH[char])
-                changes.append(Change(index, char, FULL_WIDTH[char],
-                                      text[max(0, index - 6):index + 7]))
+                changes.append(Change(index, char, FULL_WIDTH[char]))
                 continue
         if char == " " and out and out[-1] in FULL_WIDTH.values():
             continue
