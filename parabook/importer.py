@@ -132,10 +132,10 @@ def parse_article(text: str, path: Path) -> Imported:
         report.decisions.append((sub.number, f"subtitle {subtitle!r}"))
     else:
         report.unsure.append("no subtitle line starting with —— after the title")
-    byline = ""
+    byline, byline_line = "", 0
     if lines and len(lines[0].text) <= BYLINE_MAX and not _ends_sentence(lines[0].text):
         by = lines.pop(0)
-        byline = by.text
+        byline, byline_line = by.text, by.number
         report.decisions.append((by.number, f"byline {byline!r}"))
     else:
         report.unsure.append("no short byline line after the title; set byline in book.yaml")
@@ -180,7 +180,7 @@ def parse_article(text: str, path: Path) -> Imported:
     fixed_meta = {
         "title": _fix_punctuation(title.text, title.number, report),
         "subtitle": _fix_punctuation(subtitle, subtitle_line, report),
-        "byline": byline,
+        "byline": _fix_punctuation(byline, byline_line, report),
     }
     fixed_blocks = tuple(_fix_block(block, report) for block in blocks)
     year = re.search(r"(19|20)\d\d", subtitle or title.text)

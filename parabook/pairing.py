@@ -5,7 +5,6 @@ from __future__ import annotations
 from PIL import Image
 
 from .errors import InputError, display_path
-from .manuscript import segments
 from .model import (
     Bilingual,
     Document,
@@ -41,8 +40,7 @@ def pair(manuscript: Manuscript, lang: str,
             rows.append(Row("figure", bilingual("caption", block.caption), photo))
         else:
             rows.append(Row("paragraph", bilingual("paragraph", block.text)))
-    missing = sum(1 for s in segments(manuscript) if translations.get(s) is None
-                  or translations[s].text is None)
+    missing = sum(t.text is None for t in translations.values())
     if missing:
         warnings.append(f"{missing} segment(s) have no reviewed {lang} translation; "
                         "they show a 'translation pending' mark")
@@ -61,7 +59,7 @@ def pair(manuscript: Manuscript, lang: str,
 def _photo(manuscript: Manuscript, figure: Figure, warnings: list[str]) -> PhotoView:
     folder = manuscript.folder.resolve()
     where = f"{display_path(manuscript.source_path)}:{figure.line}"
-    if "://" in figure.src or figure.src.startswith(("/", "\\")) or ":" in figure.src:
+    if figure.src.startswith(("/", "\\")) or ":" in figure.src:  # absolute, URL, drive
         raise InputError(f"photo path {figure.src!r} is not a file inside the book folder",
                          path=manuscript.source_path, line=figure.line,
                          fix="put the photo in photos/ and write ![caption](photos/NN.jpg)")

@@ -276,3 +276,17 @@ def test_unreadable_photo_and_chinese_photo_names(project, cli):
 def test_bad_names_on_the_command_line(project, cli, args, problem):
     code, out, err = cli(project, *args)
     assert code == 2 and problem in err
+
+
+@pytest.mark.parametrize("src, problem", [
+    ("../../etc/passwd", "leads outside the book folder"),
+    ("/etc/hostname", "is not a file inside the book folder"),
+    ("file:///etc/hostname", "is not a file inside the book folder"),
+    ("http://127.0.0.1/x.jpg", "is not a file inside the book folder"),
+])
+def test_photo_paths_must_stay_in_the_book(project, cli, src, problem):
+    source = project / "book" / SAMPLE / "source.zh.md"
+    source.write_text(f"段落。\n\n![说明]({src})\n", encoding="utf-8")
+    code, out, err = cli(project, "build", SAMPLE)
+    assert code == 2 and f"source.zh.md:3: photo path {src!r} {problem}" in err
+    assert not (project / "dist").exists()
