@@ -91,6 +91,11 @@ def _paragraph_or_figure(inline: Token, path: Path, line: int) -> Block:
                              fix="write the Chinese caption between the brackets: ![说明](...)")
         return Figure(caption, src, line)
     text = _inline_text(inline, path, line)
+    refused = re.fullmatch(r"!\[.*\]\((\S+)\)", text, flags=re.S)
+    if refused:  # markdown-it refuses links such as file: and javascript:
+        raise InputError(f"photo path {refused.group(1)!r} is not a file inside the book "
+                         "folder", path=path, line=line,
+                         fix="put the photo in photos/ and write ![caption](photos/NN.jpg)")
     if text.startswith("!["):
         raise InputError("unclosed figure", path=path, line=line,
                          fix="write it exactly as ![caption](photos/NN.jpg)")
