@@ -10,7 +10,16 @@ from pathlib import Path
 
 from .errors import BookError, InputError, display_path
 from .importer import SLUG_RE, import_article
-from .pipeline import Project, build_book
+from .manuscript import read_book
+from .pipeline import (
+    Project,
+    build_book,
+    check_translations,
+    update_translations,
+)
+from .qa import STATE_ORDER, CheckReport
+from .translations import po_path
+from .xliff import export_xliff, import_review
 
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -30,6 +39,29 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     bld = sub.add_parser("build", help="render dist/SLUG.pdf")
     bld.add_argument("slug", nargs="?", help="book to build (default: every book)")
     bld.add_argument("--lang", help="target language (default: the book's first)")
+    bld.add_argument("--final", action="store_true",
+                     help="refuse unless every translation is reviewed and every photo is there")
+
+    upd = sub.add_parser("update", help="bring translations/SLUG.LANG.po in step with the "
+                                        "manuscript")
+    upd.add_argument("slug", nargs="?", help="book (default: every book)")
+    upd.add_argument("--lang", help="target language (default: all of the book's)")
+
+    chk = sub.add_parser("check", help="review counts and QA findings of the translations")
+    chk.add_argument("slug", nargs="?", help="book (default: every book)")
+    chk.add_argument("--lang", help="target language (default: all of the book's)")
+    chk.add_argument("--final", action="store_true",
+                     help="exit 1 unless everything is reviewed and QA is clean")
+
+    exp = sub.add_parser("export", help="write the translations for review tools (XLIFF 1.2)")
+    exp.add_argument("slug")
+    exp.add_argument("--lang", help="target language (default: the book's first)")
+    exp.add_argument("--format", choices=["xliff"], default="xliff")
+    exp.add_argument("-o", "--output", type=Path,
+                     help="file to write (default: dist/SLUG.LANG.xlf)")
+
+    rev = sub.add_parser("import-review", help="read a reviewed XLIFF file back into its PO file")
+    rev.add_argument("file", type=Path)
 
     args = parser.parse_args(argv)
     project = Project(root or Path.cwd())
@@ -37,9 +69,9 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     # WeasyPrint's own chatter (e.g. unsupported CSS) is not for the user.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     try:
-        if args.command == "import":
-            return _import(project, args)
-        return _build(project, args)
+        command = {"import": _import, "build": _build, "update": _update, "check": _check,
+                   "export": _export, "import-review": _import_review}[args.command]
+        return command(project, args)
     except BookError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
@@ -58,23 +90,108 @@ def _import(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
-def _build(project: Project, args: argparse.Namespace) -> int:
-    slugs = [args.slug] if args.slug else sorted(
-        p.parent.name for p in project.books.glob("*/book.yaml"))
+def _slugs(project: Project, slug: str | None) -> list[str]:
+    slugs = [slug] if slug else sorted(p.parent.name for p in project.books.glob("*/book.yaml"))
     if not slugs:
         raise BookError(f"no books in {project.books}",
                         fix="import one: python build.py import FILE.txt --book SLUG")
-    if args.lang and not LANG_RE.match(args.lang):
-        raise InputError(f"--lang {args.lang!r} is not a language tag",
-                         fix="give a tag such as en, de or pt-BR")
-    for slug in slugs:
-        if not SLUG_RE.match(slug):
-            raise InputError(f"book name {slug!r} is not a book folder name",
+    for name in slugs:
+        if not SLUG_RE.match(name):
+            raise InputError(f"book name {name!r} is not a book folder name",
                              fix="give the folder name under book/, e.g. chuzhou-2021")
-        result = build_book(project, slug, args.lang)
+    return slugs
+
+
+def _langs(project: Project, slug: str, lang: str | None) -> list[str]:
+    """The one language asked for, or every target language of the book."""
+    if lang:
+        if not LANG_RE.match(lang):
+            raise InputError(f"--lang {lang!r} is not a language tag",
+                             fix="give a tag such as en, de or pt-BR")
+        return [lang]
+    return list(read_book(project.books, slug).meta.target_langs)
+
+
+def _build(project: Project, args: argparse.Namespace) -> int:
+    for slug in _slugs(project, args.slug):
+        lang = _langs(project, slug, args.lang)[0]
+        result = build_book(project, slug, lang, final=args.final)
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         size = result.output.stat().st_size
         print(f"built {display_path(result.output)}: {result.pages} pages, "
               f"{size / 1024:.0f} KiB, in {result.seconds:.1f} s")
+    return 0
+
+
+def _update(project: Project, args: argparse.Namespace) -> int:
+    for slug in _slugs(project, args.slug):
+        for lang in _langs(project, slug, args.lang):
+            r = update_translations(project, slug, lang)
+            what = "created" if r.created else ("updated" if r.written else "unchanged")
+            print(f"{display_path(r.path)}: {what}; {r.added} new, {r.suggested} edited "
+                  f"(old translation kept as a fuzzy suggestion), {r.obsoleted} obsolete, "
+                  f"{r.revived} restored")
+    return 0
+
+
+STATE_LABELS = {"reviewed": "reviewed", "machine": "machine drafts", "stale": "stale",
+                "unreviewed": "other unreviewed", "missing": "missing"}
+
+
+def _check(project: Project, args: argparse.Namespace) -> int:
+    clean = True
+    for slug in _slugs(project, args.slug):
+        for lang in _langs(project, slug, args.lang):
+            report = check_translations(project, slug, lang)
+            for line in _check_lines(report):
+                print(line)
+            clean = clean and report.final
+    if args.final and not clean:
+        print("not final: review every translation and fix every finding above",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def _check_lines(report: CheckReport) -> list[str]:
+    po = display_path(report.po)
+    counts = ", ".join(f"{report.counts[s]} {STATE_LABELS[s]}" for s in STATE_ORDER)
+    lines = [f"{report.slug} ({report.lang}): {po}",
+             f"  {sum(report.counts.values())} segments: {counts}"]
+    for segment, translation in report.unfinished:
+        if translation.state != "missing":
+            where = f"{po}:{translation.line}"
+            lines.append(f"  {where}: {segment.where}: {STATE_LABELS[translation.state]}")
+    for finding in report.findings:
+        where = f"{po}:{finding.line}" if finding.line else f"{po} (no entry; run update)"
+        lines.append(f"  {where}: {finding.segment.where}: {finding.message}")
+    if report.final:
+        lines.append("  ready for a final build")
+    return lines
+
+
+def _export(project: Project, args: argparse.Namespace) -> int:
+    slug = _slugs(project, args.slug)[0]
+    lang = _langs(project, slug, args.lang)[0]
+    po = po_path(project.translations, slug, lang)
+    if not po.exists():
+        raise InputError("there is no translation file to export", path=po,
+                         fix=f"create it with: python build.py update {slug} --lang {lang}")
+    output = args.output or project.dist / f"{slug}.{lang}.xlf"
+    source_lang = read_book(project.books, slug).meta.source_lang
+    count = export_xliff(po, output, source_lang)
+    print(f"wrote {display_path(output)}: {count} units (XLIFF 1.2; reviewed units are "
+          "approved=\"yes\"). Read it back with: python build.py import-review FILE")
+    return 0
+
+
+def _import_review(project: Project, args: argparse.Namespace) -> int:
+    report = import_review(args.file, project.translations)
+    for line in report.kept + report.skipped:
+        print(f"note: {line}", file=sys.stderr)
+    what = "updated" if report.written else "unchanged"
+    print(f"{display_path(report.po)}: {what}; {report.approved} approved, {report.edited} "
+          f"edited (still unreviewed), {len(report.kept)} reviewed kept, "
+          f"{len(report.skipped)} skipped")
     return 0

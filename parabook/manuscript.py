@@ -168,6 +168,6 @@ def segments(manuscript: Manuscript) -> list[Segment]:
             out.append(Segment("caption", block.caption, f"caption of {block.src}"))
         else:
             paragraph += 1
-            out.append(Segment("paragraph", block.text,
-                               f"section {section}, paragraph {paragraph}"))
+            part = f"section {section}" if section else "opening"
+            out.append(Segment("paragraph", block.text, f"{part}, paragraph {paragraph}"))
     return out

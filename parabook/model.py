@@ -88,13 +88,19 @@ class Segment:
     """Human description of the place, e.g. `section 2, paragraph 3`."""
 
 
+TranslationState = Literal["reviewed", "machine", "stale", "unreviewed", "missing"]
+
+
 @dataclass(frozen=True)
 class Translation:
-    """A segment's translation as the build may show it."""
+    """A segment's translation and its review state, as the PO file records it."""
 
     text: str | None
-    """Reviewed translation, or None when none may be shown yet."""
-    state: Literal["reviewed", "pending"]
+    """The translation; None when there is none (state `missing`)."""
+    state: TranslationState
+    """`reviewed`; `machine` draft; `stale` (the source changed); `unreviewed`; `missing`."""
+    line: int | None
+    """Line of the entry in the PO file; None when the file has no entry."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,17 @@ class Bilingual:
     source: str
     target: str | None
     """None renders as a visible "translation pending" mark, never as the source."""
+    state: TranslationState = "reviewed"
+    """Anything but `reviewed` is printed tinted, with a margin mark, in a draft build."""
+
+    @property
+    def mark(self) -> str | None:
+        """The margin mark of an unreviewed translation."""
+        return DRAFT_MARKS.get(self.state) if self.target is not None else None
+
+
+DRAFT_MARKS = {"machine": "machine draft", "stale": "source changed",
+               "unreviewed": "not reviewed"}
 
 
 @dataclass(frozen=True)
@@ -138,5 +155,7 @@ class Document:
     rows: tuple[Row, ...]
     pending_label: str
     """What the target column shows for an untranslated segment."""
+    draft: bool
+    """Something is unreviewed or missing: every page says so."""
     warnings: tuple[str, ...] = field(default=())
     """Problems a person should see, e.g. missing photos."""

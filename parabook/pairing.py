@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from PIL import Image
 
 from .errors import InputError, display_path
@@ -22,12 +24,14 @@ PENDING_LABELS = {"en": "[translation pending]"}
 
 def pair(manuscript: Manuscript, lang: str,
          translations: dict[Segment, Translation]) -> Document:
-    """Build rows of source beside target; untranslated text is marked, never copied."""
+    """Build rows of source beside target; missing text is marked, never copied."""
     by_kind_text = {(s.kind, s.text): t for s, t in translations.items()}
 
     def bilingual(kind: str, text: str) -> Bilingual:
         found = by_kind_text.get((kind, text))
-        return Bilingual(text, found.text if found else None)
+        if found is None or found.text is None:
+            return Bilingual(text, None, "missing")
+        return Bilingual(text, found.text, found.state)
 
     meta = manuscript.meta
     warnings: list[str] = []
@@ -40,10 +44,14 @@ def pair(manuscript: Manuscript, lang: str,
             rows.append(Row("figure", bilingual("caption", block.caption), photo))
         else:
             rows.append(Row("paragraph", bilingual("paragraph", block.text)))
-    missing = sum(t.text is None for t in translations.values())
-    if missing:
-        warnings.append(f"{missing} segment(s) have no reviewed {lang} translation; "
-                        "they show a 'translation pending' mark")
+    states = Counter(t.state for t in translations.values())
+    unreviewed = sum(states.values()) - states["reviewed"]
+    if unreviewed:
+        detail = ", ".join(f"{n} {STATE_NAMES[s]}" for s, n in sorted(states.items())
+                           if s != "reviewed")
+        warnings.append(f"{unreviewed} segment(s) lack a reviewed {lang} translation "
+                        f"({detail}); the booklet is marked DRAFT. "
+                        f"'python build.py check {meta.slug}' lists them")
     return Document(
         meta=meta,
         target_lang=lang,
@@ -52,8 +60,13 @@ def pair(manuscript: Manuscript, lang: str,
         byline=bilingual("byline", meta.byline),
         rows=tuple(rows),
         pending_label=PENDING_LABELS.get(lang.split("-")[0], "[translation pending]"),
+        draft=bool(unreviewed),
         warnings=tuple(warnings),
     )
+
+
+STATE_NAMES = {"machine": "machine draft(s)", "stale": "with changed source",
+               "unreviewed": "not reviewed", "missing": "missing"}
 
 
 def _photo(manuscript: Manuscript, figure: Figure, warnings: list[str]) -> PhotoView:

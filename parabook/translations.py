@@ -1,63 +1,280 @@
-"""Load `translations/<slug>.<lang>.po` (gettext PO) into per-segment translations."""
+"""Translation files: `translations/<slug>.<lang>.po` (gettext PO, written with polib).
+
+One entry per segment. `msgid` is the Chinese, `msgstr` the translation; the
+review state lives where PO tools keep it, so Poedit, Weblate and OmegaT show it:
+
+- reviewed: no `fuzzy` flag and a translation;
+- stale: `fuzzy` with the previous source kept as `#| msgid` (the Chinese changed);
+- machine: `fuzzy` with a translator comment `machine draft: PROVIDER sha256:HASH`,
+  as long as the text still hashes to HASH (an edited draft is a person's work);
+- unreviewed: any other `fuzzy` entry;
+- missing: no entry, or an empty translation.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import polib
+from rapidfuzz import fuzz, process
 
 from .errors import InputError
-from .model import Segment, Translation
+from .fsutil import write_atomic
+from .model import Segment, Translation, TranslationState
 
-PENDING = Translation(None, "pending")
+WRAP = 79  # what msgmerge and Poedit wrap at, so a round trip through them stays quiet
+FUZZY_CUTOFF = 60  # percent similarity; msgmerge's own threshold is about the same
+MACHINE_RE = re.compile(r"^machine draft: (\S+?)(?: sha256:([0-9a-f]{16}))?$", re.M)
+PLURAL_FORMS = {"en": "nplurals=2; plural=(n != 1);", "de": "nplurals=2; plural=(n != 1);",
+                "fr": "nplurals=2; plural=(n > 1);"}
+Key = tuple[str | None, str]
 
 
 def po_path(translations_dir: Path, slug: str, lang: str) -> Path:
     return translations_dir / f"{slug}.{lang}.po"
 
 
-def check_po(path: Path) -> None:
+def check_po(path: Path, text: str | None = None) -> None:
     """Refuse a file gettext's own `msgfmt --check` rejects (polib is more lenient)."""
     msgfmt = shutil.which("msgfmt")
     if msgfmt is None:
         return
-    result = subprocess.run([msgfmt, "--check", "-o", "/dev/null", str(path)],
-                            capture_output=True, text=True, check=False)
+    if text is None:
+        result = subprocess.run([msgfmt, "--check", "-o", "/dev/null", str(path)],
+                                capture_output=True, text=True, check=False)
+    else:
+        result = subprocess.run([msgfmt, "--check", "-o", "/dev/null", "-"], input=text,
+                                capture_output=True, text=True, check=False)
     if result.returncode != 0:
         first = next((ln for ln in result.stderr.splitlines() if ln.strip()), "invalid")
         # msgfmt says "FILE:LINE: problem"; keep its line, name the file our way.
         parts = first.split(":", 2)
         line = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
         problem = parts[2].strip() if line else first
+        if text is not None:  # our own output: a bug, never the translator's fault
+            raise InputError(f"refusing to write an invalid PO file: {problem}", path=path,
+                             line=line, fix="report this; the existing file was left as it was")
         raise InputError(f"not a valid PO file: {problem}", path=path, line=line,
                          fix=f"fix that line (msgfmt --check -o /dev/null {path} shows all)")
 
 
-def load_translations(translations_dir: Path, slug: str, lang: str,
-                      segments: list[Segment]) -> dict[Segment, Translation]:
-    """Map each segment to its reviewed translation; everything else is pending.
-
-    Entries match on source text (and `msgctxt` = segment kind when present), as
-    gettext does, so reordering paragraphs loses nothing.
-    """
-    path = po_path(translations_dir, slug, lang)
-    if not path.exists():
-        return {segment: PENDING for segment in segments}
+def read_catalog(path: Path) -> polib.POFile:
     check_po(path)
     try:
-        catalog = polib.pofile(str(path), wrapwidth=0)
+        return polib.pofile(str(path), wrapwidth=WRAP)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read the translation file: {exc}", path=path,
                          fix=f"check it with: msgfmt --check -o /dev/null {path}") from None
-    reviewed: dict[tuple[str | None, str], str] = {}
-    for entry in catalog:
-        if entry.obsolete or entry.fuzzy or not entry.msgstr.strip():
-            continue
-        reviewed[(entry.msgctxt, entry.msgid)] = entry.msgstr
-    out = {}
+
+
+def save_catalog(catalog: polib.POFile, path: Path) -> bool:
+    """Write atomically after msgfmt accepts the text; return False when nothing changed."""
+    text = catalog.__unicode__()
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    check_po(path, text)
+    write_atomic(path, text)
+    return True
+
+
+def draft_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def machine_comment(provider: str, text: str) -> str:
+    return f"machine draft: {provider} sha256:{draft_hash(text)}"
+
+
+def machine_provider(entry: polib.POEntry) -> str | None:
+    """The provider of an untouched machine draft; None once a person edited it."""
+    match = MACHINE_RE.search(entry.tcomment or "")
+    if not match:
+        return None
+    provider, recorded = match.groups()
+    return provider if recorded is None or recorded == draft_hash(entry.msgstr) else None
+
+
+def entry_state(entry: polib.POEntry | None) -> TranslationState:
+    if entry is None or not entry.msgstr.strip():
+        return "missing"
+    if not entry.fuzzy:
+        return "reviewed"
+    if entry.previous_msgid is not None:
+        return "stale"
+    return "machine" if machine_provider(entry) else "unreviewed"
+
+
+def keys(segments: list[Segment]) -> list[Key]:
+    """The (msgctxt, msgid) of each segment: a context only where the same
+    Chinese plays two roles (a heading that is also a caption), as gettext needs."""
+    kinds: dict[str, set[str]] = {}
     for segment in segments:
-        text = reviewed.get((segment.kind, segment.text), reviewed.get((None, segment.text)))
-        out[segment] = Translation(text, "reviewed") if text else PENDING
+        kinds.setdefault(segment.text, set()).add(segment.kind)
+    return [(s.kind if len(kinds[s.text]) > 1 else None, s.text) for s in segments]
+
+
+def find_entry(catalog: polib.POFile, key: Key) -> polib.POEntry | None:
+    """The active entry for `key`, falling back to the same source in another context."""
+    ctxt, msgid = key
+    loose = None
+    for entry in catalog:
+        if entry.obsolete or entry.msgid != msgid:
+            continue
+        if entry.msgctxt == ctxt:
+            return entry
+        loose = loose or entry
+    return loose
+
+
+def load_translations(translations_dir: Path, slug: str, lang: str,
+                      segments: list[Segment]) -> dict[Segment, Translation]:
+    """Map each segment to its translation and review state.
+
+    Entries match on source text, as gettext does, so reordering paragraphs loses nothing.
+    """
+    path = po_path(translations_dir, slug, lang)
+    if not path.exists():
+        return {segment: Translation(None, "missing", None) for segment in segments}
+    catalog = read_catalog(path)
+    out = {}
+    for segment, key in zip(segments, keys(segments), strict=True):
+        entry = find_entry(catalog, key)
+        state = entry_state(entry)
+        text = entry.msgstr if entry is not None and state != "missing" else None
+        out[segment] = Translation(text, state, entry.linenum if entry else None)
     return out
+
+
+@dataclass(frozen=True)
+class UpdateReport:
+    """What `update` did to one PO file."""
+
+    path: Path
+    created: bool
+    added: int
+    """New segments, added as empty entries."""
+    suggested: int
+    """Edited segments that got their old translation as a fuzzy suggestion."""
+    obsoleted: int
+    """Translations whose source left the manuscript, kept as `#~` entries."""
+    revived: int
+    """Obsolete translations whose source came back."""
+    written: bool
+    """False when the file already matched the manuscript."""
+
+
+def _fold(into: polib.POEntry, other: polib.POEntry) -> None:
+    """Merge a duplicate entry: its translation survives as a translator comment."""
+    if other.msgstr.strip() and other.msgstr != into.msgstr:
+        note = f"earlier translation: {other.msgstr}"
+        into.tcomment = f"{into.tcomment}\n{note}" if into.tcomment else note
+
+
+def new_catalog(slug: str, lang: str) -> polib.POFile:
+    catalog = polib.POFile(wrapwidth=WRAP)
+    catalog.header = (f"{slug}: Chinese source with its {lang} translation.\n"
+                      "A translation counts as reviewed when it has no fuzzy flag.\n"
+                      f"Keep in step with the manuscript: python build.py update {slug} "
+                      f"--lang {lang}")
+    catalog.metadata = {
+        "Project-Id-Version": slug,
+        "PO-Revision-Date": "",
+        "Last-Translator": "",
+        "Language-Team": "",
+        "Language": lang,
+        "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding": "8bit",
+    }
+    if lang.split("-")[0] in PLURAL_FORMS:
+        catalog.metadata["Plural-Forms"] = PLURAL_FORMS[lang.split("-")[0]]
+    return catalog
+
+
+def update_catalog(path: Path, segments: list[Segment], slug: str, lang: str) -> UpdateReport:
+    """Bring the PO file in step with the manuscript, as `msgmerge --previous` would.
+
+    Exact source matches keep everything. An edited segment gets the closest old
+    translation as a fuzzy suggestion with `#| msgid`. Translations whose source
+    is gone become obsolete entries. Nothing translated is ever dropped.
+    """
+    created = not path.exists()
+    old = new_catalog(slug, lang) if created else read_catalog(path)
+    catalog = new_catalog(slug, lang)
+    catalog.metadata = dict(old.metadata) or catalog.metadata
+    catalog.header = old.header
+
+    active = [e for e in old if not e.obsolete]
+    obsolete = [e for e in old if e.obsolete]
+    used: set[int] = set()
+    added = suggested = revived = 0
+    placed: list[tuple[Key, Segment, polib.POEntry | None]] = []
+
+    def take(key: Key, pool: list[polib.POEntry], exact_ctxt: bool) -> polib.POEntry | None:
+        for entry in pool:
+            if id(entry) in used or entry.msgid != key[1]:
+                continue
+            if not exact_ctxt or entry.msgctxt == key[0]:
+                used.add(id(entry))
+                return entry
+        return None
+
+    segment_keys = list(zip(keys(segments), segments, strict=True))
+    seen: set[Key] = set()
+    unique = [(k, s) for k, s in segment_keys if not (k in seen or seen.add(k))]
+    # Exact matches first, across the whole file, so a moved paragraph never
+    # loses its entry to a fuzzy match of a neighbour.
+    for key, segment in unique:
+        entry = take(key, active, True) or take(key, active, False)
+        if entry is None and (entry := take(key, obsolete, True) or take(key, obsolete, False)):
+            entry.obsolete = False
+            revived += 1
+        placed.append((key, segment, entry))
+
+    leftovers = [e for e in active + obsolete if id(e) not in used and e.msgstr.strip()]
+    for index, (key, segment, entry) in enumerate(placed):
+        if entry is not None:
+            entry.msgctxt = key[0]
+            continue
+        entry = polib.POEntry(msgctxt=key[0], msgid=key[1], msgstr="")
+        match = process.extractOne(key[1], [e.msgid for e in leftovers], scorer=fuzz.ratio,
+                                   score_cutoff=FUZZY_CUTOFF) if leftovers else None
+        if match:
+            source = leftovers[match[2]]
+            used.add(id(source))
+            entry.msgstr = source.msgstr
+            entry.tcomment = source.tcomment
+            entry.flags = ["fuzzy"]
+            entry.previous_msgctxt = source.msgctxt
+            entry.previous_msgid = source.previous_msgid or source.msgid
+            suggested += 1
+        else:
+            added += 1
+        placed[index] = (key, segment, entry)
+
+    places: dict[Key, list[str]] = {}
+    for key, segment in segment_keys:
+        places.setdefault(key, []).append(segment.where)
+    for key, _segment, entry in placed:
+        assert entry is not None
+        entry.comment = "; ".join(places[key])
+        catalog.append(entry)
+    # Obsolete entries stay, even when they lent a suggestion; a translation
+    # whose source left the manuscript joins them unless an edit took it over.
+    newly_obsolete = [e for e in active if id(e) not in used and e.msgstr.strip()]
+    kept: dict[Key, polib.POEntry] = {(e.msgctxt, e.msgid): e for e in catalog}
+    for entry in [e for e in obsolete if e.obsolete] + newly_obsolete:
+        entry.obsolete = True
+        key = (entry.msgctxt, entry.msgid)
+        if key in kept:  # gettext allows one entry per source: fold, keep every text
+            _fold(kept[key], entry)
+        else:
+            kept[key] = entry
+            catalog.append(entry)
+    written = save_catalog(catalog, path)
+    return UpdateReport(path, created, added, suggested, len(newly_obsolete), revived, written)

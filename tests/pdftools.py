@@ -83,11 +83,13 @@ def columns(pdf: Path) -> tuple[str, list[Word], float]:
 
     The cover (page 1) is centred, not in columns, and is left out.
     The target column's left edge is where most Latin-script words start a line;
-    page numbers (a lone number at the foot of the page) are left out.
+    page numbers (a lone number at the foot of the page) and the head line of a
+    draft (above the text area) are left out.
     """
     all_words, sizes = words(pdf)
     body = [w for w in all_words if w.page > 1
-            and not (w.text.isdigit() and w.y0 > sizes[w.page - 1][1] * 0.9)]
+            and not (w.text.isdigit() and w.y0 > sizes[w.page - 1][1] * 0.9)
+            and not w.y1 < 16 * 72 / 25.4]
     line_starts = Counter(round(w.x0) for w in body
                           if re.fullmatch(r"[A-Za-z\[][A-Za-z,.;:'’\-\]]*", w.text)
                           and w.x0 > sizes[w.page - 1][0] * 0.3)

@@ -21,13 +21,15 @@ A5 = (419.53, 595.28)  # points
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    """The sample built once, as `make booklet` builds it: (project, pdf, stderr, stdout)."""
+    """The sample without its translation, built once: (project, pdf, stderr, stdout)."""
     import contextlib
     import io
 
     from parabook.cli import main
 
     root = copy_project(tmp_path_factory.mktemp("sample"))
+    for po in (root / "translations").glob("*.po"):
+        po.unlink()
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
         code = main(["build", SAMPLE], root=root)
@@ -79,7 +81,9 @@ def test_untranslated_segments_are_marked_pending(sample, manuscript):
     text = pdftools.text(sample[1])
     segments = 3 + len(manuscript.blocks)  # title, subtitle, byline + body
     assert text.count("[translation pending]") == segments
-    assert f"{segments} segment(s) have no reviewed en translation" in sample[2]
+    assert f"{segments} segment(s) lack a reviewed en translation ({segments} missing)" \
+        in sample[2]
+    assert pdftools.text(sample[1], page=2).startswith("DRAFT — translation under review")
 
 
 def test_cover_has_title_subtitle_and_byline(sample, manuscript):
@@ -116,7 +120,7 @@ def test_missing_photos_show_placeholders_and_warn(sample, manuscript):
     assert sample[2].count("is missing; a placeholder frame is printed") == len(figures)
 
 
-def test_reviewed_translations_are_shown_and_drafts_are_not(project, cli, manuscript):
+def test_reviewed_translations_are_shown_and_fuzzy_ones_marked(project, cli, manuscript):
     paragraphs = [b.text for b in manuscript.blocks if isinstance(b, Paragraph)]
     po = polib.POFile(wrapwidth=0)
     po.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "en"}
@@ -125,8 +129,9 @@ def test_reviewed_translations_are_shown_and_drafts_are_not(project, cli, manusc
     po.append(polib.POEntry(msgctxt="paragraph", msgid=paragraphs[0],
                             msgstr="Roads once full of potholes have been paved."))
     po.append(polib.POEntry(msgctxt="paragraph", msgid=paragraphs[1], flags=["fuzzy"],
-                            msgstr="Machine draft that nobody has reviewed."))
+                            msgstr="Fuzzy text that nobody has reviewed."))
     path = project / "translations" / f"{SAMPLE}.en.po"
+    path.unlink(missing_ok=True)
     po.save(str(path))
     subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], check=True)
 
@@ -137,7 +142,15 @@ def test_reviewed_translations_are_shown_and_drafts_are_not(project, cli, manusc
     assert "Hands-on" in cover and cover.count("[translationpending]") == 2
     text = pdftools.squash(pdftools.text(pdf))
     assert "Roadsoncefullofpotholeshavebeenpaved." in text
-    assert "Machinedraft" not in text
+    # The fuzzy one is printed, with its state in the margin beside its first line.
+    assert "Fuzzytextthatnobodyhasreviewed." in text
+    all_words, sizes = pdftools.words(pdf)
+    fuzzy = next(w for w in all_words if w.text == "Fuzzy")
+    mark = [w for w in all_words if w.page == fuzzy.page and w.text in ("NOT", "REVIEWED")]
+    right_edge = max(w.x1 for w in all_words if w.page == fuzzy.page and w not in mark
+                     and w.y0 > 50 and w.y1 < sizes[0][1] - 50)
+    assert [w.text for w in mark] == ["NOT", "REVIEWED"]
+    assert all(w.x0 > right_edge and abs(w.y0 - fuzzy.y0) < 12 for w in mark), (mark, fuzzy)
     _, target_words, _ = pdftools.columns(pdf)
     assert "potholes" in {w.text for w in target_words}
 

@@ -1,0 +1,172 @@
+"""XLIFF 1.2 for reviewers without PO tools (Weblate, Trados, memoQ), and back.
+
+Each active PO entry becomes a `<trans-unit>`: reviewed entries carry
+`approved="yes"`; `msgctxt` and the comments travel in a `po-entry` context
+group, as translate-toolkit's po2xliff writes them. Reading back never lowers a
+reviewed translation: an unapproved edit of reviewed text is reported, not applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polib
+
+from .errors import InputError, display_path
+from .fsutil import write_atomic
+from .translations import entry_state, read_catalog, save_catalog
+
+NS = "urn:oasis:names:tc:xliff:document:1.2"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+PO_NAME = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]*)\.(?P<lang>[A-Za-z0-9-]+)\.po$")
+TARGET_STATES = {"reviewed": "final", "machine": "needs-review-translation",
+                 "stale": "needs-review-translation", "unreviewed": "needs-review-translation",
+                 "missing": "needs-translation"}
+
+ET.register_namespace("", NS)
+
+
+def unit_id(msgctxt: str | None, msgid: str) -> str:
+    """Stable across exports: gettext's own key, msgctxt EOT msgid, hashed."""
+    key = (f"{msgctxt}\x04" if msgctxt is not None else "") + msgid
+    return "u" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+
+
+def _q(tag: str) -> str:
+    return f"{{{NS}}}{tag}"
+
+
+def export_xliff(po: Path, output: Path, source_lang: str) -> int:
+    """Write the PO's active entries as XLIFF 1.2; return the number of units."""
+    catalog = read_catalog(po)
+    lang = catalog.metadata.get("Language", "")
+    root = ET.Element(_q("xliff"), {"version": "1.2"})
+    file = ET.SubElement(root, _q("file"), {
+        "original": po.name, "source-language": source_lang, "target-language": lang,
+        "datatype": "po"})
+    body = ET.SubElement(file, _q("body"))
+    count = 0
+    for entry in catalog:
+        if entry.obsolete:
+            continue
+        state = entry_state(entry)
+        attrs = {"id": unit_id(entry.msgctxt, entry.msgid), f"{{{XML_NS}}}space": "preserve"}
+        if state == "reviewed":
+            attrs["approved"] = "yes"
+        unit = ET.SubElement(body, _q("trans-unit"), attrs)
+        ET.SubElement(unit, _q("source")).text = entry.msgid
+        ET.SubElement(unit, _q("target"), {"state": TARGET_STATES[state]}).text = entry.msgstr
+        if entry.comment:
+            ET.SubElement(unit, _q("note"), {"from": "developer"}).text = entry.comment
+        if state == "stale":
+            ET.SubElement(unit, _q("note"), {"from": "parabook"}).text = (
+                f"The Chinese changed; the translation was made for: {entry.previous_msgid}")
+        contexts = [("x-po-msgctxt", entry.msgctxt), ("x-po-autocomment", entry.comment),
+                    ("x-po-trancomment", entry.tcomment)]
+        if any(value for _, value in contexts):
+            group = ET.SubElement(unit, _q("context-group"),
+                                  {"name": "po-entry", "purpose": "information"})
+            for kind, value in contexts:
+                if value:
+                    ET.SubElement(group, _q("context"), {"context-type": kind}).text = value
+        count += 1
+    ET.indent(root)
+    data = ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    write_atomic(output, data)
+    return count
+
+
+@dataclass
+class ReviewImport:
+    """What reading an XLIFF file back changed in the PO file."""
+
+    po: Path
+    approved: int = 0
+    """Translations now reviewed."""
+    edited: int = 0
+    """Unreviewed translations replaced by the file's (still unreviewed) text."""
+    kept: list[str] = field(default_factory=list)
+    """Reviewed translations left alone because the file's edit was not approved."""
+    skipped: list[str] = field(default_factory=list)
+    """Units whose source is no longer in the PO file."""
+    written: bool = False
+
+
+def import_review(xlf: Path, translations_dir: Path) -> ReviewImport:
+    """Apply a reviewed XLIFF file to the PO file it was exported from."""
+    try:
+        tree = ET.parse(xlf)  # expat: no external entities, no network
+    except ET.ParseError as exc:
+        raise InputError(f"not well-formed XML: {exc.msg if hasattr(exc, 'msg') else exc}",
+                         path=xlf, line=exc.position[0],
+                         fix="export it again from the review tool") from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}", path=xlf,
+                         fix="check the file name") from None
+    root = tree.getroot()
+    file = root.find(_q("file"))
+    if root.tag != _q("xliff") or root.get("version") != "1.2" or file is None:
+        raise InputError("not an XLIFF 1.2 file", path=xlf,
+                         fix="export XLIFF 1.2 from the review tool "
+                             "(python build.py export SLUG --format xliff makes one)")
+    name = PO_NAME.match(file.get("original", ""))
+    if not name:
+        raise InputError(f"the file's original={file.get('original')!r} does not name a "
+                         "translation file such as chuzhou-2021.en.po", path=xlf,
+                         fix="import a file made by: python build.py export SLUG --format xliff")
+    po = translations_dir / name.group(0)
+    if not po.exists():
+        raise InputError(f"it was exported from {display_path(po)}, which does not exist",
+                         path=xlf, fix="run: python build.py update " + name.group("slug"))
+    catalog = read_catalog(po)
+    if file.get("target-language") != catalog.metadata.get("Language"):
+        raise InputError(f"its target language {file.get('target-language')!r} is not the "
+                         f"PO file's {catalog.metadata.get('Language')!r}", path=xlf,
+                         fix="import the file exported for this language")
+    report = ReviewImport(po)
+    by_key = {(e.msgctxt, e.msgid): e for e in catalog if not e.obsolete}
+    for unit in file.iter(_q("trans-unit")):
+        source = "".join(unit.find(_q("source")).itertext()) if unit.find(
+            _q("source")) is not None else ""
+        target_node = unit.find(_q("target"))
+        target = "".join(target_node.itertext()) if target_node is not None else ""
+        ctxt = None
+        for context in unit.iter(_q("context")):
+            if context.get("context-type") == "x-po-msgctxt":
+                ctxt = context.text or ""
+        entry = by_key.get((ctxt, source))
+        label = f"unit {unit.get('id')}"
+        if entry is None:
+            report.skipped.append(f"{label}: its source is no longer in {po.name}")
+            continue
+        if not target.strip():
+            continue  # an empty target never erases a translation
+        _apply(entry, target, unit.get("approved") == "yes", label, report)
+    report.written = save_catalog(catalog, po)
+    return report
+
+
+def _apply(entry: polib.POEntry, target: str, approved: bool, label: str,
+           report: ReviewImport) -> None:
+    reviewed = entry_state(entry) == "reviewed"
+    if approved:
+        if reviewed and entry.msgstr == target:
+            return
+        entry.msgstr = target
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
+        entry.previous_msgid = entry.previous_msgctxt = None
+        report.approved += 1
+    elif entry.msgstr != target:
+        if reviewed:
+            report.kept.append(f"{label} (PO line {entry.linenum}): kept the reviewed text; "
+                               "the file's edit is not approved")
+            return
+        entry.msgstr = target
+        if "fuzzy" not in entry.flags:
+            entry.flags.append("fuzzy")
+        report.edited += 1
