@@ -95,27 +95,25 @@ def _numbers(text: str) -> Counter[str]:
     return Counter(n.replace(",", "") for n in NUMBER.findall(text))
 
 
-def _number_said(number: str, source: str, target: str, words: set[str]) -> bool:
+def _number_said(number: str, source: str, words: Counter[str]) -> int:
+    """How often the translation says `number` in words (nine, ninth, March for 3月)."""
     value = float(number)
-    if value.is_integer() and int(value) in NUMBER_WORDS:
-        if words & set(NUMBER_WORDS[int(value)].split()):
-            return True
+    if not value.is_integer():
+        return 0
+    said = sum(words[w] for w in NUMBER_WORDS.get(int(value), "").split())
     # 7月 is July: a month may be named instead of numbered.
-    if value.is_integer() and 1 <= value <= 12 and re.search(rf"(?<!\d){number}月", source):
-        return MONTHS[int(value) - 1] in words
-    return False
+    if 1 <= value <= 12 and re.search(rf"(?<!\d){number}月", source):
+        said += words[MONTHS[int(value) - 1]]
+    return said
 
 
 def check_numbers(source: str, target: str) -> list[str]:
     missing = []
     target_numbers = _numbers(target)
-    words = set(re.findall(r"[a-z]+", target.lower()))
+    words = Counter(re.findall(r"[a-z]+", target.lower()))
     for number, count in _numbers(source).items():
-        if target_numbers[number] >= count:
-            continue
-        if target_numbers[number] == 0 and _number_said(number, source, target, words):
-            continue
-        missing.append(number)
+        if target_numbers[number] + _number_said(number, source, words) < count:
+            missing.append(number)
     return [f"number {n} is in the source but not in the translation" for n in missing]
 
 

@@ -1,0 +1,119 @@
+"""QA checks fire on crafted bad entries and stay quiet on the reviewed sample."""
+
+from __future__ import annotations
+
+import subprocess
+
+import polib
+import pytest
+
+from parabook.qa import check_translation, load_glossary
+from parabook.translations import read_catalog, save_catalog
+
+from .conftest import REPO, SAMPLE
+
+GLOSSARY = REPO / "translations" / "glossary.zh-en.tsv"
+PO = REPO / "translations" / f"{SAMPLE}.en.po"
+
+
+@pytest.fixture(scope="module")
+def glossary():
+    return load_glossary(GLOSSARY)
+
+
+def checks(source: str, target: str, glossary) -> list[str]:
+    return [name for name, _ in check_translation(source, target, glossary)]
+
+
+def test_the_sample_translation_is_complete_reviewed_and_clean(glossary):
+    subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(PO)], check=True)
+    catalog = polib.pofile(str(PO))
+    active = [e for e in catalog if not e.obsolete]
+    assert len(active) == 40
+    assert all(e.msgstr.strip() and not e.fuzzy for e in active)
+    for entry in active:
+        assert check_translation(entry.msgid, entry.msgstr, glossary) == [], entry.linenum
+
+
+def test_check_final_is_clean_on_the_sample(project, cli):
+    code, out, err = cli(project, "check", "--final")
+    assert code == 0, out + err
+    assert "40 segments: 40 reviewed, 0 machine drafts, 0 stale, 0 other unreviewed, " \
+           "0 missing" in out
+    assert "ready for a final build" in out
+
+
+@pytest.mark.parametrize(("source", "target", "expected"), [
+    ("组织党员9批次近500人", "nearly 500 people in nine groups", []),
+    ("组织党员9批次近500人", "nearly 50 people in nine groups", ["numbers"]),
+    ("受益1,600余人", "more than 1600 people", []),
+    ("受益1,600余人", "more than 1,060 people", ["numbers"]),
+    ("2021年3月评选", "the March 2021 selection", []),
+    ("2021年3月评选", "the 2021 selection", ["numbers"]),
+    ("3个组织、3名同志", "3 organizations and three people", []),
+    ("3个组织、3名同志", "3 organizations and some people", ["numbers"]),
+])
+def test_numbers(source, target, expected, glossary):
+    assert checks(source, target, glossary) == expected
+
+
+def test_glossary_terms_longest_first(glossary):
+    assert checks("城北新区党工委", "the Chengbei New District Party Working Committee",
+                  glossary) == []
+    found = check_translation("城北新区党工委", "the Chengbei New District Party Committee",
+                              glossary)
+    assert [n for n, _ in found] == ["glossary"]
+    assert "党工委 should be rendered as “Party Working Committee”" in found[0][1]
+    # 滁州经开区 speaks for its part 经开区: no second finding for the short form.
+    assert checks("滁州经开区", "Chuzhou Economic and Technological Development Zone",
+                  glossary) == []
+    # Alternatives separated by " | " each satisfy the term.
+    assert checks("经开区", "the Development Zone", glossary) == []
+
+
+def test_chinese_left_in_the_translation(glossary):
+    found = check_translation("居民", "residents，who", glossary)
+    assert [n for n, _ in found] == ["untranslated"] and "，" in found[0][1]
+    assert checks("居民", "the 居民 of the area", glossary) == ["untranslated"]
+
+
+def test_empty_translation(glossary):
+    assert checks("居民", "", glossary) == ["empty"]
+
+
+@pytest.mark.parametrize(("target", "bad"), [
+    ("the “red engine", True),
+    ("the red engine”", True),
+    ("the (red engine", True),
+    ('the "red engine', True),
+    ("a ‘quote’ inside “another”", False),
+    ("the Party’s (red) “engine”", False),
+])
+def test_brackets_and_quotes(target, bad, glossary):
+    assert (checks("引擎", target, glossary) == ["brackets"]) is bad
+
+
+def test_findings_name_the_po_line_and_final_fails(project, cli):
+    po = project / "translations" / f"{SAMPLE}.en.po"
+    catalog = read_catalog(po)
+    entry = next(e for e in catalog if "9批次近500人" in e.msgid)
+    entry.msgstr = entry.msgstr.replace("nearly 500", "nearly 400")
+    save_catalog(catalog, po)
+    line = read_catalog(po).find(entry.msgid).linenum
+    code, out, err = cli(project, "check", SAMPLE)
+    assert code == 0
+    assert f"translations/{SAMPLE}.en.po:{line}: section 1, paragraph 5: number 500 is in " \
+           "the source but not in the translation" in out
+    code, out, err = cli(project, "check", SAMPLE, "--final")
+    assert code == 1 and "not final" in err
+
+
+def test_glossary_errors_name_the_line(project, cli):
+    path = project / "translations" / "glossary.zh-en.tsv"
+    path.write_text("term\ttranslation\tnote\n党工委 Party Working Committee\n",
+                    encoding="utf-8")
+    code, _, err = cli(project, "check", SAMPLE)
+    assert code == 2
+    assert "translations/glossary.zh-en.tsv:2: a glossary line needs a term and its " \
+           "translation" in err
+

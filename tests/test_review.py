@@ -1,0 +1,155 @@
+"""Final builds from reviewed text, and the XLIFF round trip for reviewers without PO tools."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polib
+import pytest
+from PIL import Image
+from translate.storage import xliff
+
+from parabook.translations import read_catalog, save_catalog
+
+from . import pdftools
+from .conftest import SAMPLE
+
+
+def add_photos(project: Path) -> None:
+    for number in range(1, 11):
+        Image.new("RGB", (600, 400), (30 * number, 90, 160)).save(
+            project / "book" / SAMPLE / "photos" / f"{number:02d}.jpg", quality=85)
+
+
+def po_file(project: Path) -> Path:
+    return project / "translations" / f"{SAMPLE}.en.po"
+
+
+def test_final_build_of_the_reviewed_sample_prints_all_of_the_english(project, cli):
+    add_photos(project)
+    code, out, err = cli(project, "build", SAMPLE, "--final")
+    assert code == 0, err
+    assert "warning" not in err
+    pdf = project / "dist" / f"{SAMPLE}.pdf"
+    text = pdftools.text(pdf)
+    assert "DRAFT" not in text and "pending" not in text and "MACHINE" not in text
+    # Every English translation is in the PDF, whole, in the target column (the
+    # title, subtitle and byline on the cover, captions under their photos);
+    # hyphens are dropped on both sides.
+    def plain(text: str) -> str:
+        return re.sub(r"[\s\u2010-]", "", text)
+
+    cover = plain(pdftools.text(pdf, page=1))
+    _, target_words, _ = pdftools.columns(pdf)
+    column = plain("".join(w.text for w in target_words))
+    for entry in polib.pofile(str(po_file(project))):
+        where = cover if entry.comment in ("title", "subtitle", "byline") else column
+        if entry.comment.startswith("caption of"):
+            where = plain(text)
+        assert plain(entry.msgstr) in where, entry.msgstr[:40]
+
+
+def test_final_refuses_one_fuzzy_entry_and_names_it(project, cli):
+    add_photos(project)
+    assert cli(project, "build", SAMPLE, "--final")[0] == 0
+    good = (project / "dist" / f"{SAMPLE}.pdf").read_bytes()
+    catalog = read_catalog(po_file(project))
+    entry = next(e for e in catalog if e.comment == "section 2, paragraph 3")
+    entry.flags.append("fuzzy")
+    save_catalog(catalog, po_file(project))
+    line = read_catalog(po_file(project)).find(entry.msgid).linenum
+    code, out, err = cli(project, "build", SAMPLE, "--final")
+    assert code == 2
+    assert f"translations/{SAMPLE}.en.po:{line}: section 2, paragraph 3 is not reviewed" in err
+    assert "fix:" in err
+    assert (project / "dist" / f"{SAMPLE}.pdf").read_bytes() == good
+    # The default draft build still works, and says DRAFT on every page.
+    code, out, err = cli(project, "build", SAMPLE)
+    assert code == 0 and "1 segment(s) lack a reviewed en translation (1 not reviewed)" in err
+    pdf = project / "dist" / f"{SAMPLE}.pdf"
+    pages = int(pdftools.info(pdf)["Pages"])
+    for page in range(1, pages + 1):
+        assert pdftools.text(pdf, page=page).startswith("DRAFT — translation under review")
+
+
+def test_final_refuses_missing_photos(project, cli):
+    code, out, err = cli(project, "build", SAMPLE, "--final")
+    assert code == 2 and "a final booklet needs every photo" in err
+    assert "source.zh.md:73: photo photos/10.jpg is missing" in err
+
+
+@pytest.fixture
+def exported(project, cli):
+    code, out, err = cli(project, "export", SAMPLE, "--format", "xliff")
+    assert code == 0, err
+    assert "40 units" in out
+    return project / "dist" / f"{SAMPLE}.en.xlf"
+
+
+def test_xliff_is_read_by_translate_toolkit(project, exported):
+    store = xliff.xlifffile.parsefile(str(exported))
+    units = [u for u in store.units if not u.isheader()]
+    catalog = polib.pofile(str(po_file(project)))
+    assert [u.source for u in units] == [e.msgid for e in catalog]
+    assert [u.target for u in units] == [e.msgstr for e in catalog]
+    assert all(u.isapproved() for u in units)
+    assert store.getsourcelanguage() == "zh-CN" and store.gettargetlanguage() == "en"
+    notes = [u.getnotes() for u in units]
+    assert notes[0] == "title" and "section 1, paragraph 5" in notes
+
+
+def test_round_trip_without_edits_changes_nothing(project, cli, exported):
+    before = po_file(project).read_bytes()
+    code, out, err = cli(project, "import-review", str(exported))
+    assert code == 0, err
+    assert "unchanged; 0 approved, 0 edited" in out
+    assert po_file(project).read_bytes() == before
+
+
+def test_review_in_another_tool_comes_back_and_keeps_reviewed_text(project, cli):
+    catalog = read_catalog(po_file(project))
+    entries = [e for e in catalog]
+    entries[3].flags, entries[3].msgstr = ["fuzzy"], "A rough draft."
+    entries[4].flags, entries[4].msgstr = ["fuzzy"], "Another rough draft."
+    reviewed_text = entries[5].msgstr
+    save_catalog(catalog, po_file(project))
+    xlf = project / "review.xlf"
+    assert cli(project, "export", SAMPLE, "-o", str(xlf))[0] == 0
+
+    # A reviewer works in a translate-toolkit based tool (as Weblate is).
+    store = xliff.xlifffile.parsefile(str(xlf))
+    units = [u for u in store.units if not u.isheader()]
+    assert not units[3].isapproved() and units[5].isapproved()
+    units[3].target = "The reviewed text."
+    units[3].markapproved(True)
+    units[4].target = "A better draft, not yet approved."
+    units[4].markapproved(False)
+    units[5].target = "An unapproved rewrite of reviewed text."
+    units[5].markapproved(False)
+    xlf.write_bytes(bytes(store))
+
+    code, out, err = cli(project, "import-review", str(xlf))
+    assert code == 0, err
+    assert "updated; 1 approved, 1 edited (still unreviewed), 1 reviewed kept" in out
+    assert "kept the reviewed text" in err
+    after = polib.pofile(str(po_file(project)))
+    assert after[3].msgstr == "The reviewed text." and not after[3].fuzzy
+    assert after[4].msgstr == "A better draft, not yet approved." and after[4].fuzzy
+    assert after[5].msgstr == reviewed_text and not after[5].fuzzy
+
+
+@pytest.mark.parametrize(("content", "problem"), [
+    ("<xliff version='1.2'><file", "not well-formed XML"),
+    ("<xliff xmlns='urn:oasis:names:tc:xliff:document:1.2' version='1.2'>"
+     "<file original='../../etc/passwd' target-language='en'/></xliff>",
+     "does not name a translation file"),
+    ("<html/>", "not an XLIFF 1.2 file"),
+])
+def test_bad_xliff_is_refused_and_the_po_left_alone(project, cli, content, problem):
+    before = po_file(project).read_bytes()
+    bad = project / "bad.xlf"
+    bad.write_text(content, encoding="utf-8")
+    code, out, err = cli(project, "import-review", str(bad))
+    assert code == 2 and problem in err and re.search(r"bad\.xlf(:\d+)?: ", err)
+    assert po_file(project).read_bytes() == before
