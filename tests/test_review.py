@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import polib
@@ -133,6 +134,7 @@ def test_review_in_another_tool_comes_back_and_keeps_reviewed_text(project, cli)
     assert code == 0, err
     assert "updated; 1 approved, 1 edited (still unreviewed), 1 reviewed kept" in out
     assert "kept the reviewed text" in err
+    subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po_file(project))], check=True)
     after = polib.pofile(str(po_file(project)))
     assert after[3].msgstr == "The reviewed text." and not after[3].fuzzy
     assert after[4].msgstr == "A better draft, not yet approved." and after[4].fuzzy
