@@ -46,12 +46,14 @@ import hashlib
 import io
 import json
 import math
+import re
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from .errors import InputError, display_path
 from .fsutil import write_atomic
@@ -62,8 +64,8 @@ VERSION = "1"
 MAX_PIXELS = 100_000_000
 """Larger photos are refused before decoding (a 100 MP photo needs 300 MB of memory)."""
 
-FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "TIFF", "GIF", "BMP")
-"""Pillow formats accepted; MPO is what some phones' JPEGs (with a depth map) open as."""
+FORMATS = ("JPEG", "PNG", "WEBP", "TIFF", "GIF", "BMP")
+"""Pillow formats accepted. Phone JPEGs with a depth map open as MPO, through JPEG."""
 
 PRINT_QUALITY = 92
 SCREEN_QUALITY = 80
@@ -115,8 +117,9 @@ def prepare(src: Path, *, placed_width_mm: float, dpi: int | None, cache_dir: Pa
         raise fail(f"cannot be read ({exc.strerror or exc})",
                    "check that the file exists and is readable") from exc
 
-    options = {"placed_width_mm": placed_width_mm, "dpi": dpi,
-               "crop": list(crop) if crop else None, "focus": list(focus)}
+    options = {"placed_width_mm": float(placed_width_mm), "dpi": dpi,
+               "crop": [float(v) for v in crop] if crop else None,
+               "focus": [float(v) for v in focus] if crop else None}
     digest = hashlib.sha256(f"parabook.photos {VERSION}\n".encode())
     digest.update(json.dumps(options, sort_keys=True).encode() + b"\n")
     digest.update(data)
@@ -185,41 +188,37 @@ def _render(data: bytes, output: Path, placed_width_mm: float, dpi: int | None,
             crop, focus, fail) -> dict:
     image = _open_checked(data, fail)
     icc = image.info.get("icc_profile")
-    stored_w, stored_h = image.size
-    turned = _orientation(image) in (5, 6, 7, 8)
-    upright = (stored_h, stored_w) if turned else (stored_w, stored_h)
-
-    box = _crop_box(upright, crop, focus)
-    crop_w, crop_h = box[2] - box[0], box[3] - box[1]
-    placed_in = placed_width_mm / MM_PER_INCH
-    if dpi is None:
-        size = (round(crop_w), round(crop_h))
-    else:
-        width = max(1, min(round(crop_w), math.floor(placed_in * dpi)))
-        size = (width, max(1, round(width * crop_h / crop_w)))
-
-    if image.format in ("JPEG", "MPO") and size[0] < crop_w:
-        # libjpeg scales by 1/2, 1/4 or 1/8 while decoding, never below the size asked for.
-        scale = size[0] / crop_w
-        need = (math.ceil(stored_w * scale), math.ceil(stored_h * scale))
-        image.draft(None, need)
+    upright = None
+    if image.format in ("JPEG", "MPO") and dpi is not None:
+        # The EXIF block is in a JPEG's header, so the upright size is known before decoding.
+        turned = image.getexif().get(ExifTags.Base.Orientation, 1) in (5, 6, 7, 8)
+        upright = image.size[::-1] if turned else image.size
+        box, size = _plan(upright, placed_width_mm, dpi, crop, focus)
+        scale = size[0] / (box[2] - box[0])
+        if scale < 1:
+            # libjpeg scales by 1/2, 1/4 or 1/8 while decoding, never below the size asked.
+            image.draft(None, (math.ceil(image.width * scale), math.ceil(image.height * scale)))
 
     try:
-        image.load()
-    except Exception as exc:  # Pillow raises many types for broken files  # noqa: BLE001
+        with _strict_decoding():
+            image.load()
+    except Exception as exc:  # broken files raise OSError, SyntaxError, struct.error, ...
         raise fail(f"is damaged or incomplete ({exc})", _FIX_COPY) from exc
 
-    image = _to_8bit(image, fail)
     ImageOps.exif_transpose(image, in_place=True)
-    image = _flatten(image)
-    # The decoded image may be 1/2..1/8 of the original: scale the crop box to it.
-    factor = image.width / upright[0]
-    scaled = tuple(v * factor for v in box)
-    if image.size != size or scaled != (0, 0, image.width, image.height):
-        if size == (round(scaled[2] - scaled[0]), round(scaled[3] - scaled[1])):
-            image = image.crop(tuple(round(v) for v in scaled))
-        else:
-            image = image.resize(size, Image.Resampling.LANCZOS, box=scaled, reducing_gap=3.0)
+    if upright is None:  # not drafted: the decoded image is the original
+        upright = image.size
+    box, size = _plan(upright, placed_width_mm, dpi, crop, focus)
+    image = _flatten(_to_8bit(image, fail))
+    # A drafted image is 1/2..1/8 of the original: scale the box to it.
+    fx, fy = image.width / upright[0], image.height / upright[1]
+    scaled = (box[0] * fx, box[1] * fy, box[2] * fx, box[3] * fy)
+    if size == image.size and scaled == (0, 0, *image.size):
+        pass
+    elif (fx, fy) == (1, 1) and size == (box[2] - box[0], box[3] - box[1]):
+        image = image.crop(box)
+    else:
+        image = image.resize(size, Image.Resampling.LANCZOS, box=scaled, reducing_gap=3.0)
     image = _to_srgb(image, icc, fail)
 
     image.info = {}  # Pillow's JPEG writer falls back to the source's comment otherwise
@@ -228,7 +227,34 @@ def _render(data: bytes, output: Path, placed_width_mm: float, dpi: int | None,
                optimize=True)
     write_atomic(output, buffer.getvalue())
     return {"width_px": image.width, "height_px": image.height, "source_px": list(upright),
-            "effective_dpi": round(crop_w / placed_in, 2)}
+            "effective_dpi": round((box[2] - box[0]) / (placed_width_mm / MM_PER_INCH), 2)}
+
+
+@contextmanager
+def _strict_decoding():
+    """Make Pillow raise on a truncated file for the duration of one decode.
+
+    WeasyPrint sets `ImageFile.LOAD_TRUNCATED_IMAGES = True` for the whole process when
+    it is imported, which would turn half a photo into grey without a word. The flag is
+    a module global: this is fine for the single-threaded build, not for threads.
+    """
+    saved = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = saved
+
+
+def _plan(upright: tuple[int, int], placed_width_mm: float, dpi: int | None, crop,
+          focus) -> tuple[tuple[int, int, int, int], tuple[int, int]]:
+    """The crop box in the upright original, and the size of the prepared photo."""
+    box = _crop_box(upright, crop, focus)
+    crop_w, crop_h = box[2] - box[0], box[3] - box[1]
+    if dpi is None:
+        return box, (crop_w, crop_h)
+    width = max(1, min(crop_w, math.floor(placed_width_mm / MM_PER_INCH * dpi)))
+    return box, (width, max(1, round(width * crop_h / crop_w)))
 
 
 def _open_checked(data: bytes, fail) -> Image.Image:
@@ -236,15 +262,19 @@ def _open_checked(data: bytes, fail) -> Image.Image:
     kind = _sniff(data)
     if kind == "HEIC":
         raise fail("is a HEIC/HEIF photo (the iPhone default), which the booklet cannot use",
-                   "export it as JPEG (on the iPhone: Settings > Camera > Formats > Most "
-                   "Compatible, or share it by e-mail), " + _FIX_EXPORT[3:])
+                   "export it as JPEG, e.g. by e-mailing it from the phone, or set the iPhone "
+                   "to Settings > Camera > Formats > Most Compatible")
     try:
         with warnings.catch_warnings():
             # Pillow warns above 89 MP; our own limit is checked just below.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=FORMATS)
     except Image.DecompressionBombError as exc:
-        raise fail(f"is far too large ({exc})", _fix_size()) from exc
+        # Pillow refuses before we see the size; its message has the pixel count.
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        count = f"{int(found[1]) / 1e6:.0f} megapixels" if found else "too many pixels"
+        raise fail(f"has {count}, over the limit of {MAX_PIXELS // 1_000_000}",
+                   _fix_size()) from exc
     except UnidentifiedImageError as exc:
         other = _identify(data)
         if other:
@@ -252,7 +282,7 @@ def _open_checked(data: bytes, fail) -> Image.Image:
                        _FIX_EXPORT) from exc
         raise fail("is not an image file (or a kind the booklet does not know), whatever its "
                    "name says", _FIX_EXPORT) from exc
-    except Exception as exc:  # a damaged header can raise almost anything  # noqa: BLE001
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise fail(f"is damaged ({exc})", _FIX_COPY) from exc
     width, height = image.size
     if width * height > MAX_PIXELS:
@@ -269,8 +299,9 @@ def _fix_size() -> str:
 
 
 def _sniff(data: bytes) -> str | None:
+    # HEIF files are ISO boxes: size, then `ftyp` and the brand. Pillow cannot read them.
     if data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"hevc", b"heim", b"heis",
-                                               b"mif1", b"msf1", b"avif"):
+                                               b"mif1", b"msf1"):
         return "HEIC"
     return None
 
@@ -286,15 +317,7 @@ def _identify(data: bytes) -> str | None:
         return None
 
 
-def _orientation(image: Image.Image) -> int:
-    # For PNG and WebP, getexif() may decode the whole file; only JPEGs are drafted,
-    # and for them the EXIF block is in the header.
-    if image.format not in ("JPEG", "MPO"):
-        return 1
-    return image.getexif().get(ExifTags.Base.Orientation, 1)
-
-
-def _crop_box(size: tuple[int, int], crop, focus) -> tuple[float, float, float, float]:
+def _crop_box(size: tuple[int, int], crop, focus) -> tuple[int, int, int, int]:
     """The largest box of aspect `crop` centred on `focus`, moved back inside the image."""
     width, height = size
     if crop is None:
@@ -363,4 +386,6 @@ def _to_srgb(image: Image.Image, icc: bytes | None, fail) -> Image.Image:
                 renderingIntent=ImageCms.Intent.PERCEPTUAL)
         except (ImageCms.PyCMSError, OSError, ValueError) as exc:
             raise fail(f"has a colour profile that cannot be used ({exc})", _FIX_EXPORT) from exc
+    if image.mode == "RGB":
+        return image
     return image.convert("RGB")  # CMYK by Pillow's formula; L repeated in R, G and B
