@@ -11,6 +11,7 @@ from pathlib import Path
 from .errors import BookError, InputError, display_path
 from .importer import SLUG_RE, import_article
 from .manuscript import read_book
+from .outputs import OUTPUT_NAMES
 from .pipeline import (
     Project,
     build_book,
@@ -41,6 +42,10 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     bld.add_argument("--lang", help="target language (default: the book's first)")
     bld.add_argument("--final", action="store_true",
                      help="refuse unless every translation is reviewed and every photo is there")
+    bld.add_argument("--output", default=",".join(OUTPUT_NAMES),
+                     help="comma-separated: print (print shop: bleed, crop marks), handout "
+                          "(office printer: A4, duplex, fold and staple), email (small, "
+                          "tagged); default: all three")
 
     upd = sub.add_parser("update", help="bring translations/SLUG.LANG.po in step with the "
                                         "manuscript")
@@ -113,14 +118,23 @@ def _langs(project: Project, slug: str, lang: str | None) -> list[str]:
 
 
 def _build(project: Project, args: argparse.Namespace) -> int:
+    outputs = tuple(dict.fromkeys(o.strip() for o in args.output.split(",") if o.strip()))
+    unknown = [o for o in outputs if o not in OUTPUT_NAMES]
+    if unknown or not outputs:
+        raise InputError(f"--output {args.output!r}: unknown output {', '.join(unknown)}",
+                         fix=f"choose from {', '.join(OUTPUT_NAMES)}, e.g. --output email")
     for slug in _slugs(project, args.slug):
         lang = _langs(project, slug, args.lang)[0]
-        result = build_book(project, slug, lang, final=args.final)
+        result = build_book(project, slug, lang, final=args.final, outputs=outputs)
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
-        size = result.output.stat().st_size
-        print(f"built {display_path(result.output)}: {result.pages} pages, "
-              f"{size / 1024:.0f} KiB, in {result.seconds:.1f} s")
+        for out in result.outputs:
+            size = out.path.stat().st_size
+            count = f"{out.pages} sheets" if out.name == "handout" else f"{out.pages} pages"
+            print(f"built {display_path(out.path)}: {count}, {size / 1024:.0f} KiB")
+            if out.note:
+                print(f"  {out.note}")
+        print(f"{slug}: {len(result.outputs)} PDF(s) in {result.seconds:.1f} s")
     return 0
 
 

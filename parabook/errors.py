@@ -18,12 +18,16 @@ class BookError(Exception):
         self.line = line
         self.fix = fix
 
-    def __str__(self) -> str:
+    def located(self) -> str:
+        """`path:line: problem`, without the fix."""
         where = ""
         if self.path is not None:
             shown = display_path(self.path)
             where = f"{shown}:{self.line}: " if self.line else f"{shown}: "
-        text = f"{where}{self.problem}"
+        return f"{where}{self.problem}"
+
+    def __str__(self) -> str:
+        text = self.located()
         if self.fix:
             text += f"\n  fix: {self.fix}"
         return text

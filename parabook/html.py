@@ -6,7 +6,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from .model import Document
+from .model import Document, OutputSpec
 
 TEMPLATE = "booklet.html.j2"
 
@@ -21,7 +21,9 @@ def environment(templates_dir: Path) -> Environment:
     )
 
 
-def render_html(document: Document, templates_dir: Path, stylesheet: Path) -> str:
+def render_html(document: Document, templates_dir: Path, stylesheet: Path,
+                output: OutputSpec) -> str:
     """The booklet as one HTML string; the stylesheet is linked by `file:` URL."""
     template = environment(templates_dir).get_template(TEMPLATE)
-    return template.render(doc=document, stylesheet_url=stylesheet.resolve().as_uri())
+    return template.render(doc=document, output=output,
+                           stylesheet_url=stylesheet.resolve().as_uri())

@@ -89,7 +89,8 @@ def _paragraph_or_figure(inline: Token, path: Path, line: int) -> Block:
         if not caption:
             raise InputError(f"figure {src} has an empty caption", path=path, line=line,
                              fix="write the Chinese caption between the brackets: ![说明](...)")
-        return Figure(caption, src, line)
+        options = figure_options(str(image.attrGet("title") or ""), path, line)
+        return Figure(caption, src, line, **options)
     text = _inline_text(inline, path, line)
     refused = re.fullmatch(r"!\[.*\]\((\S+)\)", text, flags=re.S)
     if refused:  # markdown-it refuses links such as file: and javascript:
@@ -100,6 +101,38 @@ def _paragraph_or_figure(inline: Token, path: Path, line: int) -> Block:
         raise InputError("unclosed figure", path=path, line=line,
                          fix="write it exactly as ![caption](photos/NN.jpg)")
     return Paragraph(text, line)
+
+
+FIGURE_OPTIONS = ('options go in quotes after the path, e.g. '
+                  '![说明](photos/01.jpg "half crop=3:2 focus=50%,30%"): '
+                  '`full` or `half` width, `crop=W:H` aspect ratio, `focus=X%,Y%` centre of the crop')
+
+
+def figure_options(title: str, path: Path, line: int) -> dict:
+    """Read a figure's options from its Markdown title: `half crop=3:2 focus=50%,30%`."""
+    options: dict = {}
+    for word in title.split():
+        crop = re.fullmatch(r"crop=(\d{1,3}):(\d{1,3})", word)
+        focus = re.fullmatch(r"focus=(\d{1,3})%,(\d{1,3})%", word)
+        if word in ("full", "half"):
+            options["width"] = word
+        elif crop and int(crop[1]) > 0 and int(crop[2]) > 0:
+            options["crop"] = (int(crop[1]), int(crop[2]))
+        elif focus and int(focus[1]) <= 100 and int(focus[2]) <= 100:
+            options["focus"] = (int(focus[1]) / 100, int(focus[2]) / 100)
+        else:
+            raise InputError(f"unknown figure option {word!r}", path=path, line=line,
+                             fix=FIGURE_OPTIONS)
+    return options
+
+
+def _figure_title(figure: Figure) -> str:
+    words = [] if figure.width == "full" else [figure.width]
+    if figure.crop:
+        words.append(f"crop={figure.crop[0]}:{figure.crop[1]}")
+    if figure.focus != (0.5, 0.5):
+        words.append(f"focus={round(figure.focus[0] * 100)}%,{round(figure.focus[1] * 100)}%")
+    return f' "{" ".join(words)}"' if words else ""
 
 
 def _inline_text(inline: Token, path: Path, line: int) -> str:
@@ -146,7 +179,7 @@ def write_markdown(blocks: tuple[Block, ...]) -> str:
         if isinstance(block, Heading):
             out.append(f"## {md_escape(block.text)}")
         elif isinstance(block, Figure):
-            out.append(f"![{md_escape(block.caption)}]({block.src})")
+            out.append(f"![{md_escape(block.caption)}]({block.src}{_figure_title(block)})")
         else:
             out.append(md_escape(block.text))
     return "\n\n".join(out) + "\n"

@@ -52,12 +52,18 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Figure:
-    """A photo with its caption, written `![caption](photos/NN.jpg)`."""
+    """A photo with its caption, written `![caption](photos/NN.jpg "options")`."""
 
     caption: str
     src: str
     """Path as written in the manuscript, relative to the book folder."""
     line: int
+    width: Literal["full", "half"] = "full"
+    """`half`: two half-width figures in a row sit side by side."""
+    crop: tuple[int, int] | None = None
+    """Aspect ratio to cut the photo to, e.g. (3, 2); None keeps the whole photo."""
+    focus: tuple[float, float] = (0.5, 0.5)
+    """Centre of the crop as fractions of the width and height."""
 
 
 Block = Heading | Paragraph | Figure
@@ -129,18 +135,46 @@ class PhotoView:
 
     expected: str
     """File name as written in the manuscript (shown on a placeholder)."""
-    url: str | None
-    """`file:` URL of the photo; None when it is missing."""
+    source: Path | None
+    """The photo file; None when it is missing or unusable."""
+    figure: Figure
+    """The manuscript's figure, with its width and crop options."""
+    url: str | None = None
+    """`file:` URL of the photo prepared for one output; None until then, or missing."""
+    width_mm: float | None = None
+    """Printed width, set with the prepared photo."""
+
+
+@dataclass(frozen=True)
+class FigureView:
+    """One photo with its bilingual caption."""
+
+    caption: Bilingual
+    photo: PhotoView
 
 
 @dataclass(frozen=True)
 class Row:
-    """One row of the booklet: a heading, a paragraph pair, or a figure."""
+    """One row of the booklet: a heading, a paragraph pair, or a row of figures."""
 
-    kind: Literal["heading", "paragraph", "figure"]
-    text: Bilingual
-    """Heading or paragraph text, or the figure's caption."""
-    photo: PhotoView | None = None
+    kind: Literal["heading", "paragraph", "figures"]
+    text: Bilingual | None = None
+    """Heading or paragraph text; None for figures."""
+    figures: tuple[FigureView, ...] = ()
+    """One full-width figure, or one or two half-width figures side by side."""
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """One kind of PDF built from the same document."""
+
+    name: Literal["print", "email"]
+    dpi: int | None
+    """Photo resolution at the printed size; None keeps every pixel."""
+    bleed_mm: float
+    """Bleed around the trim, with crop marks when above 0."""
+    pdf_variant: str | None
+    """WeasyPrint's PDF variant, e.g. `pdf/ua-1` (tagged)."""
 
 
 @dataclass(frozen=True)

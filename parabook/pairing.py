@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from PIL import Image
-
 from .errors import InputError, display_path
 from .model import (
     Bilingual,
     Document,
     Figure,
+    FigureView,
     Heading,
     Manuscript,
     PhotoView,
@@ -40,8 +39,16 @@ def pair(manuscript: Manuscript, lang: str,
         if isinstance(block, Heading):
             rows.append(Row("heading", bilingual("heading", block.text)))
         elif isinstance(block, Figure):
-            photo = _photo(manuscript, block, warnings)
-            rows.append(Row("figure", bilingual("caption", block.caption), photo))
+            view = FigureView(bilingual("caption", block.caption),
+                              _photo(manuscript, block, warnings))
+            previous = rows[-1] if rows else None
+            # Two half-width figures in a row share one row of the page.
+            if (block.width == "half" and previous and previous.kind == "figures"
+                    and len(previous.figures) == 1
+                    and previous.figures[0].photo.figure.width == "half"):
+                rows[-1] = Row("figures", figures=(previous.figures[0], view))
+            else:
+                rows.append(Row("figures", figures=(view,)))
         else:
             rows.append(Row("paragraph", bilingual("paragraph", block.text)))
     states = Counter(t.state for t in translations.values())
@@ -76,6 +83,7 @@ def _photo(manuscript: Manuscript, figure: Figure, warnings: list[str]) -> Photo
         raise InputError(f"photo path {figure.src!r} is not a file inside the book folder",
                          path=manuscript.source_path, line=figure.line,
                          fix="put the photo in photos/ and write ![caption](photos/NN.jpg)")
+    # resolve() follows symlinks, so a link pointing outside the book is refused too.
     path = (folder / figure.src).resolve()
     if not path.is_relative_to(folder):
         raise InputError(f"photo path {figure.src!r} leads outside the book folder",
@@ -84,12 +92,5 @@ def _photo(manuscript: Manuscript, figure: Figure, warnings: list[str]) -> Photo
     if not path.is_file():
         warnings.append(f"{where}: photo {figure.src} is missing; a placeholder frame is "
                         f"printed. Add the file as {display_path(folder / figure.src)}")
-        return PhotoView(figure.src, None)
-    try:
-        with Image.open(path) as image:
-            image.verify()
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        warnings.append(f"{where}: photo {figure.src} is not a readable image ({exc}); a "
-                        "placeholder frame is printed. Replace it with a JPEG or PNG file")
-        return PhotoView(figure.src, None)
-    return PhotoView(figure.src, path.as_uri())
+        return PhotoView(figure.src, None, figure)
+    return PhotoView(figure.src, path, figure)

@@ -36,13 +36,14 @@ class SandboxFetcher(URLFetcher):
         raise ValueError(f"refused: {url}")
 
 
-def write_pdf(html: str, output: Path, *, base_dir: Path, allowed: list[Path]) -> int:
+def write_pdf(html: str, output: Path, *, base_dir: Path, allowed: list[Path],
+              pdf_variant: str | None = None) -> int:
     """Render `html` and write `output` atomically; return the page count."""
     fetcher = SandboxFetcher(allowed)
     try:
         document = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
                                    url_fetcher=fetcher).render()
-        data = document.write_pdf()
+        data = document.write_pdf(pdf_variant=pdf_variant)
     except OSError as exc:
         raise BookError(f"WeasyPrint could not render the booklet: {exc}", path=output) from exc
     write_atomic(output, data)

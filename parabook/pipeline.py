@@ -1,4 +1,4 @@
-"""The build, top to bottom: read -> translations -> pair -> HTML -> PDF."""
+"""The build, top to bottom: read -> translations -> pair -> photos -> HTML -> PDF -> impose."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from pathlib import Path
 from . import fonts, qa
 from .errors import InputError, display_path
 from .html import render_html
+from .impose import PRINT_INSTRUCTIONS, impose_saddle
 from .manuscript import read_book, segments
 from .model import Segment, Translation
+from .outputs import OUTPUT_NAMES, SPECS, place_photos, suffix
 from .pairing import pair
 from .pdf import write_pdf
 from .translations import UpdateReport, load_translations, po_path, update_catalog
@@ -42,20 +44,37 @@ class Project:
     def dist(self) -> Path:
         return self.root / "dist"
 
+    @property
+    def cache(self) -> Path:
+        """Prepared photos and intermediate files; safe to delete."""
+        return self.root / ".cache"
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One PDF a build wrote."""
+
+    name: str
+    """`print`, `handout` or `email`."""
+    path: Path
+    pages: int
+    """Pages, or for the handout the A4 sheets (each printed on both sides)."""
+    note: str = ""
+    """What the user must know about it, e.g. how to print the handout."""
+
 
 @dataclass(frozen=True)
 class BuildResult:
     """What one build produced, for the report the command line prints."""
 
-    output: Path
-    pages: int
+    outputs: tuple[OutputFile, ...]
     seconds: float
     warnings: tuple[str, ...]
 
 
 def build_book(project: Project, slug: str, lang: str | None = None, *,
-               final: bool = False) -> BuildResult:
-    """Build `dist/<slug>.pdf`. Everything is read and checked before anything is written.
+               final: bool = False, outputs: tuple[str, ...] = OUTPUT_NAMES) -> BuildResult:
+    """Build `dist/<slug>.<output>.pdf` for each output; check everything before writing.
 
     A draft build (the default) prints unreviewed translations tinted and marked;
     `final` refuses to build until every translation is reviewed and every photo is there.
@@ -68,16 +87,45 @@ def build_book(project: Project, slug: str, lang: str | None = None, *,
     if final:
         refuse_unreviewed(po_path(project.translations, slug, lang), translations)
     document = pair(manuscript, lang, translations)
-    if final and any(row.photo and row.photo.url is None for row in document.rows):
+    if final and any(view.photo.source is None for row in document.rows
+                     for view in row.figures):
         missing = [w for w in document.warnings if "photo" in w]
         raise InputError("a final booklet needs every photo:\n  " + "\n  ".join(missing),
                          fix="add the photos, or build without --final for a draft")
-    html = render_html(document, project.templates, project.styles / "booklet.css")
-    output = project.dist / f"{slug}.pdf"
-    pages = write_pdf(html, output, base_dir=manuscript.folder,
-                      allowed=[manuscript.folder, project.templates, project.styles])
-    warnings = document.warnings + tuple(filter(None, [fonts.subsetter_warning()]))
-    return BuildResult(output, pages, time.perf_counter() - started, warnings)
+    warnings = list(document.warnings)
+    allowed = [manuscript.folder, project.templates, project.styles, project.cache]
+    written: list[OutputFile] = []
+    for name in ("print", "email"):
+        if name not in outputs and not (name == "print" and "handout" in outputs):
+            continue
+        spec = SPECS[name]
+        placed, photo_warnings = place_photos(document, spec, project.cache / "photos",
+                                              final=final,
+                                              manuscript_path=manuscript.source_path)
+        warnings += [w for w in photo_warnings if w not in warnings]
+        html = render_html(placed, project.templates, project.styles / "booklet.css", spec)
+        target = project.dist / f"{slug}{suffix(name)}"
+        if name not in outputs:  # only the handout wants it: keep it out of dist/
+            target = project.cache / f"{slug}{suffix(name)}"
+        pages = write_pdf(html, target, base_dir=manuscript.folder, allowed=allowed,
+                          pdf_variant=spec.pdf_variant)
+        if name in outputs:
+            written.append(OutputFile(name, target, pages))
+        if name == "print" and "handout" in outputs:
+            written.append(_handout(project, slug, target, warnings))
+    warnings += filter(None, [fonts.subsetter_warning()])
+    order = {name: index for index, name in enumerate(OUTPUT_NAMES)}
+    written.sort(key=lambda out: order[out.name])
+    return BuildResult(tuple(written), time.perf_counter() - started, tuple(warnings))
+
+
+def _handout(project: Project, slug: str, print_pdf: Path, warnings: list[str]) -> OutputFile:
+    output = project.dist / f"{slug}{suffix('handout')}"
+    imposed = impose_saddle(print_pdf, output)
+    blanks = f" + {imposed.blanks} blank" if imposed.blanks else ""
+    return OutputFile("handout", output, imposed.sheets,
+                      f"{imposed.pages} pages{blanks} on {imposed.sheets} A4 sheet(s). "
+                      f"{PRINT_INSTRUCTIONS}")
 
 
 STATE_PHRASES = {"machine": "is a machine draft", "stale": "has a changed source",

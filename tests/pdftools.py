@@ -102,3 +102,14 @@ def columns(pdf: Path) -> tuple[str, list[Word], float]:
 
 def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
+
+
+def render(pdf: Path, page: int, dpi: int = 72):
+    """One page as a PIL image (RGB), rendered by poppler's pdftoppm."""
+    import io
+
+    from PIL import Image
+
+    data = subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page),
+                           "-png", str(pdf)], check=True, capture_output=True).stdout
+    return Image.open(io.BytesIO(data)).convert("RGB")

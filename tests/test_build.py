@@ -32,9 +32,9 @@ def sample(tmp_path_factory):
         po.unlink()
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
-        code = main(["build", SAMPLE], root=root)
+        code = main(["build", SAMPLE, "--output", "email"], root=root)
     assert code == 0, err.getvalue()
-    return root, root / "dist" / f"{SAMPLE}.pdf", err.getvalue(), out.getvalue()
+    return root, root / "dist" / f"{SAMPLE}.email.pdf", err.getvalue(), out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -135,9 +135,9 @@ def test_reviewed_translations_are_shown_and_fuzzy_ones_marked(project, cli, man
     po.save(str(path))
     subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], check=True)
 
-    code, out, err = cli(project, "build", SAMPLE)
+    code, out, err = cli(project, "build", SAMPLE, "--output", "email")
     assert code == 0, err
-    pdf = project / "dist" / f"{SAMPLE}.pdf"
+    pdf = project / "dist" / f"{SAMPLE}.email.pdf"
     cover = pdftools.squash(pdftools.text(pdf, page=1))
     assert "Hands-on" in cover and cover.count("[translationpending]") == 2
     text = pdftools.squash(pdftools.text(pdf))
@@ -158,11 +158,13 @@ def test_reviewed_translations_are_shown_and_fuzzy_ones_marked(project, cli, man
 def test_real_photo_is_placed(project, cli):
     Image.new("RGB", (1200, 800), (40, 120, 200)).save(
         project / "book" / SAMPLE / "photos" / "01.jpg", quality=90)
-    code, out, err = cli(project, "build", SAMPLE)
+    code, out, err = cli(project, "build", SAMPLE, "--output", "email")
     assert code == 0, err
-    pdf = project / "dist" / f"{SAMPLE}.pdf"
+    pdf = project / "dist" / f"{SAMPLE}.email.pdf"
     images = pdftools.run("pdfimages", "-list", str(pdf)).splitlines()[2:]
-    assert len(images) == 1 and images[0].split()[3:5] == ["1200", "800"]
+    # Email: 150 dpi at its printed width, the 119 mm text width of an A5 page.
+    assert len(images) == 1 and images[0].split()[3:5] == ["702", "468"]
+    assert images[0].split()[12:14] == ["150", "150"]
     text = pdftools.text(pdf)
     assert "photos/01.jpg" not in text and "Photo missing: photos/02.jpg" in text
     assert err.count("is missing") == 9
@@ -175,13 +177,13 @@ def test_unknown_book_is_an_input_error(project, cli):
 
 
 def test_failed_build_leaves_the_previous_pdf(project, cli):
-    assert cli(project, "build", SAMPLE)[0] == 0
-    pdf = project / "dist" / f"{SAMPLE}.pdf"
+    assert cli(project, "build", SAMPLE, "--output", "email")[0] == 0
+    pdf = project / "dist" / f"{SAMPLE}.email.pdf"
     before = pdf.read_bytes()
     yaml_path = project / "book" / SAMPLE / "book.yaml"
     yaml_path.write_text(yaml_path.read_text(encoding="utf-8") + "colour: red\n",
                          encoding="utf-8")
-    code, out, err = cli(project, "build", SAMPLE)
+    code, out, err = cli(project, "build", SAMPLE, "--output", "email")
     assert code == 2 and "book.yaml:10: unknown key 'colour'" in err
     assert pdf.read_bytes() == before
     assert sorted(p.name for p in pdf.parent.iterdir()) == [pdf.name]
@@ -194,9 +196,9 @@ def test_markup_and_local_files_in_the_text_stay_literal(project, cli):
         "<script>alert(1)</script>段落。\n\n"
         f"<img src=\"file://{secret}\"> <link rel=stylesheet href=\"file:///etc/passwd\">\n\n"
         "<style>body {{ color: red }}</style>文字。\n", encoding="utf-8")
-    code, out, err = cli(project, "build", SAMPLE)
+    code, out, err = cli(project, "build", SAMPLE, "--output", "email")
     assert code == 0, err
-    pdf = project / "dist" / f"{SAMPLE}.pdf"
+    pdf = project / "dist" / f"{SAMPLE}.email.pdf"
     text = pdftools.text(pdf)
     squashed, _, _ = pdftools.columns(pdf)
     assert "<script>alert(1)</script>段落。" in squashed
@@ -216,13 +218,15 @@ def test_only_the_two_named_fonts_are_used(sample):
 
 def test_html_marks_every_cell_with_its_language(project, manuscript):
     from parabook.html import render_html
+    from parabook.outputs import SPECS
     from parabook.manuscript import segments
     from parabook.pairing import pair
     from parabook.translations import load_translations
 
     document = pair(manuscript, "en", load_translations(
         project / "translations", SAMPLE, "en", segments(manuscript)))
-    html = render_html(document, project / "templates", project / "styles" / "booklet.css")
+    html = render_html(document, project / "templates", project / "styles" / "booklet.css",
+                       SPECS["email"])
     assert html.count('<td class="zh" lang="zh-CN">') == html.count('<td class="tr" lang="en">')
     assert html.count('<td class="tr" lang="en">') == sum(
         not isinstance(b, Figure) for b in manuscript.blocks)
@@ -240,9 +244,9 @@ def test_long_pair_continues_in_both_columns_and_english_is_hyphenated(project, 
     po.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "en"}
     po.append(polib.POEntry(msgctxt="paragraph", msgid=chinese, msgstr=english))
     po.save(str(project / "translations" / f"{SAMPLE}.en.po"))
-    code, out, err = cli(project, "build", SAMPLE)
+    code, out, err = cli(project, "build", SAMPLE, "--output", "email")
     assert code == 0, err
-    pdf = project / "dist" / f"{SAMPLE}.pdf"
+    pdf = project / "dist" / f"{SAMPLE}.email.pdf"
     source_text, target_words, _ = pdftools.columns(pdf)
     assert pdftools.squash(chinese) in source_text
     all_words, _ = pdftools.words(pdf)
@@ -259,7 +263,7 @@ def test_broken_po_file_is_refused_with_its_line(project, cli):
     path = project / "translations" / f"{SAMPLE}.en.po"
     path.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
                     'msgid "标题"\nmsgstr "Paragraph\n', encoding="utf-8")
-    code, out, err = cli(project, "build", SAMPLE)
+    code, out, err = cli(project, "build", SAMPLE, "--output", "email")
     assert code == 2
     # msgfmt notices the unterminated string where the file ends, on line 7.
     assert f"{SAMPLE}.en.po:7: not a valid PO file" in err and "msgfmt --check" in err
@@ -273,12 +277,13 @@ def test_unreadable_photo_and_chinese_photo_names(project, cli):
     (book / "source.zh.md").write_text(
         "段落。\n\n![中文文件名](photos/照片一.png)\n\n![坏文件](photos/02.jpg)\n",
         encoding="utf-8")
-    code, out, err = cli(project, "build", SAMPLE)
+    code, out, err = cli(project, "build", SAMPLE, "--output", "email")
     assert code == 0, err
-    pdf = project / "dist" / f"{SAMPLE}.pdf"
+    pdf = project / "dist" / f"{SAMPLE}.email.pdf"
     images = pdftools.run("pdfimages", "-list", str(pdf)).splitlines()[2:]
     assert len(images) == 1 and images[0].split()[3:5] == ["300", "200"]
-    assert "source.zh.md:5: photo photos/02.jpg is not a readable image" in err
+    assert "source.zh.md:5: photo " in err and "photos/02.jpg is not an image file" in err
+    assert "placeholder frame is printed. Fix: re-export the photo as JPEG" in err
     assert "Photo missing: photos/02.jpg" in pdftools.text(pdf)
 
 
@@ -300,6 +305,6 @@ def test_bad_names_on_the_command_line(project, cli, args, problem):
 def test_photo_paths_must_stay_in_the_book(project, cli, src, problem):
     source = project / "book" / SAMPLE / "source.zh.md"
     source.write_text(f"段落。\n\n![说明]({src})\n", encoding="utf-8")
-    code, out, err = cli(project, "build", SAMPLE)
+    code, out, err = cli(project, "build", SAMPLE, "--output", "email")
     assert code == 2 and f"source.zh.md:3: photo path {src!r} {problem}" in err
     assert not (project / "dist").exists()

@@ -63,17 +63,17 @@ def test_only_files_under_allowed_folders_are_fetched(tmp_path, caplog):
 def test_output_is_readable_like_any_saved_file(project, cli):
     previous = os.umask(0o022)
     try:
-        assert cli(project, "build", SAMPLE)[0] == 0
+        assert cli(project, "build", SAMPLE, "--output", "email")[0] == 0
     finally:
         os.umask(previous)
-    mode = (project / "dist" / f"{SAMPLE}.pdf").stat().st_mode & 0o777
+    mode = (project / "dist" / f"{SAMPLE}.email.pdf").stat().st_mode & 0o777
     assert mode == 0o644, oct(mode)
 
 
 def test_two_builds_are_byte_identical(project, cli):
-    pdf = project / "dist" / f"{SAMPLE}.pdf"
-    assert cli(project, "build", SAMPLE)[0] == 0
+    pdf = project / "dist" / f"{SAMPLE}.email.pdf"
+    assert cli(project, "build", SAMPLE, "--output", "email")[0] == 0
     first = pdf.read_bytes()
     pdf.unlink()
-    assert cli(project, "build", SAMPLE)[0] == 0
+    assert cli(project, "build", SAMPLE, "--output", "email")[0] == 0
     assert pdf.read_bytes() == first

@@ -29,10 +29,10 @@ def po_file(project: Path) -> Path:
 
 def test_final_build_of_the_reviewed_sample_prints_all_of_the_english(project, cli):
     add_photos(project)
-    code, out, err = cli(project, "build", SAMPLE, "--final")
+    code, out, err = cli(project, "build", SAMPLE, "--final", "--output", "email")
     assert code == 0, err
     assert "warning" not in err
-    pdf = project / "dist" / f"{SAMPLE}.pdf"
+    pdf = project / "dist" / f"{SAMPLE}.email.pdf"
     text = pdftools.text(pdf)
     assert "DRAFT" not in text and "pending" not in text and "MACHINE" not in text
     # Every English translation is in the PDF, whole, in the target column (the
@@ -53,29 +53,29 @@ def test_final_build_of_the_reviewed_sample_prints_all_of_the_english(project, c
 
 def test_final_refuses_one_fuzzy_entry_and_names_it(project, cli):
     add_photos(project)
-    assert cli(project, "build", SAMPLE, "--final")[0] == 0
-    good = (project / "dist" / f"{SAMPLE}.pdf").read_bytes()
+    assert cli(project, "build", SAMPLE, "--final", "--output", "email")[0] == 0
+    good = (project / "dist" / f"{SAMPLE}.email.pdf").read_bytes()
     catalog = read_catalog(po_file(project))
     entry = next(e for e in catalog if e.comment == "section 2, paragraph 3")
     entry.flags.append("fuzzy")
     save_catalog(catalog, po_file(project))
     line = read_catalog(po_file(project)).find(entry.msgid).linenum
-    code, out, err = cli(project, "build", SAMPLE, "--final")
+    code, out, err = cli(project, "build", SAMPLE, "--final", "--output", "email")
     assert code == 2
     assert f"translations/{SAMPLE}.en.po:{line}: section 2, paragraph 3 is not reviewed" in err
     assert "fix:" in err
-    assert (project / "dist" / f"{SAMPLE}.pdf").read_bytes() == good
+    assert (project / "dist" / f"{SAMPLE}.email.pdf").read_bytes() == good
     # The default draft build still works, and says DRAFT on every page.
-    code, out, err = cli(project, "build", SAMPLE)
+    code, out, err = cli(project, "build", SAMPLE, "--output", "email")
     assert code == 0 and "1 segment(s) lack a reviewed en translation (1 not reviewed)" in err
-    pdf = project / "dist" / f"{SAMPLE}.pdf"
+    pdf = project / "dist" / f"{SAMPLE}.email.pdf"
     pages = int(pdftools.info(pdf)["Pages"])
     for page in range(1, pages + 1):
         assert pdftools.text(pdf, page=page).startswith("DRAFT — translation under review")
 
 
 def test_final_refuses_missing_photos(project, cli):
-    code, out, err = cli(project, "build", SAMPLE, "--final")
+    code, out, err = cli(project, "build", SAMPLE, "--final", "--output", "email")
     assert code == 2 and "a final booklet needs every photo" in err
     assert "source.zh.md:73: photo photos/10.jpg is missing" in err
 

@@ -1,0 +1,103 @@
+"""One document, three PDFs: for a print shop, an office printer, and email.
+
+- `print`: the trim plus 3 mm bleed with crop marks (WeasyPrint sets TrimBox and
+  BleedBox), photos at full resolution in sRGB;
+- `handout`: the print PDF's trimmed pages imposed two-up on A4 for saddle stitching;
+- `email`: photos at 150 dpi of their printed size, tagged PDF (PDF/UA-1).
+
+Photos are prepared per output by `photos.prepare` (upright, sRGB, no metadata),
+cached by content hash, before the layout sees them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings as pywarnings
+from pathlib import Path
+
+from PIL import Image
+
+from . import photos
+from .errors import InputError, display_path
+from .model import Document, OutputSpec, PhotoView, Row
+
+OUTPUT_NAMES = ("print", "handout", "email")
+SPECS = {
+    "print": OutputSpec("print", dpi=None, bleed_mm=3.0, pdf_variant=None),
+    "email": OutputSpec("email", dpi=150, bleed_mm=0.0, pdf_variant="pdf/ua-1"),
+}
+PAGE_MM = {"A5": (148.0, 210.0), "A4": (210.0, 297.0), "B5": (176.0, 250.0)}
+# These follow styles/booklet.css: the side margins (13 + 16 mm), the tallest
+# photo, and the gap between two half-width figures.
+SIDE_MARGINS_MM = 29.0
+MAX_PHOTO_HEIGHT_MM = 95.0
+HALF_GAP_MM = 5.0
+PRINT_MIN_DPI = 200
+
+
+def suffix(name: str) -> str:
+    return f".{name}.pdf"
+
+
+def place_photos(document: Document, spec: OutputSpec, cache_dir: Path, *, final: bool,
+                 manuscript_path: Path) -> tuple[Document, list[str]]:
+    """The document with every photo prepared for `spec`, and the warnings that raised.
+
+    A photo that cannot be used is a placeholder with a warning in a draft, and an
+    error in a final build.
+    """
+    text_mm = PAGE_MM[document.meta.page_size][0] - SIDE_MARGINS_MM
+    warnings: list[str] = []
+    rows = []
+    for row in document.rows:
+        if row.kind != "figures":
+            rows.append(row)
+            continue
+        views = tuple(
+            dataclasses.replace(view, photo=_place(view.photo, spec, cache_dir, text_mm,
+                                                   final, manuscript_path, warnings))
+            for view in row.figures)
+        rows.append(Row("figures", figures=views))
+    return dataclasses.replace(document, rows=tuple(rows)), warnings
+
+
+def _place(photo: PhotoView, spec: OutputSpec, cache_dir: Path, text_mm: float, final: bool,
+           manuscript_path: Path, warnings: list[str]) -> PhotoView:
+    if photo.source is None:
+        return photo
+    figure = photo.figure
+    column_mm = text_mm if figure.width == "full" else (text_mm - HALF_GAP_MM) / 2
+    aspect = _aspect(photo.source, figure.crop)
+    width_mm = round(min(column_mm, MAX_PHOTO_HEIGHT_MM * aspect), 1) if aspect else column_mm
+    try:
+        prepared = photos.prepare(photo.source, placed_width_mm=width_mm, dpi=spec.dpi,
+                                  cache_dir=cache_dir, manuscript=manuscript_path,
+                                  line=figure.line, crop=figure.crop, focus=figure.focus)
+    except InputError as error:
+        if final:
+            raise
+        warnings.append(f"{error.located()}; a placeholder frame is printed. "
+                        f"Fix: {error.fix}")
+        return dataclasses.replace(photo, source=None)
+    if spec.dpi is None:
+        low = photos.low_resolution_warning(
+            prepared, f"{display_path(manuscript_path)}:{figure.line}", PRINT_MIN_DPI)
+        if low:
+            warnings.append(low)
+    return dataclasses.replace(photo, url=prepared.path.as_uri(), width_mm=width_mm)
+
+
+def _aspect(path: Path, crop: tuple[int, int] | None) -> float | None:
+    """Width over height once upright, read from the header alone; None if unreadable."""
+    if crop:
+        return crop[0] / crop[1]
+    try:
+        with pywarnings.catch_warnings(), Image.open(path) as image:
+            pywarnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            width, height = image.size
+            if image.getexif().get(0x0112) in (5, 6, 7, 8):  # rotated a quarter turn
+                width, height = height, width
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None  # prepare() reports it properly
+    return width / height if height else None
+

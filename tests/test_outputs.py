@@ -1,0 +1,220 @@
+"""The three outputs of the sample, built with camera-like photos, inspected for real."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import ExifTags, Image, ImageFilter
+from pypdf import PdfReader
+
+from . import pdftools
+from .conftest import SAMPLE, copy_project
+
+MM = 72 / 25.4
+A5 = (148 * MM, 210 * MM)
+A4_LANDSCAPE = (297 * MM, 210 * MM)
+BLEED = 3 * MM
+RED = (220, 20, 20)
+SECRETS = [b"Exif\x00\x00", b"SERIAL-4711-SECRET", b"GPS-DATUM-SECRET", b"ParabookCam"]
+
+
+def camera_photo(path: Path, shade: int) -> None:
+    """A 12-megapixel phone photo stored sideways (EXIF orientation 6) with GPS and a
+    serial number. Texture like a real photo; a red block at the stored top-left corner
+    shows at the top-right once upright."""
+    noise = Image.effect_noise((1000, 750), 60).filter(ImageFilter.GaussianBlur(1.2))
+    texture = noise.resize((4000, 3000), Image.Resampling.BICUBIC)
+    image = Image.merge("RGB", (texture, texture.point(lambda v: (v + shade) % 256),
+                                texture.point(lambda v: 255 - v)))
+    image.paste(RED, (0, 0, 600, 600))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    exif[ExifTags.Base.Make] = "ParabookCam"
+    exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.BodySerialNumber] = "SERIAL-4711-SECRET"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (32.0, 18.0, 25.5)
+    gps[ExifTags.GPS.GPSMapDatum] = "GPS-DATUM-SECRET"
+    image.save(path, quality=92, exif=exif)
+
+
+def add_photos(project: Path) -> None:
+    photos = project / "book" / SAMPLE / "photos"
+    for number in range(1, 8):
+        camera_photo(photos / f"{number:02d}.jpg", shade=number * 30)
+    # 08: a PNG with a transparent left half (flattened on white).
+    png = Image.new("RGBA", (1600, 1200), (20, 120, 40, 255))
+    png.paste((0, 0, 0, 0), (0, 0, 800, 1200))
+    png.save(photos / "08.png")
+    source = project / "book" / SAMPLE / "source.zh.md"
+    text = source.read_text(encoding="utf-8").replace("photos/08.jpg", "photos/08.png")
+    # 09 and 10 are captions in a row: half width, side by side; 10 is cropped square.
+    text = text.replace("(photos/09.jpg)", '(photos/09.jpg "half")')
+    text = text.replace("(photos/10.jpg)", '(photos/10.jpg "half crop=1:1 focus=50%,50%")')
+    source.write_text(text, encoding="utf-8")
+    # 09: a CMYK JPEG (pure cyan); 10: a small photo, too coarse for print.
+    Image.new("CMYK", (2000, 1500), (255, 0, 0, 0)).save(photos / "09.jpg", quality=90)
+    Image.new("RGB", (300, 300), (200, 160, 40)).save(photos / "10.jpg", quality=90)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The sample with photos, all three outputs: (project, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from parabook.cli import main
+
+    root = copy_project(tmp_path_factory.mktemp("outputs"))
+    add_photos(root)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        code = main(["build", SAMPLE], root=root)
+    assert code == 0, err.getvalue()
+    return root, out.getvalue(), err.getvalue()
+
+
+def pdf(built, name: str) -> Path:
+    return built[0] / "dist" / f"{SAMPLE}.{name}.pdf"
+
+
+def images(path: Path) -> list[dict]:
+    lines = pdftools.run("pdfimages", "-list", str(path)).splitlines()
+    header = lines[0].split()
+    return [dict(zip(header, line.split(), strict=False)) for line in lines[2:]]
+
+
+def test_all_three_outputs_are_built(built):
+    for name in ("print", "handout", "email"):
+        assert pdf(built, name).is_file()
+        assert f"built dist/{SAMPLE}.{name}.pdf" in built[1].replace(str(built[0]) + "/", "")
+    assert "flip on the short edge, at 100% (actual size)" in built[1]
+
+
+def test_print_has_bleed_trim_and_crop_marks(built):
+    reader = PdfReader(pdf(built, "print"))
+    for page in reader.pages:
+        trim = [float(v) for v in page.trimbox]
+        media = [float(v) for v in page.mediabox]
+        bleed = [float(v) for v in page.bleedbox]
+        assert trim[2] - trim[0] == pytest.approx(A5[0], abs=0.1)
+        assert trim[3] - trim[1] == pytest.approx(A5[1], abs=0.1)
+        assert media[2] - media[0] == pytest.approx(A5[0] + 2 * BLEED, abs=0.1)
+        assert bleed[0] <= trim[0] - BLEED + 0.1 and bleed[2] >= trim[2] + BLEED - 0.1
+    # Crop marks: dark strokes in the bleed, in line with the trim edge, at each corner.
+    page = pdftools.render(pdf(built, "print"), page=2, dpi=150)
+    px = 150 / 72
+    edge = round(BLEED * px)  # where the trim starts
+    for x, y in ((edge, 2), (page.width - edge - 1, 2), (edge, page.height - 3),
+                 (page.width - edge - 1, page.height - 3)):
+        strip = [page.getpixel((x + d, y)) for d in (-1, 0, 1)]
+        assert min(min(c) for c in strip) < 100, (x, y, strip)
+    assert page.getpixel((page.width // 2, 2)) == (255, 255, 255)
+
+
+def test_print_keeps_full_resolution_and_warns_on_coarse_photos(built):
+    placed = images(pdf(built, "print"))
+    sizes = {(int(i["width"]), int(i["height"])) for i in placed}
+    assert (3000, 4000) in sizes  # upright 12 MP
+    assert (2000, 1500) in sizes and (1600, 1200) in sizes
+    assert all(i["color"] == "rgb" for i in placed), placed
+    assert "photo" in built[2] and "dpi at its printed width" in built[2]
+    assert built[2].count("dpi at its printed width") == 1  # only the 300 px one
+
+
+def test_email_is_small_tagged_and_150_dpi(built):
+    email = pdf(built, "email")
+    assert email.stat().st_size < 1.5 * 1024 * 1024, email.stat().st_size
+    placed = images(email)
+    assert len(placed) == 10
+    for image in placed:
+        assert int(image["x-ppi"]) <= 151 and int(image["y-ppi"]) <= 151, image
+    info = pdftools.info(email)
+    assert info["Tagged"] == "yes"
+    reader = PdfReader(email)
+    assert reader.trailer["/Root"]["/Lang"] == "zh-CN"
+    def titles(outline) -> list[str]:
+        return [t for item in outline for t in
+                (titles(item) if isinstance(item, list) else [item["/Title"]])]
+
+    assert len(titles(reader.outline)) == 4  # the title, then the three sections
+    assert b'pdfuaid:part="1"' in reader.trailer["/Root"]["/Metadata"].get_data()  # PDF/UA-1
+
+
+def test_no_camera_metadata_in_any_output(built):
+    for name in ("print", "handout", "email"):
+        data = pdf(built, name).read_bytes()
+        assert [s for s in SECRETS if s in data] == [], name
+
+
+def extracted(path: Path, tmp_path: Path) -> list[Image.Image]:
+    subprocess.run(["pdfimages", "-png", str(path), str(tmp_path / "img")], check=True)
+    return [Image.open(p).convert("RGB") for p in sorted(tmp_path.glob("img-*.png"))]
+
+
+def test_photos_are_upright_flattened_and_converted(built, tmp_path):
+    found = extracted(pdf(built, "email"), tmp_path)
+    camera = [i for i in found if i.height > i.width]  # stored landscape, shown portrait
+    assert len(camera) == 7
+    for image in camera:
+        top_right = image.getpixel((image.width - 5, 5))
+        top_left = image.getpixel((5, 5))
+        assert top_right[0] > 180 and top_right[1] < 80, top_right
+        assert not (top_left[0] > 180 and top_left[1] < 80), top_left
+    png = next(i for i in found if abs(i.width / i.height - 4 / 3) < 0.01
+               and i.getpixel((i.width * 3 // 4, i.height // 2))[1] > 100)
+    assert png.getpixel((png.width // 4, png.height // 2)) == pytest.approx((255, 255, 255),
+                                                                           abs=3)
+    cyan = [i for i in found if i.getpixel((i.width // 2, i.height // 2))[0] < 60
+            and i.getpixel((i.width // 2, i.height // 2))[2] > 180]
+    assert cyan, "the CMYK photo is not cyan in RGB"
+    square = [i for i in found if i.width == i.height]
+    assert len(square) == 1  # crop=1:1
+
+
+def test_half_width_figures_sit_side_by_side(built):
+    all_words, _ = pdftools.words(pdf(built, "email"))
+    nine = next(w for w in all_words if "换届工作动员部署" in w.text)  # caption of 09
+    ten = next(w for w in all_words if w.text == "学党史办实事")  # caption of 10
+    assert nine.page == ten.page
+    # Top-aligned photos of different heights: the captions start near each other.
+    assert ten.x0 > nine.x0 + 100 and abs(ten.y0 - nine.y0) < 60
+
+
+def test_handout_is_imposed_on_a4_sheets(built):
+    pages = int(pdftools.info(pdf(built, "print"))["Pages"])
+    reader = PdfReader(pdf(built, "handout"))
+    assert len(reader.pages) == 2 * math.ceil(pages / 4)
+    for page in reader.pages:
+        assert float(page.mediabox.width) == pytest.approx(A4_LANDSCAPE[0], abs=1)
+        assert float(page.mediabox.height) == pytest.approx(A4_LANDSCAPE[1], abs=1)
+
+
+def test_output_option_builds_only_what_is_asked(project, cli):
+    code, out, err = cli(project, "build", SAMPLE, "--output", "email")
+    assert code == 0, err
+    assert sorted(p.name for p in (project / "dist").glob("*.pdf")) == [f"{SAMPLE}.email.pdf"]
+    code, out, err = cli(project, "build", SAMPLE, "--output", "handout")
+    assert code == 0, err
+    assert (project / "dist" / f"{SAMPLE}.handout.pdf").is_file()
+    assert not (project / "dist" / f"{SAMPLE}.print.pdf").exists()
+    code, out, err = cli(project, "build", SAMPLE, "--output", "poster")
+    assert code == 2 and "choose from print, handout, email" in err
+
+
+def test_a_broken_photo_is_a_placeholder_in_a_draft_and_an_error_when_final(project, cli):
+    photos = project / "book" / SAMPLE / "photos"
+    Image.new("RGB", (900, 600), (10, 10, 10)).save(photos / "01.jpg")
+    (photos / "02.jpg").write_bytes(b"this is not a photo")
+    for number in range(3, 11):
+        Image.new("RGB", (900, 600), (10, 10, 10)).save(photos / f"{number:02d}.jpg")
+    code, out, err = cli(project, "build", SAMPLE, "--output", "email")
+    assert code == 0, err
+    assert "source.zh.md:19: " in err and "02.jpg" in err and "placeholder" in err
+    assert "Photo missing: photos/02.jpg" in pdftools.text(
+        project / "dist" / f"{SAMPLE}.email.pdf")
+    code, out, err = cli(project, "build", SAMPLE, "--final", "--output", "email")
+    assert code == 2 and "source.zh.md:19: " in err and "fix:" in err
