@@ -175,6 +175,8 @@ class OutputSpec:
     """Bleed around the trim, with crop marks when above 0."""
     pdf_variant: str | None
     """WeasyPrint's PDF variant, e.g. `pdf/ua-1` (tagged)."""
+    shrink_fonts: bool
+    """Cut CJK fonts down to their used glyphs (`parabook.shrink`)."""
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 - `print`: the trim plus 3 mm bleed with crop marks (WeasyPrint sets TrimBox and
   BleedBox), photos at full resolution in sRGB;
 - `handout`: the print PDF's trimmed pages imposed two-up on A4 for saddle stitching;
-- `email`: photos at 150 dpi of their printed size, tagged PDF (PDF/UA-1).
+- `email`: photos at 150 dpi of their printed size, tagged PDF (PDF/UA-1), CJK
+  fonts cut down to the glyphs used (`shrink`).
 
 Photos are prepared per output by `photos.prepare` (upright, sRGB, no metadata),
 cached by content hash, before the layout sees them.
@@ -23,8 +24,9 @@ from .model import Document, OutputSpec, PhotoView, Row
 
 OUTPUT_NAMES = ("print", "handout", "email")
 SPECS = {
-    "print": OutputSpec("print", dpi=None, bleed_mm=3.0, pdf_variant=None),
-    "email": OutputSpec("email", dpi=150, bleed_mm=0.0, pdf_variant="pdf/ua-1"),
+    "print": OutputSpec("print", dpi=None, bleed_mm=3.0, pdf_variant=None, shrink_fonts=False),
+    "email": OutputSpec("email", dpi=150, bleed_mm=0.0, pdf_variant="pdf/ua-1",
+                        shrink_fonts=True),
 }
 PAGE_MM = {"A5": (148.0, 210.0), "A4": (210.0, 297.0), "B5": (176.0, 250.0)}
 # These follow styles/booklet.css: the side margins (13 + 16 mm), the tallest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -37,13 +38,16 @@ class SandboxFetcher(URLFetcher):
 
 
 def write_pdf(html: str, output: Path, *, base_dir: Path, allowed: list[Path],
-              pdf_variant: str | None = None) -> int:
+              pdf_variant: str | None = None,
+              postprocess: Callable[[bytes], bytes] | None = None) -> int:
     """Render `html` and write `output` atomically; return the page count."""
     fetcher = SandboxFetcher(allowed)
     try:
         document = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
                                    url_fetcher=fetcher).render()
         data = document.write_pdf(pdf_variant=pdf_variant)
+        if postprocess is not None:
+            data = postprocess(data)
     except OSError as exc:
         raise BookError(f"WeasyPrint could not render the booklet: {exc}", path=output) from exc
     write_atomic(output, data)

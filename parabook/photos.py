@@ -58,7 +58,7 @@ from PIL import ExifTags, Image, ImageCms, ImageFile, ImageOps, UnidentifiedImag
 from .errors import InputError, display_path
 from .fsutil import write_atomic
 
-VERSION = "1"
+VERSION = "3"
 """Part of the cache key: bump it when the same input should give a different output."""
 
 MAX_PIXELS = 100_000_000
@@ -68,7 +68,7 @@ FORMATS = ("JPEG", "PNG", "WEBP", "TIFF", "GIF", "BMP")
 """Pillow formats accepted. Phone JPEGs with a depth map open as MPO, through JPEG."""
 
 PRINT_QUALITY = 92
-SCREEN_QUALITY = 80
+SCREEN_QUALITY = 65
 
 MM_PER_INCH = 25.4
 

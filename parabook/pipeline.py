@@ -15,6 +15,7 @@ from .model import Segment, Translation
 from .outputs import OUTPUT_NAMES, SPECS, place_photos, suffix
 from .pairing import pair
 from .pdf import write_pdf
+from .shrink import shrink_cid_fonts
 from .translations import UpdateReport, load_translations, po_path, update_catalog
 
 
@@ -108,7 +109,8 @@ def build_book(project: Project, slug: str, lang: str | None = None, *,
         if name not in outputs:  # only the handout wants it: keep it out of dist/
             target = project.cache / f"{slug}{suffix(name)}"
         pages = write_pdf(html, target, base_dir=manuscript.folder, allowed=allowed,
-                          pdf_variant=spec.pdf_variant)
+                          pdf_variant=spec.pdf_variant,
+                          postprocess=shrink_cid_fonts if spec.shrink_fonts else None)
         if name in outputs:
             written.append(OutputFile(name, target, pages))
         if name == "print" and "handout" in outputs:
