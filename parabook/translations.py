@@ -64,6 +64,12 @@ def check_po(path: Path, text: str | None = None) -> None:
 
 
 def read_catalog(path: Path) -> polib.POFile:
+    with path.open("rb") as handle:
+        if handle.read(3) == b"\xef\xbb\xbf":
+            raise InputError("the file starts with a byte-order mark (BOM), which gettext "
+                             "tools refuse", path=path, line=1,
+                             fix="save it as UTF-8 without BOM (Poedit does), or run: "
+                                 f"sed -i '1s/^\\xEF\\xBB\\xBF//' {path}")
     check_po(path)
     try:
         return polib.pofile(str(path), wrapwidth=WRAP)
@@ -74,8 +80,9 @@ def read_catalog(path: Path) -> polib.POFile:
 
 def save_catalog(catalog: polib.POFile, path: Path) -> bool:
     """Write atomically after msgfmt accepts the text; return False when nothing changed."""
+    catalog.metadata["Content-Type"] = "text/plain; charset=UTF-8"  # we always write UTF-8
     text = catalog.__unicode__()
-    if path.exists() and path.read_text(encoding="utf-8") == text:
+    if path.exists() and path.read_bytes() == text.encode("utf-8"):
         return False
     check_po(path, text)
     write_atomic(path, text)
@@ -168,6 +175,25 @@ class UpdateReport:
     """False when the file already matched the manuscript."""
 
 
+def has_translation(entry: polib.POEntry) -> bool:
+    return bool(entry.msgstr.strip() or any(v.strip() for v in entry.msgstr_plural.values()))
+
+
+ROLES_BY_COMMENT = (("caption of ", "caption"), ("title", "title"), ("subtitle", "subtitle"),
+                    ("byline", "byline"))
+
+
+def _role(entry: polib.POEntry) -> str:
+    """The kind of segment an entry was made for: its context, or our own comment."""
+    if entry.msgctxt:
+        return entry.msgctxt
+    comment = entry.comment or ""
+    for prefix, role in ROLES_BY_COMMENT:
+        if comment.startswith(prefix):
+            return role
+    return "heading" if comment.endswith(" heading") else "paragraph"
+
+
 def _fold(into: polib.POEntry, other: polib.POEntry) -> None:
     """Merge a duplicate entry: its translation survives as a translator comment."""
     if other.msgstr.strip() and other.msgstr != into.msgstr:
@@ -211,41 +237,51 @@ def update_catalog(path: Path, segments: list[Segment], slug: str, lang: str) ->
 
     active = [e for e in old if not e.obsolete]
     obsolete = [e for e in old if e.obsolete]
+    pool = active + obsolete  # active first: an obsolete twin is only a fallback
     used: set[int] = set()
     added = suggested = revived = 0
-    placed: list[tuple[Key, Segment, polib.POEntry | None]] = []
-
-    def take(key: Key, pool: list[polib.POEntry], exact_ctxt: bool) -> polib.POEntry | None:
-        for entry in pool:
-            if id(entry) in used or entry.msgid != key[1]:
-                continue
-            if not exact_ctxt or entry.msgctxt == key[0]:
-                used.add(id(entry))
-                return entry
-        return None
-
     segment_keys = list(zip(keys(segments), segments, strict=True))
     seen: set[Key] = set()
     unique = [(k, s) for k, s in segment_keys if not (k in seen or seen.add(k))]
-    # Exact matches first, across the whole file, so a moved paragraph never
-    # loses its entry to a fuzzy match of a neighbour.
-    for key, segment in unique:
-        entry = take(key, active, True) or take(key, active, False)
-        if entry is None and (entry := take(key, obsolete, True) or take(key, obsolete, False)):
-            entry.obsolete = False
-            revived += 1
-        placed.append((key, segment, entry))
+    found: dict[Key, polib.POEntry] = {}
 
-    leftovers = [e for e in active + obsolete if id(e) not in used and e.msgstr.strip()]
-    for index, (key, segment, entry) in enumerate(placed):
+    def take(key: Key, entries: list[polib.POEntry], test) -> None:
+        for entry in entries:
+            if id(entry) not in used and entry.msgid == key[1] and test(entry):
+                used.add(id(entry))
+                found[key] = entry
+                return
+
+    # Pass by pass over the whole file, so a moved paragraph never loses its entry
+    # to a neighbour: the same source in the same context, then in the same role;
+    # current entries before obsolete ones.
+    for entries in (active, obsolete):
+        for key, _segment in unique:
+            if key not in found:
+                take(key, entries, lambda e, key=key: e.msgctxt == key[0])
+        for key, segment in unique:
+            if key not in found:
+                take(key, entries, lambda e, kind=segment.kind: _role(e) == kind)
+    revived = sum(1 for e in found.values() if e.obsolete)
+
+    placed: list[tuple[Key, Segment, polib.POEntry]] = []
+    leftovers = [e for e in pool if id(e) not in used and has_translation(e)]
+    for key, segment in unique:
+        entry = found.get(key)
         if entry is not None:
+            entry.obsolete = False
             entry.msgctxt = key[0]
+            placed.append((key, segment, entry))
             continue
         entry = polib.POEntry(msgctxt=key[0], msgid=key[1], msgstr="")
-        match = process.extractOne(key[1], [e.msgid for e in leftovers], scorer=fuzz.ratio,
-                                   score_cutoff=FUZZY_CUTOFF) if leftovers else None
-        if match:
-            source = leftovers[match[2]]
+        # The same Chinese in another role (a heading that is now also a caption)
+        # lends its text as a suggestion; otherwise the closest edited source does.
+        twin = next((e for e in pool if e.msgid == key[1] and e.msgstr.strip()), None)
+        candidates = [e.msgid for e in leftovers]
+        match = process.extractOne(key[1], candidates, scorer=fuzz.ratio,
+                                   score_cutoff=FUZZY_CUTOFF) if candidates else None
+        source = twin or (leftovers[match[2]] if match else None)
+        if source is not None:
             used.add(id(source))
             entry.msgstr = source.msgstr
             entry.tcomment = source.tcomment
@@ -255,21 +291,23 @@ def update_catalog(path: Path, segments: list[Segment], slug: str, lang: str) ->
             suggested += 1
         else:
             added += 1
-        placed[index] = (key, segment, entry)
+        placed.append((key, segment, entry))
 
     places: dict[Key, list[str]] = {}
     for key, segment in segment_keys:
         places.setdefault(key, []).append(segment.where)
     for key, _segment, entry in placed:
-        assert entry is not None
         entry.comment = "; ".join(places[key])
         catalog.append(entry)
     # Obsolete entries stay, even when they lent a suggestion; a translation
     # whose source left the manuscript joins them unless an edit took it over.
-    newly_obsolete = [e for e in active if id(e) not in used and e.msgstr.strip()]
+    newly_obsolete = [e for e in active if id(e) not in used and has_translation(e)]
     kept: dict[Key, polib.POEntry] = {(e.msgctxt, e.msgid): e for e in catalog}
-    for entry in [e for e in obsolete if e.obsolete] + newly_obsolete:
+    placed_ids = {id(e) for _, _, e in placed}
+    for entry in [e for e in obsolete if id(e) not in placed_ids] + newly_obsolete:
         entry.obsolete = True
+        # polib cannot read `#~|` back, so an obsolete entry keeps no previous source.
+        entry.previous_msgid = entry.previous_msgctxt = None
         key = (entry.msgctxt, entry.msgid)
         if key in kept:  # gettext allows one entry per source: fold, keep every text
             _fold(kept[key], entry)

@@ -18,7 +18,7 @@ import polib
 
 from .errors import InputError, display_path
 from .fsutil import write_atomic
-from .translations import entry_state, read_catalog, save_catalog
+from .translations import draft_hash, entry_state, read_catalog, save_catalog
 
 NS = "urn:oasis:names:tc:xliff:document:1.2"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -42,6 +42,9 @@ def _q(tag: str) -> str:
 
 def export_xliff(po: Path, output: Path, source_lang: str) -> int:
     """Write the PO's active entries as XLIFF 1.2; return the number of units."""
+    if output.suffix.lower() not in (".xlf", ".xliff") or output.resolve() == po.resolve():
+        raise InputError(f"{output.name!r} is not an XLIFF file name", path=output,
+                         fix="name the output FILE.xlf, e.g. -o review.en.xlf")
     catalog = read_catalog(po)
     lang = catalog.metadata.get("Language", "")
     root = ET.Element(_q("xliff"), {"version": "1.2"})
@@ -65,8 +68,11 @@ def export_xliff(po: Path, output: Path, source_lang: str) -> int:
         if state == "stale":
             ET.SubElement(unit, _q("note"), {"from": "parabook"}).text = (
                 f"The Chinese changed; the translation was made for: {entry.previous_msgid}")
+        # The hash of the text as exported: on import, a unit whose PO entry changed
+        # since is a conflict, never an overwrite of the newer work.
         contexts = [("x-po-msgctxt", entry.msgctxt), ("x-po-autocomment", entry.comment),
-                    ("x-po-trancomment", entry.tcomment)]
+                    ("x-po-trancomment", entry.tcomment),
+                    ("x-parabook-exported", draft_hash(entry.msgstr))]
         if any(value for _, value in contexts):
             group = ET.SubElement(unit, _q("context-group"),
                                   {"name": "po-entry", "purpose": "information"})
@@ -76,7 +82,11 @@ def export_xliff(po: Path, output: Path, source_lang: str) -> int:
         count += 1
     ET.indent(root)
     data = ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
-    write_atomic(output, data)
+    try:
+        write_atomic(output, data)
+    except OSError as exc:
+        raise InputError(f"cannot write the file: {exc.strerror}", path=output,
+                         fix="give a writable file name ending in .xlf") from None
     return count
 
 
@@ -123,31 +133,48 @@ def import_review(xlf: Path, translations_dir: Path) -> ReviewImport:
         raise InputError(f"it was exported from {display_path(po)}, which does not exist",
                          path=xlf, fix="run: python build.py update " + name.group("slug"))
     catalog = read_catalog(po)
-    if file.get("target-language") != catalog.metadata.get("Language"):
+    if (file.get("target-language") or "") != (catalog.metadata.get("Language") or ""):
         raise InputError(f"its target language {file.get('target-language')!r} is not the "
                          f"PO file's {catalog.metadata.get('Language')!r}", path=xlf,
                          fix="import the file exported for this language")
     report = ReviewImport(po)
-    by_key = {(e.msgctxt, e.msgid): e for e in catalog if not e.obsolete}
+    active = [e for e in catalog if not e.obsolete]
+    by_id = {unit_id(e.msgctxt, e.msgid): e for e in active}
+    by_key = {(e.msgctxt, e.msgid): e for e in active}
     for unit in file.iter(_q("trans-unit")):
-        source = "".join(unit.find(_q("source")).itertext()) if unit.find(
-            _q("source")) is not None else ""
+        source_node = unit.find(_q("source"))
+        source = "".join(source_node.itertext()) if source_node is not None else ""
         target_node = unit.find(_q("target"))
         target = "".join(target_node.itertext()) if target_node is not None else ""
-        ctxt = None
-        for context in unit.iter(_q("context")):
-            if context.get("context-type") == "x-po-msgctxt":
-                ctxt = context.text or ""
-        entry = by_key.get((ctxt, source))
+        contexts = {c.get("context-type"): c.text or "" for c in unit.iter(_q("context"))}
         label = f"unit {unit.get('id')}"
-        if entry is None:
+        entry = by_id.get(unit.get("id", "")) or by_key.get(
+            (contexts.get("x-po-msgctxt"), source))
+        if entry is None or entry.msgid != source:
             report.skipped.append(f"{label}: its source is no longer in {po.name}")
+            continue
+        if target_node is not None and len(target_node):
+            report.skipped.append(f"{label}: its target has inline markup, which a "
+                                  "booklet cannot print; write it as plain text")
             continue
         if not target.strip():
             continue  # an empty target never erases a translation
+        target = _newlines_like(entry.msgid, target)
+        exported = contexts.get("x-parabook-exported")
+        if exported and exported != draft_hash(entry.msgstr) and target != entry.msgstr:
+            report.kept.append(f"{label} (PO line {entry.linenum}): the PO changed since "
+                               "this file was exported; kept the PO's text")
+            continue
         _apply(entry, target, unit.get("approved") == "yes", label, report)
     report.written = save_catalog(catalog, po)
     return report
+
+
+def _newlines_like(msgid: str, target: str) -> str:
+    """gettext wants msgstr to start and end with a newline exactly when msgid does."""
+    target = target.strip("\n")
+    return ("\n" if msgid.startswith("\n") else "") + target + (
+        "\n" if msgid.endswith("\n") else "")
 
 
 def _apply(entry: polib.POEntry, target: str, approved: bool, label: str,

@@ -155,3 +155,42 @@ def test_bad_xliff_is_refused_and_the_po_left_alone(project, cli, content, probl
     code, out, err = cli(project, "import-review", str(bad))
     assert code == 2 and problem in err and re.search(r"bad\.xlf(:\d+)?: ", err)
     assert po_file(project).read_bytes() == before
+
+
+def test_an_old_review_file_never_overwrites_newer_work(project, cli, exported):
+    catalog = read_catalog(po_file(project))
+    catalog[2].msgstr = "Liu Jinxin (author)"  # changed in the PO after the export
+    save_catalog(catalog, po_file(project))
+    store = xliff.xlifffile.parsefile(str(exported))
+    units = [u for u in store.units if not u.isheader()]
+    units[2].target = "Liu J."  # the reviewer's edit of the old text
+    exported.write_bytes(bytes(store))
+    code, out, err = cli(project, "import-review", str(exported))
+    assert code == 0, err
+    assert "the PO changed since this file was exported" in err
+    assert polib.pofile(str(po_file(project)))[2].msgstr == "Liu Jinxin (author)"
+
+
+def test_export_never_writes_over_the_po_file(project, cli):
+    before = po_file(project).read_bytes()
+    code, out, err = cli(project, "export", SAMPLE, "-o", str(po_file(project)))
+    assert code == 2 and "is not an XLIFF file name" in err
+    assert po_file(project).read_bytes() == before
+    code, out, err = cli(project, "export", SAMPLE, "-o", str(project / "no" / "such" / "x.xlf"))
+    assert code == 0  # folders are made
+    code, out, err = cli(project, "export", SAMPLE, "-o", str(po_file(project).parent))
+    assert code == 2
+
+
+def test_import_tidies_newlines_and_skips_inline_markup(project, cli, exported):
+    text = exported.read_text(encoding="utf-8")
+    text = text.replace(">Liu Jinxin</target>", ">Liu Jinxin\n</target>", 1)
+    title = polib.pofile(str(po_file(project)))[0].msgstr
+    text = text.replace(f">{title}</target>", ">Markup<x id='1'/> here</target>", 1)
+    exported.write_text(text, encoding="utf-8")
+    code, out, err = cli(project, "import-review", str(exported))
+    assert code == 0, err
+    assert "inline markup" in err
+    subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po_file(project))], check=True)
+    after = polib.pofile(str(po_file(project)))
+    assert after[0].msgstr == title and after[2].msgstr == "Liu Jinxin"

@@ -190,3 +190,69 @@ def test_update_refuses_a_broken_po_and_leaves_it_alone(fresh, cli):
     assert code == 2
     assert f"translations/{SAMPLE}.en.po:" in err and "fix:" in err
     assert po_file(fresh).read_text(encoding="utf-8") == broken
+
+
+def test_a_caption_with_the_text_of_a_heading_takes_nothing_from_it(fresh, cli):
+    translate_all(fresh)
+    heading = "党建引领 点燃发展“引擎”"
+    reviewed = next(e for e in read_catalog(po_file(fresh)) if e.msgid == heading).msgstr
+    text = source_md(fresh).read_text(encoding="utf-8")
+    with_caption = text.replace(f"## {heading}", f"![{heading}](photos/01.jpg)\n\n## {heading}")
+    source_md(fresh).write_text(with_caption, encoding="utf-8")
+    assert cli(fresh, "update", SAMPLE)[0] == 0
+    msgfmt_ok(po_file(fresh))
+    entries = {e.msgctxt: e for e in polib.pofile(str(po_file(fresh))) if e.msgid == heading}
+    # The heading keeps its reviewed text; the caption gets it only as a suggestion.
+    assert entries["heading"].msgstr == reviewed and not entries["heading"].fuzzy
+    assert entries["caption"].msgstr == reviewed and entries["caption"].fuzzy
+    # The caption goes again: the heading is still the heading's.
+    source_md(fresh).write_text(text, encoding="utf-8")
+    assert cli(fresh, "update", SAMPLE)[0] == 0
+    msgfmt_ok(po_file(fresh))
+    active = [e for e in polib.pofile(str(po_file(fresh))) if e.msgid == heading
+              and not e.obsolete]
+    assert len(active) == 1 and active[0].msgctxt is None
+    assert active[0].msgstr == reviewed and not active[0].fuzzy
+
+
+def test_entries_we_do_not_make_are_kept(fresh, cli):
+    catalog = read_catalog(po_file(fresh))
+    catalog.append(polib.POEntry(msgid="一个苹果", msgid_plural="%d个苹果",
+                                 msgstr_plural={0: "one apple", 1: "%d apples"}))
+    save_catalog(catalog, po_file(fresh))
+    code, out, err = cli(fresh, "update", SAMPLE)
+    assert code == 0 and "1 obsolete" in out, out + err
+    text = po_file(fresh).read_text(encoding="utf-8")
+    assert "one apple" in text and "%d apples" in text
+    msgfmt_ok(po_file(fresh))
+
+
+def test_update_is_idempotent_after_an_edited_paragraph_is_deleted(fresh, cli):
+    translate_all(fresh)
+    paragraph = paragraphs(fresh)[4]
+    text = source_md(fresh).read_text(encoding="utf-8")
+    source_md(fresh).write_text(text.replace(paragraph, paragraph + "又改了。"), encoding="utf-8")
+    assert cli(fresh, "update", SAMPLE)[0] == 0  # stale, with #| msgid
+    source_md(fresh).write_text(text.replace(paragraph + "\n\n", ""), encoding="utf-8")
+    assert cli(fresh, "update", SAMPLE)[0] == 0  # now obsolete
+    before = po_file(fresh).read_bytes()
+    code, out, _ = cli(fresh, "update", SAMPLE)
+    assert "unchanged" in out and po_file(fresh).read_bytes() == before
+    msgfmt_ok(po_file(fresh))
+
+
+def test_a_po_with_a_bom_gets_a_clear_error(fresh, cli):
+    data = po_file(fresh).read_bytes()
+    po_file(fresh).write_bytes(b"\xef\xbb\xbf" + data)
+    code, _, err = cli(fresh, "update", SAMPLE)
+    assert code == 2 and f"{SAMPLE}.en.po:1: the file starts with a byte-order mark" in err
+
+
+def test_a_gbk_po_is_read_and_rewritten_as_utf8(fresh, cli):
+    text = po_file(fresh).read_text(encoding="utf-8").replace("charset=UTF-8", "charset=GBK")
+    po_file(fresh).write_bytes(text.encode("gbk"))
+    code, out, err = cli(fresh, "update", SAMPLE)
+    assert code == 0, err
+    assert "charset=UTF-8" in po_file(fresh).read_text(encoding="utf-8")
+    msgfmt_ok(po_file(fresh))
+    assert len([e for e in polib.pofile(str(po_file(fresh))) if e.msgid]) == 40
