@@ -175,6 +175,26 @@ def test_photos_are_upright_flattened_and_converted(built, tmp_path):
     assert len(square) == 1  # crop=1:1
 
 
+def test_the_rendered_page_shows_the_photo_upright(built):
+    """Render the page with photo 01 and look for the marker at its top-right corner."""
+    import pymupdf
+
+    email = pdf(built, "email")
+    doc = pymupdf.open(email)
+    number, box = next((page.number + 1, info["bbox"]) for page in doc
+                       for info in page.get_image_info() if info["height"] > info["width"])
+    scale = 100 / 72
+    page = pdftools.render(email, page=number, dpi=100)
+    x0, y0, x1, y1 = (round(v * scale) for v in box)
+    inset = round((x1 - x0) * 0.04)
+    top_right = page.getpixel((x1 - inset, y0 + inset))
+    top_left = page.getpixel((x0 + inset, y0 + inset))
+    bottom_right = page.getpixel((x1 - inset, y1 - inset))
+    assert top_right[0] > 180 and top_right[1] < 80, top_right
+    for other in (top_left, bottom_right):
+        assert not (other[0] > 180 and other[1] < 80), other
+
+
 def test_half_width_figures_sit_side_by_side(built):
     all_words, _ = pdftools.words(pdf(built, "email"))
     nine = next(w for w in all_words if "换届工作动员部署" in w.text)  # caption of 09
