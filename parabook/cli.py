@@ -80,6 +80,12 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     except BookError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
+    except OSError as error:  # the disk, not the input: name the file and what to check
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"error: {where}{error.strerror or error}\n  fix: check that the folder "
+              "exists, is a folder, and is writable, and that the disk is not full",
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted: nothing was half-written; run the command again", file=sys.stderr)
         return 130
@@ -121,7 +127,8 @@ def _build(project: Project, args: argparse.Namespace) -> int:
     outputs = tuple(dict.fromkeys(o.strip() for o in args.output.split(",") if o.strip()))
     unknown = [o for o in outputs if o not in OUTPUT_NAMES]
     if unknown or not outputs:
-        raise InputError(f"--output {args.output!r}: unknown output {', '.join(unknown)}",
+        raise InputError(f"--output {args.output!r}: " + (
+                             f"unknown output {', '.join(unknown)}" if unknown else "no output"),
                          fix=f"choose from {', '.join(OUTPUT_NAMES)}, e.g. --output email")
     for slug in _slugs(project, args.slug):
         lang = _langs(project, slug, args.lang)[0]
@@ -134,6 +141,8 @@ def _build(project: Project, args: argparse.Namespace) -> int:
             print(f"built {display_path(out.path)}: {count}, {size / 1024:.0f} KiB")
             if out.note:
                 print(f"  {out.note}")
+        for note in result.notes:
+            print(note)
         print(f"{slug}: {len(result.outputs)} PDF(s) in {result.seconds:.1f} s")
     return 0
 

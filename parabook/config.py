@@ -14,7 +14,7 @@ from .errors import InputError
 from .model import BookMeta
 
 PAGE_SIZES = ("A5", "A4", "B5")
-LAYOUTS = ("parallel",)
+LAYOUTS = ("parallel", "stacked")
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,17 @@ OPTIONS: dict[str, Option] = {
     "source_lang": Option(str, "zh-CN", "language tag of source.zh.md"),
     "target_langs": Option(list, ["en"], "list of translation languages, e.g. [en]"),
     "page_size": Option(str, "A5", f"one of {', '.join(PAGE_SIZES)}"),
-    "layout": Option(str, "parallel", f"one of {', '.join(LAYOUTS)}"),
-    "source_share": Option((int, float), 0.44,
-                           "share of the text width for the Chinese column, 0.25-0.75"),
+    "layout": Option(str, "parallel",
+                     "parallel (side by side) or stacked (each Chinese paragraph above "
+                     "its translation, for narrow pages and phones)"),
+    "source_share": Option((int, float, str), "auto",
+                           "share of the text width for the Chinese column, 0.25-0.75, "
+                           "or auto (from the measured lengths of the two texts)"),
+    "cover_photo": Option(str, "", "a photo for the cover, e.g. photos/cover.jpg"),
+    "publisher": Option(str, "", "who publishes the booklet, in the source language"),
+    "place": Option(str, "", "where it is published, in the source language"),
+    "translation_note": Option(str, "", "printed in the colophon, e.g. "
+                                        "English translation reviewed by ..."),
 }
 REQUIRED = ("title", "byline")
 
@@ -114,7 +122,12 @@ def load_meta(path: Path, slug: str) -> BookMeta:
         target_langs=tuple(merged["target_langs"]),
         page_size=merged["page_size"],
         layout=merged["layout"],
-        source_share=float(merged["source_share"]),
+        source_share=(None if merged["source_share"] == "auto"
+                      else float(merged["source_share"])),
+        cover_photo=merged["cover_photo"].strip(),
+        publisher=merged["publisher"].strip(),
+        place=merged["place"].strip(),
+        translation_note=merged["translation_note"].strip(),
     )
 
 
@@ -124,7 +137,9 @@ def _check_value(key: str, value: Any, path: Path, line: int) -> None:
         bad = f"page_size {value!r} is not supported"
     elif key == "layout" and value not in LAYOUTS:
         bad = f"layout {value!r} is not supported"
-    elif key == "source_share" and not 0.25 <= value <= 0.75:
+    elif key == "source_share" and isinstance(value, str) and value != "auto":
+        bad = f"source_share {value!r} is neither a number nor auto"
+    elif key == "source_share" and not isinstance(value, str) and not 0.25 <= value <= 0.75:
         bad = f"source_share {value} is outside 0.25-0.75"
     elif key == "target_langs" and (not value or not all(
             isinstance(v, str) and re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", v)

@@ -105,7 +105,8 @@ def _paragraph_or_figure(inline: Token, path: Path, line: int) -> Block:
 
 FIGURE_OPTIONS = ('options go in quotes after the path, e.g. '
                   '![说明](photos/01.jpg "half crop=3:2 focus=50%,30%"): '
-                  '`full` or `half` width, `crop=W:H` aspect ratio, `focus=X%,Y%` centre of the crop')
+                  '`full` or `half` width, `crop=W:H` aspect ratio, '
+                  '`focus=X%,Y%` centre of the crop')
 
 
 def figure_options(title: str, path: Path, line: int) -> dict:
@@ -203,4 +204,8 @@ def segments(manuscript: Manuscript) -> list[Segment]:
             paragraph += 1
             part = f"section {section}" if section else "opening"
             out.append(Segment("paragraph", block.text, f"{part}, paragraph {paragraph}"))
+    if meta.publisher:
+        out.append(Segment("publisher", meta.publisher, "colophon: publisher"))
+    if meta.place:
+        out.append(Segment("place", meta.place, "colophon: place"))
     return out

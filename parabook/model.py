@@ -28,9 +28,17 @@ class BookMeta:
     page_size: str
     """CSS page size, e.g. `A5`."""
     layout: str
-    """Arrangement of source and translation: `parallel` (side by side)."""
-    source_share: float
-    """Fraction of the text width given to the source column in `parallel`."""
+    """Arrangement of source and translation: `parallel` (side by side) or `stacked`."""
+    source_share: float | None
+    """Fraction of the text width given to the source column; None: measured."""
+    cover_photo: str = ""
+    """Photo for the cover, relative to the book folder; empty for none."""
+    publisher: str = ""
+    """Colophon: who publishes it (source language, translated like the text)."""
+    place: str = ""
+    """Colophon: where (source language, translated like the text)."""
+    translation_note: str = ""
+    """Colophon: a note in the target language, e.g. who reviewed the translation."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,8 @@ class Manuscript:
     """The Markdown file the blocks came from."""
 
 
-SegmentKind = Literal["title", "subtitle", "byline", "heading", "paragraph", "caption"]
+SegmentKind = Literal["title", "subtitle", "byline", "heading", "paragraph", "caption",
+                      "publisher", "place"]
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,21 @@ class Row:
     """Heading or paragraph text; None for figures."""
     figures: tuple[FigureView, ...] = ()
     """One full-width figure, or one or two half-width figures side by side."""
+    heading: Bilingual | None = None
+    """A section heading printed at the top of this paragraph's row, so the two
+    never part at a page break."""
+    anchor: str = ""
+    """Id of the section heading in this row, for the contents and bookmarks."""
+    keep: bool = False
+    """A short pair (a few lines) that must not be split across pages."""
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """A section in the contents."""
+
+    anchor: str
+    title: Bilingual
 
 
 @dataclass(frozen=True)
@@ -193,5 +217,15 @@ class Document:
     """What the target column shows for an untranslated segment."""
     draft: bool
     """Something is unreviewed or missing: every page says so."""
+    source_share: float = 0.44
+    """Fraction of the text width for the Chinese column."""
+    split_measured: bool = False
+    """True when the split was chosen from the texts, not set in book.yaml."""
+    toc: tuple[TocEntry, ...] = ()
+    date: Bilingual | None = None
+    """The date as written in each language, e.g. 2021年12月30日 / 30 December 2021."""
+    cover_photo: PhotoView | None = None
+    publisher: Bilingual | None = None
+    place: Bilingual | None = None
     warnings: tuple[str, ...] = field(default=())
     """Problems a person should see, e.g. missing photos."""

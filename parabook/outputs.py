@@ -20,7 +20,9 @@ from PIL import Image
 
 from . import photos
 from .errors import InputError, display_path
-from .model import Document, OutputSpec, PhotoView, Row
+from .measure import PAGE_MM, SIDE_MARGINS_MM
+from .model import Document, OutputSpec, PhotoView
+from .pdf import PHOTO_SCHEME
 
 OUTPUT_NAMES = ("print", "handout", "email")
 SPECS = {
@@ -28,10 +30,8 @@ SPECS = {
     "email": OutputSpec("email", dpi=150, bleed_mm=0.0, pdf_variant="pdf/ua-1",
                         shrink_fonts=True),
 }
-PAGE_MM = {"A5": (148.0, 210.0), "A4": (210.0, 297.0), "B5": (176.0, 250.0)}
-# These follow styles/booklet.css: the side margins (13 + 16 mm), the tallest
-# photo, and the gap between two half-width figures.
-SIDE_MARGINS_MM = 29.0
+# These follow styles/booklet.css: the tallest photo, and the gap between two
+# half-width figures.
 MAX_PHOTO_HEIGHT_MM = 95.0
 HALF_GAP_MM = 5.0
 PRINT_MIN_DPI = 200
@@ -50,6 +50,8 @@ def place_photos(document: Document, spec: OutputSpec, cache_dir: Path, *, final
     """
     text_mm = PAGE_MM[document.meta.page_size][0] - SIDE_MARGINS_MM
     warnings: list[str] = []
+    cover = document.cover_photo and _place(document.cover_photo, spec, cache_dir, text_mm,
+                                            final, manuscript_path, warnings)
     rows = []
     for row in document.rows:
         if row.kind != "figures":
@@ -59,8 +61,8 @@ def place_photos(document: Document, spec: OutputSpec, cache_dir: Path, *, final
             dataclasses.replace(view, photo=_place(view.photo, spec, cache_dir, text_mm,
                                                    final, manuscript_path, warnings))
             for view in row.figures)
-        rows.append(Row("figures", figures=views))
-    return dataclasses.replace(document, rows=tuple(rows)), warnings
+        rows.append(dataclasses.replace(row, figures=views))
+    return dataclasses.replace(document, rows=tuple(rows), cover_photo=cover or None), warnings
 
 
 def _place(photo: PhotoView, spec: OutputSpec, cache_dir: Path, text_mm: float, final: bool,
@@ -86,7 +88,9 @@ def _place(photo: PhotoView, spec: OutputSpec, cache_dir: Path, text_mm: float, 
             prepared, f"{display_path(manuscript_path)}:{figure.line}", PRINT_MIN_DPI)
         if low:
             warnings.append(low)
-    return dataclasses.replace(photo, url=prepared.path.as_uri(), width_mm=width_mm)
+    # A URL without the project's path, so the PDF is the same wherever the project is.
+    return dataclasses.replace(photo, url=f"{PHOTO_SCHEME}:{prepared.path.name}",
+                               width_mm=width_mm)
 
 
 def _aspect(path: Path, crop: tuple[int, int] | None) -> float | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
+from . import dates, measure
 from .errors import InputError, display_path
 from .model import (
     Bilingual,
@@ -15,6 +17,7 @@ from .model import (
     PhotoView,
     Row,
     Segment,
+    TocEntry,
     Translation,
 )
 
@@ -35,9 +38,11 @@ def pair(manuscript: Manuscript, lang: str,
     meta = manuscript.meta
     warnings: list[str] = []
     rows: list[Row] = []
+    pending = PENDING_LABELS.get(lang.split("-")[0], "[translation pending]")
     for block in manuscript.blocks:
         if isinstance(block, Heading):
-            rows.append(Row("heading", bilingual("heading", block.text)))
+            rows.append(Row("heading", bilingual("heading", block.text),
+                            anchor=f"section-{sum(r.anchor != '' for r in rows) + 1}"))
         elif isinstance(block, Figure):
             view = FigureView(bilingual("caption", block.caption),
                               _photo(manuscript, block, warnings))
@@ -50,7 +55,22 @@ def pair(manuscript: Manuscript, lang: str,
             else:
                 rows.append(Row("figures", figures=(view,)))
         else:
-            rows.append(Row("paragraph", bilingual("paragraph", block.text)))
+            text = bilingual("paragraph", block.text)
+            previous = rows[-1] if rows else None
+            if previous and previous.kind == "heading":  # the heading travels with it
+                rows[-1] = Row("paragraph", text, heading=previous.text,
+                               anchor=previous.anchor)
+            else:
+                rows.append(Row("paragraph", text))
+
+    text_width = measure.text_width_pt(meta.page_size)
+    pairs = [(r.text.source, r.text.target or pending) for r in rows
+             if r.kind == "paragraph" and r.text]
+    split = measure.choose_split(pairs, text_width, meta.source_share)
+    rows = [dataclasses.replace(r, keep=measure.is_short(
+        r.text.source, r.text.target or pending, split, text_width))
+        if r.kind == "paragraph" and r.text else r for r in rows]
+
     states = Counter(t.state for t in translations.values())
     unreviewed = sum(states.values()) - states["reviewed"]
     if unreviewed:
@@ -59,6 +79,9 @@ def pair(manuscript: Manuscript, lang: str,
         warnings.append(f"{unreviewed} segment(s) lack a reviewed {lang} translation "
                         f"({detail}); the booklet is marked DRAFT. "
                         f"'python build.py check {meta.slug}' lists them")
+    cover = None
+    if meta.cover_photo:
+        cover = _photo(manuscript, Figure("", meta.cover_photo, 0), warnings)
     return Document(
         meta=meta,
         target_lang=lang,
@@ -66,8 +89,17 @@ def pair(manuscript: Manuscript, lang: str,
         subtitle=bilingual("subtitle", meta.subtitle) if meta.subtitle else None,
         byline=bilingual("byline", meta.byline),
         rows=tuple(rows),
-        pending_label=PENDING_LABELS.get(lang.split("-")[0], "[translation pending]"),
+        pending_label=pending,
         draft=bool(unreviewed),
+        source_share=split.share,
+        split_measured=split.measured,
+        toc=tuple(TocEntry(r.anchor, r.heading or r.text) for r in rows
+                  if r.anchor and (r.heading or r.text)),
+        date=Bilingual(dates.source_date(meta.date), dates.target_date(meta.date, lang))
+        if meta.date else None,
+        cover_photo=cover,
+        publisher=bilingual("publisher", meta.publisher) if meta.publisher else None,
+        place=bilingual("place", meta.place) if meta.place else None,
         warnings=tuple(warnings),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import re
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -17,16 +18,26 @@ from .fsutil import write_atomic
 log = logging.getLogger("parabook.pdf")
 
 
-class SandboxFetcher(URLFetcher):
-    """Serve `file:` URLs under the allowed folders; refuse everything else."""
+PHOTO_SCHEME = "parabook-photo"
+PHOTO_NAME = re.compile(r"^[0-9a-f]{16,64}\.jpg$")
 
-    def __init__(self, roots: list[Path]) -> None:
+
+class SandboxFetcher(URLFetcher):
+    """Serve `file:` URLs under the allowed folders, and prepared photos by name
+    (`parabook-photo:KEY.jpg`) from the photo cache; refuse everything else."""
+
+    def __init__(self, roots: list[Path], photos: Path | None = None) -> None:
         super().__init__(allowed_protocols=("file",))
         self.roots = [root.resolve() for root in roots]
+        self.photos = photos
         self.refused: list[str] = []
 
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
+        if parts.scheme == PHOTO_SCHEME and self.photos and PHOTO_NAME.match(parts.path):
+            path = self.photos / parts.path
+            if path.is_file():
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "image/jpeg"})
         if parts.scheme == "file" and parts.netloc in ("", "localhost"):
             path = Path(unquote(parts.path)).resolve()
             if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
@@ -37,11 +48,11 @@ class SandboxFetcher(URLFetcher):
         raise ValueError(f"refused: {url}")
 
 
-def write_pdf(html: str, output: Path, *, base_dir: Path, allowed: list[Path],
-              pdf_variant: str | None = None,
-              postprocess: Callable[[bytes], bytes] | None = None) -> int:
-    """Render `html` and write `output` atomically; return the page count."""
-    fetcher = SandboxFetcher(allowed)
+def render_pdf(html: str, *, base_dir: Path, allowed: list[Path], photos: Path | None = None,
+               pdf_variant: str | None = None,
+               postprocess: Callable[[bytes], bytes] | None = None) -> tuple[bytes, int]:
+    """Render `html` to PDF bytes; return them and the page count."""
+    fetcher = SandboxFetcher(allowed, photos)
     try:
         document = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
                                    url_fetcher=fetcher).render()
@@ -49,6 +60,15 @@ def write_pdf(html: str, output: Path, *, base_dir: Path, allowed: list[Path],
         if postprocess is not None:
             data = postprocess(data)
     except OSError as exc:
-        raise BookError(f"WeasyPrint could not render the booklet: {exc}", path=output) from exc
+        raise BookError(f"WeasyPrint could not render the booklet: {exc}") from exc
+    return data, len(document.pages)
+
+
+def write_pdf(html: str, output: Path, *, base_dir: Path, allowed: list[Path],
+              pdf_variant: str | None = None,
+              postprocess: Callable[[bytes], bytes] | None = None) -> int:
+    """Render `html` and write `output` atomically; return the page count."""
+    data, pages = render_pdf(html, base_dir=base_dir, allowed=allowed,
+                             pdf_variant=pdf_variant, postprocess=postprocess)
     write_atomic(output, data)
-    return len(document.pages)
+    return pages

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import fonts, qa
 from .errors import InputError, display_path
+from .fsutil import write_atomic
 from .html import render_html
 from .impose import PRINT_INSTRUCTIONS, impose_saddle
 from .manuscript import read_book, segments
 from .model import Segment, Translation
 from .outputs import OUTPUT_NAMES, SPECS, place_photos, suffix
 from .pairing import pair
-from .pdf import write_pdf
+from .pdf import render_pdf
 from .shrink import shrink_cid_fonts
 from .translations import UpdateReport, load_translations, po_path, update_catalog
 
@@ -71,6 +73,8 @@ class BuildResult:
     outputs: tuple[OutputFile, ...]
     seconds: float
     warnings: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    """Decisions the build made that a person may want to know, e.g. the column split."""
 
 
 def build_book(project: Project, slug: str, lang: str | None = None, *,
@@ -94,40 +98,63 @@ def build_book(project: Project, slug: str, lang: str | None = None, *,
         raise InputError("a final booklet needs every photo:\n  " + "\n  ".join(missing),
                          fix="add the photos, or build without --final for a draft")
     warnings = list(document.warnings)
-    allowed = [manuscript.folder, project.templates, project.styles, project.cache]
-    written: list[OutputFile] = []
+    notes: list[str] = []
+    if "handout" in outputs and manuscript.meta.page_size != "A5":
+        outputs = tuple(o for o in outputs if o != "handout")
+        notes.append(f"no handout: it folds A5 pages from A4 sheets, and this book is "
+                     f"{manuscript.meta.page_size}")
+    allowed = [manuscript.folder, project.templates, project.styles]
+    photos = project.cache / "photos"
+    # Everything is rendered before anything is written, so a failure leaves the
+    # previous set of PDFs as it was.
+    rendered: dict[str, tuple[bytes, int]] = {}
     for name in ("print", "email"):
         if name not in outputs and not (name == "print" and "handout" in outputs):
             continue
         spec = SPECS[name]
-        placed, photo_warnings = place_photos(document, spec, project.cache / "photos",
-                                              final=final,
+        placed, photo_warnings = place_photos(document, spec, photos, final=final,
                                               manuscript_path=manuscript.source_path)
         warnings += [w for w in photo_warnings if w not in warnings]
         html = render_html(placed, project.templates, project.styles / "booklet.css", spec)
+        rendered[name] = render_pdf(
+            html, base_dir=manuscript.folder, allowed=allowed, photos=photos,
+            pdf_variant=spec.pdf_variant,
+            postprocess=shrink_cid_fonts if spec.shrink_fonts else None)
+    handout = _handout(project, slug, rendered["print"][0]) if "handout" in outputs else None
+
+    written: list[OutputFile] = []
+    for name in OUTPUT_NAMES:
+        if name not in outputs:
+            continue
         target = project.dist / f"{slug}{suffix(name)}"
-        if name not in outputs:  # only the handout wants it: keep it out of dist/
-            target = project.cache / f"{slug}{suffix(name)}"
-        pages = write_pdf(html, target, base_dir=manuscript.folder, allowed=allowed,
-                          pdf_variant=spec.pdf_variant,
-                          postprocess=shrink_cid_fonts if spec.shrink_fonts else None)
-        if name in outputs:
-            written.append(OutputFile(name, target, pages))
-        if name == "print" and "handout" in outputs:
-            written.append(_handout(project, slug, target, warnings))
+        if name == "handout":
+            assert handout is not None
+            data, pages, note = handout
+        else:
+            (data, pages), note = rendered[name], ""
+        write_atomic(target, data)
+        written.append(OutputFile(name, target, pages, note))
     warnings += filter(None, [fonts.subsetter_warning()])
-    order = {name: index for index, name in enumerate(OUTPUT_NAMES)}
-    written.sort(key=lambda out: order[out.name])
-    return BuildResult(tuple(written), time.perf_counter() - started, tuple(warnings))
+    how = ("chosen from the measured lengths of the two texts; set source_share in "
+           "book.yaml to override" if document.split_measured else "source_share in book.yaml")
+    notes.insert(0, f"columns: Chinese {document.source_share:.0%} of the text width, "
+                    f"translation {1 - document.source_share:.0%} ({how})")
+    return BuildResult(tuple(written), time.perf_counter() - started, tuple(warnings),
+                       tuple(notes))
 
 
-def _handout(project: Project, slug: str, print_pdf: Path, warnings: list[str]) -> OutputFile:
-    output = project.dist / f"{slug}{suffix('handout')}"
-    imposed = impose_saddle(print_pdf, output)
+def _handout(project: Project, slug: str, print_pdf: bytes) -> tuple[bytes, int, str]:
+    """The print PDF imposed for an office printer: (bytes, sheets, how to print it)."""
+    work = project.cache / "handout"
+    work.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=work) as folder:
+        booklet, output = Path(folder) / f"{slug}.print.pdf", Path(folder) / "imposed.pdf"
+        booklet.write_bytes(print_pdf)
+        imposed = impose_saddle(booklet, output)
+        data = output.read_bytes()
     blanks = f" + {imposed.blanks} blank" if imposed.blanks else ""
-    return OutputFile("handout", output, imposed.sheets,
-                      f"{imposed.pages} pages{blanks} on {imposed.sheets} A4 sheet(s). "
-                      f"{PRINT_INSTRUCTIONS}")
+    return data, imposed.sheets, (f"{imposed.pages} pages{blanks} on {imposed.sheets} A4 "
+                                  f"sheet(s). {PRINT_INSTRUCTIONS}")
 
 
 STATE_PHRASES = {"machine": "is a machine draft", "stale": "has a changed source",

@@ -77,7 +77,10 @@ def _cut(program: bytes, cids: set[int]) -> bytes | None:
     if "CFF " not in font or not hasattr(font["CFF "].cff.topDictIndex[0], "ROS"):
         return None
     order = font.getGlyphOrder()
-    if any(cid >= len(order) or (cid and order[cid] != f"cid{cid:05d}") for cid in cids):
+    # WeasyPrint lists characters the font lacks with CIDs past its last glyph;
+    # they are drawn as .notdef, which is kept.
+    cids = {cid for cid in cids if cid < len(order)}
+    if any(cid and order[cid] != f"cid{cid:05d}" for cid in cids):
         log.info("font %s: CIDs are not glyph IDs; left whole", font["name"].getDebugName(4))
         return None
     options = subset.Options()

@@ -180,7 +180,8 @@ def has_translation(entry: polib.POEntry) -> bool:
 
 
 ROLES_BY_COMMENT = (("caption of ", "caption"), ("title", "title"), ("subtitle", "subtitle"),
-                    ("byline", "byline"))
+                    ("byline", "byline"), ("colophon: publisher", "publisher"),
+                    ("colophon: place", "place"))
 
 
 def _role(entry: polib.POEntry) -> str:

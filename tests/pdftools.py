@@ -81,22 +81,32 @@ def words(pdf: Path) -> tuple[list[Word], list[tuple[float, float]]]:
 def columns(pdf: Path) -> tuple[str, list[Word], float]:
     """The source column's text (whitespace removed), the target column's words, the split.
 
-    The cover (page 1) is centred, not in columns, and is left out.
-    The target column's left edge is where most Latin-script words start a line;
-    page numbers (a lone number at the foot of the page) and the head line of a
-    draft (above the text area) are left out.
+    The cover (page 1), the contents and the colophon (the last page) are left out.
+    The target column's left edge is where most Latin-script words start a line
+    (on left and right pages apart; the split returned is the right pages');
+    everything in the page margins (running heads, page numbers, the DRAFT line)
+    is left out.
     """
     all_words, sizes = words(pdf)
-    body = [w for w in all_words if w.page > 1
-            and not (w.text.isdigit() and w.y0 > sizes[w.page - 1][1] * 0.9)
-            and not w.y1 < 16 * 72 / 25.4]
-    line_starts = Counter(round(w.x0) for w in body
-                          if re.fullmatch(r"[A-Za-z\[][A-Za-z,.;:'’\-\]]*", w.text)
-                          and w.x0 > sizes[w.page - 1][0] * 0.3)
-    split = line_starts.most_common(1)[0][0] - 1
-    source = [w for w in body if w.x1 <= split]
+    mm = 72 / 25.4
+    # Not in columns: the cover, the contents (its page starts with 目录), the colophon.
+    contents = {w.page for w in all_words if w.text == "目录"}
+    last = len(sizes)
+    body = [w for w in all_words if 1 < w.page < last and w.page not in contents
+            and w.y0 > 15 * mm and w.y1 < sizes[w.page - 1][1] - 17 * mm]
+    # Left and right pages have different margins, so each has its own split.
+    splits = {}
+    for parity in (0, 1):
+        line_starts = Counter(round(w.x0) for w in body if w.page % 2 == parity
+                              and re.fullmatch(r"[A-Za-z\[][A-Za-z,.;:'’\-\]]*", w.text)
+                              and w.x0 > sizes[w.page - 1][0] * 0.3)
+        if line_starts:
+            splits[parity] = line_starts.most_common(1)[0][0] - 1
+    source = [w for w in body if w.x1 <= splits[w.page % 2]]
     source.sort(key=lambda w: (w.page, w.y0, w.x0))
-    target = [w for w in body if w.x0 >= split]
+    target = [w for w in body if w.x0 >= splits[w.page % 2]]
+    split = splits.get(1, splits.get(0))
+    target.sort(key=lambda w: (w.page, round(w.y1 / 3), w.x0))  # reading order
     return "".join(w.text for w in source), target, split
 
 

@@ -238,3 +238,36 @@ def test_a_broken_photo_is_a_placeholder_in_a_draft_and_an_error_when_final(proj
         project / "dist" / f"{SAMPLE}.email.pdf")
     code, out, err = cli(project, "build", SAMPLE, "--final", "--output", "email")
     assert code == 2 and "source.zh.md:19: " in err and "fix:" in err
+
+
+def test_outputs_do_not_depend_on_where_the_project_is(tmp_path, cli):
+    first, second = copy_project(tmp_path / "a"), copy_project(tmp_path / "somewhere" / "b")
+    for root in (first, second):
+        Image.new("RGB", (900, 600), (10, 90, 10)).save(
+            root / "book" / SAMPLE / "photos" / "01.jpg", quality=90)
+        code, out, err = cli(root, "build", SAMPLE)
+        assert code == 0, err
+    for name in ("print", "handout", "email"):
+        a = (first / "dist" / f"{SAMPLE}.{name}.pdf").read_bytes()
+        b = (second / "dist" / f"{SAMPLE}.{name}.pdf").read_bytes()
+        assert a == b, name
+        assert str(first).encode() not in a
+
+
+def test_a_b5_book_builds_without_a_handout_and_says_why(project, cli):
+    meta = project / "book" / SAMPLE / "book.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("page_size: A5",
+                                                             "page_size: B5"),
+                    encoding="utf-8")
+    code, out, err = cli(project, "build", SAMPLE)
+    assert code == 0, err
+    assert "no handout: it folds A5 pages from A4 sheets, and this book is B5" in out
+    assert sorted(p.name for p in (project / "dist").glob("*.pdf")) == [
+        f"{SAMPLE}.email.pdf", f"{SAMPLE}.print.pdf"]
+
+
+def test_a_dist_that_is_a_file_is_a_clear_error(project, cli):
+    (project / "dist").write_text("not a folder", encoding="utf-8")
+    code, out, err = cli(project, "build", SAMPLE, "--output", "email")
+    assert code == 1 and "dist" in err and "fix: check that the folder exists" in err
+    assert "Traceback" not in err

@@ -1,0 +1,110 @@
+"""Choose the split between the Chinese and the translation column from the texts.
+
+English runs far longer than the Chinese it translates, so equal columns leave
+one side half empty. For each split between 30% and 65% of the text width this
+estimates every row's height (lines of Chinese at a whole number of characters
+per line, lines of translation from its font's advance widths) and keeps the
+split whose rows add up to the least height: the columns then end nearly level.
+The Chinese column is then rounded to a whole number of characters, so a full
+line of Han characters fills it exactly.
+
+The sizes mirror `styles/booklet.css`; the fonts are the ones the booklet uses,
+read with fontTools from the files fontconfig names.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+from dataclasses import dataclass
+from functools import cache
+
+from fontTools.ttLib import TTFont
+
+MM = 72 / 25.4
+# styles/booklet.css: td.zh p / td.tr p sizes, line heights, cell padding, indent.
+ZH_SIZE, ZH_LEADING = 10.0, 1.75
+TR_SIZE, TR_LEADING = 9.5, 1.45
+CELL_PADDING = 3.5 * MM
+ZH_INDENT_EM = 2
+PARAGRAPH_GAP = 2.6 * MM
+WRAP_SLACK = 1.06  # words do not fill a line exactly
+SHARES = [s / 1000 for s in range(300, 651, 5)]
+
+
+@dataclass(frozen=True)
+class ColumnSplit:
+    """The chosen width of the Chinese column."""
+
+    share: float
+    """Fraction of the text width for the Chinese column (cell padding included)."""
+    chars_per_line: int
+    """Han characters in one full line of the Chinese column."""
+    measured: bool
+    """True when chosen from the texts, False when `book.yaml` set it."""
+
+
+@cache
+def _advances(family: str) -> tuple[dict[int, int], float]:
+    """Advance widths by code point, in font units, and units per em."""
+    found = subprocess.run(["fc-match", "-f", "%{file}\n%{index}", family],
+                           capture_output=True, text=True, check=True).stdout.split("\n")
+    with TTFont(found[0], fontNumber=int(found[1] or 0), lazy=True) as font:
+        metrics = font["hmtx"].metrics
+        widths = {code: metrics[name][0] for code, name in font.getBestCmap().items()}
+        return widths, float(font["head"].unitsPerEm)
+
+
+def text_width(text: str, family: str, size: float) -> float:
+    """Width of `text` on one line, in points (no kerning; close enough to choose)."""
+    widths, units = _advances(family)
+    fallback = units / 2
+    return sum(widths.get(ord(c), fallback) for c in text) * size / units
+
+
+def choose_split(rows: list[tuple[str, str]], text_width_pt: float,
+                 fixed: float | None) -> ColumnSplit:
+    """The split for rows of (Chinese, translation); `fixed` is book.yaml's own choice."""
+    zh = [text_width(s, "Noto Serif CJK SC", ZH_SIZE) + ZH_INDENT_EM * ZH_SIZE
+          for s, _ in rows]
+    tr = [text_width(t, "Noto Serif", TR_SIZE) * WRAP_SLACK for _, t in rows]
+
+    def height(share: float) -> float:
+        zh_line = _chars(share, text_width_pt) * ZH_SIZE
+        tr_line = (1 - share) * text_width_pt - CELL_PADDING
+        return sum(max(math.ceil(a / zh_line) * ZH_SIZE * ZH_LEADING,
+                       math.ceil(b / tr_line) * TR_SIZE * TR_LEADING) + PARAGRAPH_GAP
+                   for a, b in zip(zh, tr, strict=True))
+
+    if fixed is not None:
+        share = fixed
+    else:
+        # Least total height; among near-equals the wider Chinese column reads better.
+        best = min(height(s) for s in SHARES)
+        share = max(s for s in SHARES if height(s) <= best * 1.002)
+    chars = _chars(share, text_width_pt)
+    if fixed is None:  # whole characters: a full line of Han fills the column exactly
+        share = (chars * ZH_SIZE + CELL_PADDING) / text_width_pt
+    return ColumnSplit(share, chars, fixed is None)
+
+
+def _chars(share: float, text_width_pt: float) -> int:
+    return max(4, math.floor((share * text_width_pt - CELL_PADDING) / ZH_SIZE + 1e-6))
+
+
+PAGE_MM = {"A5": (148.0, 210.0), "A4": (210.0, 297.0), "B5": (176.0, 250.0)}
+SIDE_MARGINS_MM = 29.0  # styles/booklet.css: 13 + 16 mm
+SHORT_LINES = 6
+
+
+def text_width_pt(page_size: str) -> float:
+    return (PAGE_MM[page_size][0] - SIDE_MARGINS_MM) * MM
+
+
+def is_short(source: str, target: str, split: ColumnSplit, text_width_pt: float) -> bool:
+    """True when both sides of a pair fit in a few lines: such a pair is kept whole."""
+    zh = text_width(source, "Noto Serif CJK SC", ZH_SIZE) + ZH_INDENT_EM * ZH_SIZE
+    tr = text_width(target, "Noto Serif", TR_SIZE) * WRAP_SLACK
+    tr_line = (1 - split.share) * text_width_pt - CELL_PADDING
+    return (math.ceil(zh / (split.chars_per_line * ZH_SIZE)) <= SHORT_LINES
+            and math.ceil(tr / tr_line) <= SHORT_LINES)
