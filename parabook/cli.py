@@ -18,6 +18,7 @@ from .pipeline import (
     check_translations,
     update_translations,
 )
+from .preview import render_spreads
 from .qa import STATE_ORDER, CheckReport
 from .translations import po_path
 from .xliff import export_xliff, import_review
@@ -65,6 +66,12 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     exp.add_argument("-o", "--output", type=Path,
                      help="file to write (default: dist/SLUG.LANG.xlf)")
 
+    pre = sub.add_parser("preview", help="build the email PDF and write PNG images of its "
+                                         "spreads to dist/preview/")
+    pre.add_argument("slug", nargs="?", help="book (default: every book)")
+    pre.add_argument("--lang", help="target language (default: the book's first)")
+    pre.add_argument("--dpi", type=int, default=80, help="resolution (default 80)")
+
     rev = sub.add_parser("import-review", help="read a reviewed XLIFF file back into its PO file")
     rev.add_argument("file", type=Path)
 
@@ -75,7 +82,8 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     try:
         command = {"import": _import, "build": _build, "update": _update, "check": _check,
-                   "export": _export, "import-review": _import_review}[args.command]
+                   "export": _export, "import-review": _import_review,
+                   "preview": _preview}[args.command]
         return command(project, args)
     except BookError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -206,6 +214,21 @@ def _export(project: Project, args: argparse.Namespace) -> int:
     count = export_xliff(po, output, source_lang)
     print(f"wrote {display_path(output)}: {count} units (XLIFF 1.2; reviewed units are "
           "approved=\"yes\"). Read it back with: python build.py import-review FILE")
+    return 0
+
+
+def _preview(project: Project, args: argparse.Namespace) -> int:
+    if not 20 <= args.dpi <= 300:
+        raise InputError(f"--dpi {args.dpi} is outside 20-300", fix="try --dpi 80")
+    for slug in _slugs(project, args.slug):
+        lang = _langs(project, slug, args.lang)[0]
+        result = build_book(project, slug, lang, outputs=("email",))
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        pdf = result.outputs[0].path
+        images = render_spreads(pdf, project.dist / "preview", slug, args.dpi)
+        print(f"wrote {len(images)} spread(s) of {display_path(pdf)} to "
+              f"{display_path(project.dist / 'preview')}/")
     return 0
 
 
