@@ -219,6 +219,8 @@ class Document:
     """Something is unreviewed or missing: every page says so."""
     source_share: float = 0.44
     """Fraction of the text width for the Chinese column."""
+    source_column: str = "44%"
+    """CSS width of the Chinese column: exact points for a whole number of characters."""
     split_measured: bool = False
     """True when the split was chosen from the texts, not set in book.yaml."""
     toc: tuple[TocEntry, ...] = ()

@@ -92,6 +92,8 @@ def pair(manuscript: Manuscript, lang: str,
         pending_label=pending,
         draft=bool(unreviewed),
         source_share=split.share,
+        source_column=(f"{split.chars_per_line * measure.ZH_SIZE + measure.CELL_PADDING + 0.05:.2f}pt"
+                       if split.measured else f"{split.share * 100:.2f}%"),
         split_measured=split.measured,
         toc=tuple(TocEntry(r.anchor, r.heading or r.text) for r in rows
                   if r.anchor and (r.heading or r.text)),

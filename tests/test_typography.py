@@ -1,0 +1,237 @@
+"""Typography of the reviewed sample, measured on the PDF itself."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pymupdf
+import pytest
+from PIL import Image
+
+from parabook.html import CLOSING, OPENING
+
+from . import pdftools
+from .conftest import SAMPLE, copy_project
+from .pdfgeom import MM, Line, glyphs, in_text_area, is_cjk, lines
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+LEADING = 17.5  # 10pt at 1.75
+
+
+def build(root: Path, *args: str) -> tuple[Path, str]:
+    import contextlib
+    import io
+
+    from parabook.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        code = main(["build", SAMPLE, "--output", "email", *args], root=root)
+    assert code == 0, err.getvalue()
+    return root / "dist" / f"{SAMPLE}.email.pdf", out.getvalue()
+
+
+def add_photos(root: Path) -> None:
+    for number in range(1, 11):
+        size = (1200, 900) if number % 3 else (800, 1100)
+        Image.new("RGB", size, (40 + 20 * number, 90, 140)).save(
+            root / "book" / SAMPLE / "photos" / f"{number:02d}.jpg", quality=85)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """The reviewed sample with photos, as a final email PDF: (pdf, stdout, root)."""
+    root = copy_project(tmp_path_factory.mktemp("typography"))
+    add_photos(root)
+    pdf, out = build(root, "--final")
+    return pdf, out, root
+
+
+@pytest.fixture(scope="module")
+def geometry(sample):
+    all_glyphs, sizes = glyphs(sample[0])
+    body_pages = set(range(3, len(sizes)))  # not the cover, the contents, the colophon
+    return all_glyphs, sizes, body_pages
+
+
+def chinese_body_lines(geometry) -> list[Line]:
+    all_glyphs, sizes, body_pages = geometry
+    picked = [g for g in all_glyphs if is_cjk(g) and not g.bold and g.size == 10
+              and g.page in body_pages and in_text_area(g, sizes)]
+    return lines(picked, gap=12)
+
+
+def test_chinese_paragraph_lines_end_at_the_column_edge(geometry):
+    body = chinese_body_lines(geometry)
+    edge = {page: max(line.x1 for line in body if line.page == page)
+            for page in {line.page for line in body}}
+    left = {page: min(line.x0 for line in body if line.page == page) for page in edge}
+    non_final = []
+    for line, following in zip(body, body[1:], strict=False):
+        same_column = following.page == line.page and \
+            abs(following.y - line.y - LEADING) < 0.6
+        # A paragraph's first line is indented two characters: the line before ends it.
+        if same_column and following.x0 - left[line.page] < 5:
+            non_final.append(line)
+    assert len(non_final) > 150
+    near = [line for line in non_final if edge[line.page] - line.x1 <= 0.5]
+    ratio = len(near) / len(non_final)
+    ragged = [(line.page, line.text[-6:], round(edge[line.page] - line.x1, 2))
+              for line in non_final if line not in near][:8]
+    assert ratio >= 0.95, (f"{ratio:.1%} justified", ragged)
+
+
+def test_no_line_starts_with_closing_or_ends_with_opening_punctuation(geometry):
+    all_glyphs, sizes, _ = geometry
+    cjk = [g for g in all_glyphs if is_cjk(g) and in_text_area(g, sizes)]
+    bad = [(line.page, line.text[:8]) for line in lines(cjk, gap=12)
+           if line.text[0] in CLOSING or line.text.rstrip()[-1] in OPENING]
+    assert bad == []
+
+
+def test_quotes_in_chinese_are_full_width(geometry):
+    all_glyphs, sizes, body_pages = geometry
+    checked = 0
+    for line in chinese_body_lines(geometry):
+        for glyph, after in zip(line.glyphs, line.glyphs[1:], strict=False):
+            if glyph.char in "“”‘’":
+                advance = after.x0 - glyph.x0
+                compressed = (glyph.char in "”’" and after.char in CLOSING + OPENING) or (
+                    glyph.char in "“‘" and line.glyphs.index(glyph) > 0
+                    and line.glyphs[line.glyphs.index(glyph) - 1].char in OPENING)
+                # A full em (10pt), or half of one where it meets other punctuation,
+                # plus at most the justification's share.
+                expected = 5 if compressed else 10
+                assert expected - 0.05 <= advance <= expected + 1.5, (glyph, after, line.text)
+                checked += 1
+    assert checked > 30
+
+
+def test_adjacent_punctuation_is_compressed(geometry):
+    pairs = 0
+    for line in chinese_body_lines(geometry):
+        for glyph, after in zip(line.glyphs, line.glyphs[1:], strict=False):
+            if glyph.char in CLOSING and after.char in CLOSING + OPENING:
+                assert after.x0 - glyph.x0 <= 6.5, (glyph.char + after.char, line.text)
+                pairs += 1
+    assert pairs >= 10
+
+
+def test_digits_and_latin_in_chinese_sit_on_the_baseline_without_gaps(geometry):
+    runs = 0
+    for line in chinese_body_lines(geometry):
+        for glyph, after in zip(line.glyphs, line.glyphs[1:], strict=False):
+            if glyph.char.isascii() != after.char.isascii() and glyph.char.strip() \
+                    and after.char.strip():
+                assert glyph.y == after.y, (glyph, after)
+                assert after.x0 - glyph.x1 < 2.5, (glyph.char, after.char, line.text)
+                runs += 1
+    assert runs >= 20  # 2021, 100, 500, LED, 1,600 ...
+
+
+def test_extracted_text_has_no_spaces_between_han(sample, geometry):
+    text = pdftools.run("pdftotext", "-enc", "UTF-8", str(sample[0]), "-")
+    sources = "".join(p.read_text(encoding="utf-8") for p in
+                      (sample[2] / "book" / SAMPLE).glob("*.*") if p.suffix in (".md", ".yaml"))
+    for match in re.finditer(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", text):
+        assert match.group(0) in sources, match.group(0)  # a space the author wrote
+
+
+def test_no_heading_is_alone_at_the_foot_of_a_page(geometry):
+    all_glyphs, sizes, body_pages = geometry
+    headings = lines([g for g in all_glyphs if is_cjk(g) and g.bold and g.page in body_pages
+                      and in_text_area(g, sizes)], gap=12)
+    assert len(headings) >= 3
+    body = chinese_body_lines(geometry)
+    for heading in headings:
+        below = [line for line in body if line.page == heading.page and line.y > heading.y]
+        assert len(below) >= 2, (heading.page, heading.text)
+
+
+def test_every_photo_is_on_the_page_of_its_caption(sample):
+    doc = pymupdf.open(sample[0])
+    placed = 0
+    for page in doc:
+        for info in page.get_image_info():
+            x0, y0, x1, y1 = info["bbox"]
+            under = page.get_text("text", clip=pymupdf.Rect(x0 - 2, y1, x1 + 60, y1 + 40))
+            assert HAN.search(under), (page.number + 1, under)
+            placed += 1
+    assert placed == 10
+
+
+def test_contents_page_numbers_are_where_the_sections_start(sample):
+    doc = pymupdf.open(sample[0])
+    assert "目录" in doc[1].get_text("text")
+    found = [(line["bbox"][1], "".join(s["text"] for s in line["spans"]))
+             for block in doc[1].get_text("dict")["blocks"] for line in block.get("lines", [])]
+    titles = [text for _, text in sorted(found) if HAN.search(text) and text != "目录"]
+    foot = doc[1].rect.height - 18 * MM  # below it, the page's own number
+    numbers = [text for y, text in sorted(found) if text.strip().isdigit() and y < foot]
+    assert len(titles) == len(numbers) == 3, found
+    for title, number in zip(titles, numbers, strict=True):
+        starts = [p.number + 1 for p in doc if p.number > 1
+                  and title in p.get_text("text", clip=pymupdf.Rect(0, 15 * MM, 600, 590))]
+        assert starts and starts[0] == int(number), (title, number, starts)
+
+
+def test_bookmarks_are_bilingual(sample):
+    toc = pymupdf.open(sample[0]).get_toc()
+    assert [level for level, _, _ in toc] == [1, 2, 2, 2]
+    for _, title, _ in toc:
+        assert HAN.search(title) and re.search(r" / [A-Z]", title), title
+
+
+def test_running_heads_name_the_section_in_both_languages(sample):
+    doc = pymupdf.open(sample[0])
+    page = doc[5]  # well inside section 1
+    head = page.get_text("text", clip=pymupdf.Rect(0, 0, page.rect.width, 15 * MM))
+    assert "党建引领" in head and "Party Building Leads the Way" in head
+    assert not doc[0].get_text("text", clip=pymupdf.Rect(0, 0, 600, 15 * MM)).strip()
+
+
+def test_cover_and_colophon(sample):
+    doc = pymupdf.open(sample[0])
+    cover = doc[0].get_text("text")
+    for part in ("躬身力行守初心", "Staying True", "刘金鑫", "Liu Jinxin", "2021年"):
+        assert part in cover
+    back = doc[-1].get_text("text")
+    for part in ("滁州经开区城北新区办事处", "Chengbei New District Office",
+                 "安徽省滁州市", "Chuzhou, Anhui Province", "2021",
+                 "English translation reviewed"):
+        assert part in back, part
+    for page in (doc[0], doc[-1]):  # no page number on either cover
+        foot = page.get_text("text", clip=pymupdf.Rect(0, page.rect.height - 18 * MM,
+                                                       page.rect.width, page.rect.height))
+        assert not re.search(r"^\d+$", foot, re.M), foot
+
+
+def test_the_split_comes_from_the_texts_and_saves_pages(sample, tmp_path):
+    assert "columns: Chinese 3" in sample[1] and "chosen from the measured lengths" in sample[1]
+    measured = int(pdftools.info(sample[0])["Pages"])
+    root = copy_project(tmp_path / "equal")
+    add_photos(root)
+    meta = root / "book" / SAMPLE / "book.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8") + "source_share: 0.5\n", encoding="utf-8")
+    pdf, out = build(root, "--final")
+    assert "columns: Chinese 50% of the text width" in out and "(source_share in book.yaml)" in out
+    assert int(pdftools.info(pdf)["Pages"]) > measured
+
+
+def test_stacked_layout_puts_each_translation_under_its_paragraph(tmp_path):
+    root = copy_project(tmp_path / "stacked")
+    meta = root / "book" / SAMPLE / "book.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("layout: parallel",
+                                                             "layout: stacked"),
+                    encoding="utf-8")
+    pdf, _ = build(root)
+    text = pdftools.squash(pdftools.text(pdf)).replace("\u2010", "")
+    first_zh = text.index("曾经坑洼不平的道路")
+    first_en = text.index("Roadsonceriddledwithpotholes")
+    second_zh = text.index("今年以来，城北新区办事处积极强化")
+    assert first_zh < first_en < second_zh
+    all_glyphs, sizes = glyphs(pdf)
+    body = [g for g in all_glyphs if g.page == 4 and in_text_area(g, sizes)]
+    widths = {round(max(g.x1 for g in body) - min(g.x0 for g in body))}
+    assert widths.pop() > 300  # one full-width column, not two
