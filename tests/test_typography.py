@@ -171,8 +171,9 @@ def test_contents_page_numbers_are_where_the_sections_start(sample):
     numbers = [text for y, text in sorted(found) if text.strip().isdigit() and y < foot]
     assert len(titles) == len(numbers) == 3, found
     for title, number in zip(titles, numbers, strict=True):
-        starts = [p.number + 1 for p in doc if p.number > 1
-                  and title in p.get_text("text", clip=pymupdf.Rect(0, 15 * MM, 600, 590))]
+        # The heading may wrap in its narrow column.
+        starts = [p.number + 1 for p in doc if p.number > 1 and pdftools.squash(title)
+                  in pdftools.squash(p.get_text("text", clip=pymupdf.Rect(0, 15 * MM, 600, 590)))]
         assert starts and starts[0] == int(number), (title, number, starts)
 
 
