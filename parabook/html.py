@@ -7,6 +7,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from .linebreak import HYPHEN, break_lines
 from .model import Document, OutputSpec
 
 TEMPLATE = "booklet.html.j2"
@@ -18,21 +19,46 @@ CLOSING = "，。、；：？！”’）》」』】〕〉"
 OPENING = "“‘（《「『【〔〈"
 
 
+ZWSP = "\u200b"
+
+
 def zh(text: str) -> Markup:
     """Escape Chinese text and compress adjacent punctuation (。” ”， ）。 …).
 
     In a pair of full-width marks the blank half between them is removed, as
     Chinese typesetting does, with the font's `halt` feature on one of the two.
+    Curly quotes are "ambiguous" for line breaking (UAX #14 QU), so Pango never
+    breaks before “ or after ”, and lines fall a character or two short. Chinese
+    allows both: a zero-width space there gives the break. It has no glyph, so
+    text copied out of the PDF stays as written.
     """
     out: list[str] = []
     for index, char in enumerate(text):
         after = text[index + 1] if index + 1 < len(text) else ""
         before = text[index - 1] if index else ""
+        if char in "“‘" and before and before not in CLOSING + OPENING and not before.isspace():
+            out.append(ZWSP)
         if (char in CLOSING and after in CLOSING + OPENING and after) or (
                 char in OPENING and before in OPENING and before):
             out.append(f'<span class="halt">{escape(char)}</span>')
         else:
             out.append(str(escape(char)))
+        if char in "”’" and after and after not in CLOSING + OPENING and not after.isspace():
+            out.append(ZWSP)
+    return Markup("".join(out))
+
+
+def lines(text: str, width_pt: float, lang: str) -> Markup:
+    """Escape a translation and set its line breaks for the whole paragraph
+    (`linebreak`); each line is a nowrap span, so WeasyPrint breaks only there."""
+    chosen = break_lines(text, width_pt, lang=lang) if width_pt > 0 else None
+    if chosen is None:
+        return Markup(escape(text))
+    out = []
+    for index, line in enumerate(chosen):
+        style = f' style="letter-spacing: {line.tracking:.3f}pt"' if line.tracking else ""
+        joint = "" if index == 0 or chosen[index - 1].text.endswith((HYPHEN, "-")) else " "
+        out.append(f'{joint}<span class="ln"{style}>{escape(line.text)}</span>')
     return Markup("".join(out))
 
 
@@ -45,6 +71,7 @@ def environment(templates_dir: Path) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["zh"] = zh
+    env.filters["lines"] = lines
     return env
 
 

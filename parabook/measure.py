@@ -30,6 +30,10 @@ ZH_INDENT_EM = 2
 PARAGRAPH_GAP = 2.6 * MM
 WRAP_SLACK = 1.06  # words do not fill a line exactly
 SHARES = [s / 1000 for s in range(300, 651, 5)]
+# A line one character short must be fillable between its characters within the
+# justification's limit (parabook/justify.py: under 0.1 em a gap, or text
+# extraction reads a space): 11 gaps x 0.098 em > 1 em takes 12 characters.
+MIN_CHARS = 12
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ def choose_split(rows: list[tuple[str, str]], text_width_pt: float,
 
 
 def _chars(share: float, text_width_pt: float) -> int:
-    return max(4, math.floor((share * text_width_pt - CELL_PADDING) / ZH_SIZE + 1e-6))
+    return max(MIN_CHARS, math.floor((share * text_width_pt - CELL_PADDING) / ZH_SIZE + 1e-6))
 
 
 PAGE_MM = {"A5": (148.0, 210.0), "A4": (210.0, 297.0), "B5": (176.0, 250.0)}
@@ -108,3 +112,33 @@ def is_short(source: str, target: str, split: ColumnSplit, text_width_pt: float)
     tr_line = (1 - split.share) * text_width_pt - CELL_PADDING
     return (math.ceil(zh / (split.chars_per_line * ZH_SIZE)) <= SHORT_LINES
             and math.ceil(tr / tr_line) <= SHORT_LINES)
+
+
+@cache
+def _style(family: str, size: float, lang: str):
+    """A computed WeasyPrint style for plain text in `family` at `size`, from a tiny render."""
+    import weasyprint
+    from weasyprint.formatting_structure import boxes
+
+    html = (f'<p lang="{lang}" style="font-family: \'{family}\'; font-size: {size}pt; '
+            f'margin: 0">x</p>')
+    stack = [weasyprint.HTML(string=html).render().pages[0]._page_box]
+    while stack:
+        box = stack.pop()
+        if isinstance(box, boxes.TextBox):
+            return box.style
+        stack.extend(getattr(box, "children", []))
+    raise RuntimeError("no text box in the measuring document")
+
+
+@cache
+def shaped_width(text: str, family: str, size: float, lang: str = "en") -> float:
+    """Width of `text` in points as WeasyPrint sets it: shaped by Pango, with kerning
+    and ligatures (WeasyPrint 70 internals; pinned)."""
+    from weasyprint.text.line_break import create_layout, line_size
+
+    style = _style(family, size, lang)
+    layout = create_layout(text, style, None, None, 0)
+    line, _ = layout.get_first_line()
+    width, _ = line_size(line, style)
+    return width * 0.75  # CSS px to pt

@@ -221,6 +221,8 @@ class Document:
     """Fraction of the text width for the Chinese column."""
     source_column: str = "44%"
     """CSS width of the Chinese column: exact points for a whole number of characters."""
+    target_width_pt: float = 0.0
+    """Width of a translation paragraph, for choosing its line breaks; 0: leave to WeasyPrint."""
     split_measured: bool = False
     """True when the split was chosen from the texts, not set in book.yaml."""
     toc: tuple[TocEntry, ...] = ()

@@ -71,6 +71,9 @@ def pair(manuscript: Manuscript, lang: str,
         r.text.source, r.text.target or pending, split, text_width))
         if r.kind == "paragraph" and r.text else r for r in rows]
 
+    # A whole number of Chinese characters, exactly (a hair over, against rounding).
+    source_pt = (split.chars_per_line * measure.ZH_SIZE + measure.CELL_PADDING + 0.05
+                 if split.measured else split.share * text_width)
     states = Counter(t.state for t in translations.values())
     unreviewed = sum(states.values()) - states["reviewed"]
     if unreviewed:
@@ -92,8 +95,9 @@ def pair(manuscript: Manuscript, lang: str,
         pending_label=pending,
         draft=bool(unreviewed),
         source_share=split.share,
-        source_column=(f"{split.chars_per_line * measure.ZH_SIZE + measure.CELL_PADDING + 0.05:.2f}pt"
-                       if split.measured else f"{split.share * 100:.2f}%"),
+        source_column=f"{source_pt:.2f}pt",
+        target_width_pt=(text_width if meta.layout == "stacked"
+                         else text_width - source_pt - measure.CELL_PADDING),
         split_measured=split.measured,
         toc=tuple(TocEntry(r.anchor, r.heading or r.text) for r in rows
                   if r.anchor and (r.heading or r.text)),

@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from . import justify
 from .errors import BookError
 from .fsutil import write_atomic
 
@@ -52,6 +53,7 @@ def render_pdf(html: str, *, base_dir: Path, allowed: list[Path], photos: Path |
                pdf_variant: str | None = None,
                postprocess: Callable[[bytes], bytes] | None = None) -> tuple[bytes, int]:
     """Render `html` to PDF bytes; return them and the page count."""
+    justify.install()  # Chinese lines justified between characters (idempotent)
     fetcher = SandboxFetcher(allowed, photos)
     try:
         document = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",

@@ -1,0 +1,162 @@
+"""Break the translation into lines for the whole paragraph at once (Knuth-Plass style).
+
+WeasyPrint fills each line greedily, and justified text in a narrow column then
+gets gaping word spaces: in the sample, three lines in ten had a gap over twice
+the normal space. Choosing all the breaks of a paragraph together, with
+hyphenation (pyphen, as WeasyPrint uses), keeps the spaces even. The chosen lines
+are handed to WeasyPrint as `white-space: nowrap` spans, so it can only break
+where we did; the text itself is unchanged apart from the hyphens at line ends,
+which WeasyPrint's own hyphenation would add too. Widths come from the font's
+advance widths without kerning, which only makes a line a little narrower than
+estimated, never wider; a small margin covers rounding. WeasyPrint only widens
+spaces, so where a line would still be loose, a little letter-spacing (at most
+0.045 em) takes part of the slack.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import pyphen
+
+from .measure import shaped_width
+
+HYPHEN = "\u2010"  # what WeasyPrint prints when it hyphenates
+SAFETY_PT = 0.5
+HYPHEN_COST = 60
+TIGHT_LIMIT = 1.9  # at most twice the normal space, where the text allows
+SHRINK = 0.0  # spaces never narrow: WeasyPrint re-breaks a line that is too full
+TRACKING_EM = 0.055  # a loose line may take up to this much letter-spacing
+TRACK_FROM = 1.6  # ... once its spaces would stretch beyond this
+
+
+@dataclass(frozen=True)
+class LineOut:
+    """One chosen line."""
+
+    text: str
+    tracking: float
+    """Letter-spacing in points, to keep a loose line's word spaces even."""
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A word, or the part of one between hyphenation points."""
+
+    text: str
+    width: float
+    space_after: bool
+    """A space follows (a word ends); False inside a word, where a hyphen may break."""
+    adds_hyphen: bool = True
+    """Inside a word, breaking here prints a hyphen; not after a hyphen already there."""
+
+
+@cache
+def _hyphenator(lang: str) -> pyphen.Pyphen | None:
+    for name in (lang.replace("-", "_"), lang.split("-")[0], "en_US" if lang == "en" else ""):
+        if name and name in pyphen.LANGUAGES:
+            return pyphen.Pyphen(lang=name, left=2, right=3)
+    return None
+
+
+def _pieces(text: str, family: str, size: float, lang: str) -> list[Piece]:
+    hyphenator = _hyphenator(lang)
+    out: list[Piece] = []
+    for word in text.split(" "):
+        if not word:
+            continue
+        # A compound (community-level) may break after its own hyphen.
+        compounds = re.split(r"(?<=[A-Za-z]-)(?=[A-Za-z])", word)
+        for number, compound in enumerate(compounds):
+            parts = [compound]
+            letters = re.fullmatch(r"([“‘(\[]*)([A-Za-z]{5,})([”’)\],.;:!?-]*)", compound)
+            if hyphenator and letters:
+                lead, core, tail = letters.groups()
+                cuts = [0, *hyphenator.positions(core), len(core)]
+                parts = [core[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+                parts[0] = lead + parts[0]
+                parts[-1] = parts[-1] + tail
+            word_ends = number == len(compounds) - 1
+            for index, part in enumerate(parts):
+                end_of_compound = index == len(parts) - 1
+                out.append(Piece(part, shaped_width(part, family, size),
+                                 space_after=word_ends and end_of_compound,
+                                 adds_hyphen=not end_of_compound))
+    return out
+
+
+def break_lines(text: str, width: float, *, family: str = "Noto Serif", size: float = 9.5,
+                lang: str = "en") -> list[LineOut] | None:
+    """The lines of `text` set justified in `width` points, or None to leave it to
+    WeasyPrint (text with line breaks or tabs, or a word wider than the column)."""
+    if not text.strip() or re.search(r"[\n\t\u00ad]", text):
+        return None
+    pieces = _pieces(text, family, size, lang)
+    space = shaped_width(" ", family, size)
+    hyphen = shaped_width(HYPHEN, family, size)
+    room = width - SAFETY_PT
+    if not pieces or max(p.width for p in pieces) + hyphen > room:
+        return None
+    count = len(pieces)
+    best = [math.inf] * (count + 1)
+    back = [0] * (count + 1)
+    track = [0.0] * (count + 1)
+    best[0] = 0.0
+    max_track = TRACKING_EM * size
+    for end in range(1, count + 1):
+        last = end == count
+        broken_word = not pieces[end - 1].space_after and not last
+        natural = hyphen if broken_word and pieces[end - 1].adds_hyphen else 0.0
+        spaces = chars = 0
+        for start in range(end - 1, -1, -1):
+            natural += pieces[start].width
+            chars += len(pieces[start].text)
+            if start < end - 1 and pieces[start].space_after:
+                natural += space
+                spaces += 1
+            if natural - spaces * space * SHRINK > room:
+                break
+            if best[start] == math.inf:
+                continue
+            tracking = 0.0
+            if last:
+                cost = 0.0
+            elif spaces == 0:
+                cost = 1e7  # a lone word cannot be justified: worse than any loose line
+            else:
+                ratio = (space + (room - natural) / spaces) / space
+                if ratio > TRACK_FROM:  # share the slack with the letters, a little
+                    # Letter-spacing follows every glyph, the space too: a word gap
+                    # gains 2t itself, and the line's slack shrinks by t per glyph.
+                    glyphs = chars + spaces
+                    per_t = (glyphs / spaces - 2) / space  # ratio saved per point of t
+                    tracking = min(max_track, (ratio - TRACK_FROM) / per_t)
+                    ratio -= tracking * per_t
+                if ratio < 1:  # shrinking is tolerated less than stretching
+                    cost = ((1 - ratio) / SHRINK) ** 3 * 100
+                else:
+                    # Beyond the limit, every bit more is much worse: a line at 2.2x
+                    # is better than one at 5x when the text allows no line under 2x.
+                    cost = (ratio - 1) ** 3 * 100 + max(0.0, ratio - TIGHT_LIMIT) * 1e5
+                cost += (tracking / max_track) ** 2 * 30
+            cost += HYPHEN_COST if broken_word else 0
+            if best[start] + cost < best[end]:
+                best[end], back[end], track[end] = best[start] + cost, start, tracking
+    if best[count] == math.inf:
+        return None
+    breaks = []
+    end = count
+    while end:
+        breaks.append((back[end], end))
+        end = back[end]
+    lines = []
+    for start, end in reversed(breaks):
+        line = "".join(p.text + (" " if p.space_after and i < end - 1 else "")
+                       for i, p in enumerate(pieces[start:end], start))
+        hyphenated = not pieces[end - 1].space_after and pieces[end - 1].adds_hyphen
+        lines.append(LineOut(line + (HYPHEN if hyphenated and end < count else ""),
+                             round(track[end], 3)))
+    return lines
