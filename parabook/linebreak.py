@@ -27,7 +27,8 @@ from .measure import shaped_width
 HYPHEN = "\u2010"  # what WeasyPrint prints when it hyphenates
 SAFETY_PT = 0.5
 HYPHEN_COST = 60
-TIGHT_LIMIT = 1.9  # at most twice the normal space, where the text allows
+TIGHT_LIMIT = 1.85  # aim under this ...
+HARD_LIMIT = 1.95  # ... and never past this, unless the text allows nothing else (2x is the rule)
 SHRINK = 0.0  # spaces never narrow: WeasyPrint re-breaks a line that is too full
 TRACKING_EM = 0.055  # a loose line may take up to this much letter-spacing
 TRACK_FROM = 1.6  # ... once its spaces would stretch beyond this
@@ -140,7 +141,8 @@ def break_lines(text: str, width: float, *, family: str = "Noto Serif", size: fl
                 else:
                     # Beyond the limit, every bit more is much worse: a line at 2.2x
                     # is better than one at 5x when the text allows no line under 2x.
-                    cost = (ratio - 1) ** 3 * 100 + max(0.0, ratio - TIGHT_LIMIT) * 1e5
+                    cost = ((ratio - 1) ** 3 * 100 + max(0.0, ratio - TIGHT_LIMIT) * 1e5
+                            + max(0.0, ratio - HARD_LIMIT) * 1e8)
                 cost += (tracking / max_track) ** 2 * 30
             cost += HYPHEN_COST if broken_word else 0
             if best[start] + cost < best[end]:

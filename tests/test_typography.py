@@ -236,3 +236,46 @@ def test_stacked_layout_puts_each_translation_under_its_paragraph(tmp_path):
     body = [g for g in all_glyphs if g.page == 4 and in_text_area(g, sizes)]
     widths = {round(max(g.x1 for g in body) - min(g.x0 for g in body))}
     assert widths.pop() > 300  # one full-width column, not two
+
+
+def test_no_english_word_space_is_stretched_past_twice_normal(geometry):
+    from parabook.measure import shaped_width
+
+    all_glyphs, sizes, body_pages = geometry
+    normal = shaped_width(" ", "Noto Serif", 9.5)
+    english = [g for g in all_glyphs if g.font == "Noto-Serif" and g.size == 9.5
+               and g.page in body_pages and in_text_area(g, sizes)]
+    worst, measured = 0.0, 0
+    for line in lines(english, gap=30):
+        words, current = [], []
+        for glyph in line.glyphs:
+            if glyph.char == " ":
+                words, current = words + [current] * bool(current), []
+            else:
+                current.append(glyph)
+        words += [current] * bool(current)
+        gaps = [b[0].x0 - a[-1].x1 for a, b in zip(words, words[1:], strict=False)]
+        if gaps:
+            measured += 1
+            worst = max(worst, max(gaps) / normal)
+    assert measured > 300
+    assert worst <= 2.0, f"a word space {worst:.2f} times the normal one"
+
+
+def test_english_text_survives_the_chosen_line_breaks():
+    import polib
+
+    from parabook.linebreak import HYPHEN, break_lines
+    from parabook.measure import shaped_width
+
+    for entry in polib.pofile(str(Path(__file__).parent.parent / "translations"
+                                  / f"{SAMPLE}.en.po")):
+        chosen = break_lines(entry.msgstr, 200)
+        assert chosen, entry.msgstr[:30]
+        text = ""
+        for line in chosen:
+            assert shaped_width(line.text, "Noto Serif", 9.5) + line.tracking * len(line.text) \
+                <= 200, line
+            text += line.text.removesuffix(HYPHEN) if line.text.endswith(HYPHEN) else (
+                line.text if line.text.endswith("-") else line.text + " ")
+        assert text.strip() == entry.msgstr
