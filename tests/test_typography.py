@@ -131,11 +131,16 @@ def test_digits_and_latin_in_chinese_sit_on_the_baseline_without_gaps(geometry):
 
 
 def test_extracted_text_has_no_spaces_between_han(sample, geometry):
-    text = pdftools.run("pdftotext", "-enc", "UTF-8", str(sample[0]), "-")
     sources = "".join(p.read_text(encoding="utf-8") for p in
                       (sample[2] / "book" / SAMPLE).glob("*.*") if p.suffix in (".md", ".yaml"))
-    for match in re.finditer(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", text):
-        assert match.group(0) in sources, match.group(0)  # a space the author wrote
+    poppler = pdftools.run("pdftotext", "-enc", "UTF-8", str(sample[0]), "-")
+    mupdf = "".join(page.get_text() for page in pymupdf.open(sample[0]))
+    for text in (poppler, mupdf):
+        assert "\u200b" not in text  # the break chances around quotes leave no trace
+        # Between Han characters, and between a Chinese quote and its text.
+        for match in re.finditer(r"[\u4e00-\u9fff“‘] [\u4e00-\u9fff]|[\u4e00-\u9fff] [”’]",
+                                 text):
+            assert match.group(0) in sources, match.group(0)  # a space the author wrote
 
 
 def test_no_heading_is_alone_at_the_foot_of_a_page(geometry):
