@@ -29,7 +29,6 @@ SAFETY_PT = 0.5
 HYPHEN_COST = 60
 TIGHT_LIMIT = 1.85  # aim under this ...
 HARD_LIMIT = 1.95  # ... and never past this, unless the text allows nothing else (2x is the rule)
-SHRINK = 0.0  # spaces never narrow: WeasyPrint re-breaks a line that is too full
 TRACKING_EM = 0.055  # a loose line may take up to this much letter-spacing
 TRACK_FROM = 1.6  # ... once its spaces would stretch beyond this
 
@@ -118,7 +117,7 @@ def break_lines(text: str, width: float, *, family: str = "Noto Serif", size: fl
             if start < end - 1 and pieces[start].space_after:
                 natural += space
                 spaces += 1
-            if natural - spaces * space * SHRINK > room:
+            if natural > room:  # WeasyPrint never narrows spaces: it would re-break
                 break
             if best[start] == math.inf:
                 continue
@@ -136,13 +135,10 @@ def break_lines(text: str, width: float, *, family: str = "Noto Serif", size: fl
                     per_t = (glyphs / spaces - 2) / space  # ratio saved per point of t
                     tracking = min(max_track, (ratio - TRACK_FROM) / per_t)
                     ratio -= tracking * per_t
-                if ratio < 1:  # shrinking is tolerated less than stretching
-                    cost = ((1 - ratio) / SHRINK) ** 3 * 100
-                else:
-                    # Beyond the limit, every bit more is much worse: a line at 2.2x
-                    # is better than one at 5x when the text allows no line under 2x.
-                    cost = ((ratio - 1) ** 3 * 100 + max(0.0, ratio - TIGHT_LIMIT) * 1e5
-                            + max(0.0, ratio - HARD_LIMIT) * 1e8)
+                # Beyond the limit, every bit more is much worse: a line at 2.2x
+                # is better than one at 5x when the text allows no line under 2x.
+                cost = ((ratio - 1) ** 3 * 100 + max(0.0, ratio - TIGHT_LIMIT) * 1e5
+                        + max(0.0, ratio - HARD_LIMIT) * 1e8)
                 cost += (tracking / max_track) ** 2 * 30
             cost += HYPHEN_COST if broken_word else 0
             if best[start] + cost < best[end]:

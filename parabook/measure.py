@@ -8,18 +8,15 @@ split whose rows add up to the least height: the columns then end nearly level.
 The Chinese column is then rounded to a whole number of characters, so a full
 line of Han characters fills it exactly.
 
-The sizes mirror `styles/booklet.css`; the fonts are the ones the booklet uses,
-read with fontTools from the files fontconfig names.
+The sizes mirror `styles/booklet.css`; widths are measured as WeasyPrint sets
+the text (`shaped_width`, Pango with the booklet's fonts).
 """
 
 from __future__ import annotations
 
 import math
-import subprocess
 from dataclasses import dataclass
 from functools import cache
-
-from fontTools.ttLib import TTFont
 
 MM = 72 / 25.4
 # styles/booklet.css: td.zh p / td.tr p sizes, line heights, cell padding, indent.
@@ -48,30 +45,12 @@ class ColumnSplit:
     """True when chosen from the texts, False when `book.yaml` set it."""
 
 
-@cache
-def _advances(family: str) -> tuple[dict[int, int], float]:
-    """Advance widths by code point, in font units, and units per em."""
-    found = subprocess.run(["fc-match", "-f", "%{file}\n%{index}", family],
-                           capture_output=True, text=True, check=True).stdout.split("\n")
-    with TTFont(found[0], fontNumber=int(found[1] or 0), lazy=True) as font:
-        metrics = font["hmtx"].metrics
-        widths = {code: metrics[name][0] for code, name in font.getBestCmap().items()}
-        return widths, float(font["head"].unitsPerEm)
-
-
-def text_width(text: str, family: str, size: float) -> float:
-    """Width of `text` on one line, in points (no kerning; close enough to choose)."""
-    widths, units = _advances(family)
-    fallback = units / 2
-    return sum(widths.get(ord(c), fallback) for c in text) * size / units
-
-
 def choose_split(rows: list[tuple[str, str]], text_width_pt: float,
                  fixed: float | None) -> ColumnSplit:
     """The split for rows of (Chinese, translation); `fixed` is book.yaml's own choice."""
-    zh = [text_width(s, "Noto Serif CJK SC", ZH_SIZE) + ZH_INDENT_EM * ZH_SIZE
+    zh = [shaped_width(s, "Noto Serif CJK SC", ZH_SIZE, "zh-CN") + ZH_INDENT_EM * ZH_SIZE
           for s, _ in rows]
-    tr = [text_width(t, "Noto Serif", TR_SIZE) * WRAP_SLACK for _, t in rows]
+    tr = [shaped_width(t, "Noto Serif", TR_SIZE) * WRAP_SLACK for _, t in rows]
 
     def height(share: float) -> float:
         zh_line = _chars(share, text_width_pt) * ZH_SIZE
@@ -107,8 +86,8 @@ def text_width_pt(page_size: str) -> float:
 
 def is_short(source: str, target: str, split: ColumnSplit, text_width_pt: float) -> bool:
     """True when both sides of a pair fit in a few lines: such a pair is kept whole."""
-    zh = text_width(source, "Noto Serif CJK SC", ZH_SIZE) + ZH_INDENT_EM * ZH_SIZE
-    tr = text_width(target, "Noto Serif", TR_SIZE) * WRAP_SLACK
+    zh = shaped_width(source, "Noto Serif CJK SC", ZH_SIZE, "zh-CN") + ZH_INDENT_EM * ZH_SIZE
+    tr = shaped_width(target, "Noto Serif", TR_SIZE) * WRAP_SLACK
     tr_line = (1 - split.share) * text_width_pt - CELL_PADDING
     return (math.ceil(zh / (split.chars_per_line * ZH_SIZE)) <= SHORT_LINES
             and math.ceil(tr / tr_line) <= SHORT_LINES)

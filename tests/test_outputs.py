@@ -7,18 +7,20 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from PIL import ExifTags, Image, ImageFilter
+from PIL import Image, ImageFilter
 from pypdf import PdfReader
 
 from . import pdftools
 from .conftest import SAMPLE, copy_project
+from .photogen import SECRETS as CAMERA_SECRETS
+from .photogen import camera_exif
 
 MM = 72 / 25.4
 A5 = (148 * MM, 210 * MM)
 A4_LANDSCAPE = (297 * MM, 210 * MM)
 BLEED = 3 * MM
 RED = (220, 20, 20)
-SECRETS = [b"Exif\x00\x00", b"SERIAL-4711-SECRET", b"GPS-DATUM-SECRET", b"ParabookCam"]
+SECRETS = [b"Exif\x00\x00", *CAMERA_SECRETS]
 
 
 def camera_photo(path: Path, shade: int) -> None:
@@ -30,15 +32,7 @@ def camera_photo(path: Path, shade: int) -> None:
     image = Image.merge("RGB", (texture, texture.point(lambda v: (v + shade) % 256),
                                 texture.point(lambda v: 255 - v)))
     image.paste(RED, (0, 0, 600, 600))
-    exif = Image.Exif()
-    exif[ExifTags.Base.Orientation] = 6
-    exif[ExifTags.Base.Make] = "ParabookCam"
-    exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.BodySerialNumber] = "SERIAL-4711-SECRET"
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
-    gps[ExifTags.GPS.GPSLatitude] = (32.0, 18.0, 25.5)
-    gps[ExifTags.GPS.GPSMapDatum] = "GPS-DATUM-SECRET"
-    image.save(path, quality=92, exif=exif)
+    image.save(path, quality=92, exif=camera_exif())
 
 
 def add_photos(project: Path) -> None:

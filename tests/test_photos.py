@@ -13,8 +13,11 @@ from PIL import ExifTags, Image, ImageFile
 from parabook.errors import InputError
 from parabook.photos import MAX_PIXELS, low_resolution_warning, prepare
 
+from .photogen import SECRETS as CAMERA_SECRETS
+from .photogen import camera_exif
+
 RED, GREEN, BLUE, GREY = (255, 0, 0), (0, 255, 0), (0, 0, 255), (128, 128, 128)
-SECRETS = [b"Exif", b"SERIAL-4711-SECRET", b"GPS-DATUM-SECRET", b"ParabookCam",
+SECRETS = [b"Exif", *CAMERA_SECRETS,
            b"XMP-SECRET", b"COMMENT-SECRET", b"http://ns.adobe.com/xap"]
 
 
@@ -31,16 +34,7 @@ def camera_jpeg(tmp_path_factory) -> Path:
     image.paste(RED, (0, 0, 400, 400))
     image.paste(GREEN, (3600, 0, 4000, 400))
     image.paste(BLUE, (0, 2600, 400, 3000))
-    exif = Image.Exif()
-    exif[ExifTags.Base.Orientation] = 6
-    exif[ExifTags.Base.Make] = "ParabookCam"
-    exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.BodySerialNumber] = "SERIAL-4711-SECRET"
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
-    gps[ExifTags.GPS.GPSLatitude] = (32.0, 18.0, 25.5)
-    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
-    gps[ExifTags.GPS.GPSLongitude] = (118.0, 18.0, 36.0)
-    gps[ExifTags.GPS.GPSMapDatum] = "GPS-DATUM-SECRET"
+    exif = camera_exif()
     xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
            b'02/22-rdf-syntax-ns#" xmlns:xmp="http://ns.adobe.com/xap/1.0/"><rdf:Description '
            b'xmp:Label="XMP-SECRET"/></rdf:RDF></x:xmpmeta>')
