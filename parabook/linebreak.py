@@ -6,11 +6,10 @@ the normal space. Choosing all the breaks of a paragraph together, with
 hyphenation (pyphen, as WeasyPrint uses), keeps the spaces even. The chosen lines
 are handed to WeasyPrint as `white-space: nowrap` spans, so it can only break
 where we did; the text itself is unchanged apart from the hyphens at line ends,
-which WeasyPrint's own hyphenation would add too. Widths come from the font's
-advance widths without kerning, which only makes a line a little narrower than
-estimated, never wider; a small margin covers rounding. WeasyPrint only widens
-spaces, so where a line would still be loose, a little letter-spacing (at most
-0.045 em) takes part of the slack.
+which WeasyPrint's own hyphenation would add too. Widths are measured with
+Pango as WeasyPrint sets the words (`measure.shaped_width`); a small margin
+covers rounding. WeasyPrint only widens spaces, so where a line would still be
+loose, a little letter-spacing (at most TRACKING_EM) takes part of the slack.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 English runs far longer than the Chinese it translates, so equal columns leave
 one side half empty. For each split between 30% and 65% of the text width this
 estimates every row's height (lines of Chinese at a whole number of characters
-per line, lines of translation from its font's advance widths) and keeps the
+per line, lines of translation from their shaped width) and keeps the
 split whose rows add up to the least height: the columns then end nearly level.
 The Chinese column is then rounded to a whole number of characters, so a full
 line of Han characters fills it exactly.
