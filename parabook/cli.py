@@ -72,6 +72,13 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     pre.add_argument("--lang", help="target language (default: the book's first)")
     pre.add_argument("--dpi", type=int, default=80, help="resolution (default 80)")
 
+    wat = sub.add_parser("watch", help="rebuild a PDF whenever a source, translation, template, "
+                                       "style or photo changes")
+    wat.add_argument("slug", nargs="?", help="book (default: the only book)")
+    wat.add_argument("--lang", help="target language (default: the book's first)")
+    wat.add_argument("--output", default="email",
+                     help="comma-separated outputs to rebuild (default: email)")
+
     rev = sub.add_parser("import-review", help="read a reviewed XLIFF file back into its PO file")
     rev.add_argument("file", type=Path)
 
@@ -83,7 +90,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     try:
         command = {"import": _import, "build": _build, "update": _update, "check": _check,
                    "export": _export, "import-review": _import_review,
-                   "preview": _preview}[args.command]
+                   "preview": _preview, "watch": _watch}[args.command]
         return command(project, args)
     except BookError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -230,6 +237,12 @@ def _preview(project: Project, args: argparse.Namespace) -> int:
         print(f"wrote {len(images)} spread(s) of {display_path(pdf)} to "
               f"{display_path(project.dist / 'preview')}/")
     return 0
+
+
+def _watch(project: Project, args: argparse.Namespace) -> int:
+    from .watch import watch_command  # watchfiles is only needed here
+
+    return watch_command(project, args)
 
 
 def _import_review(project: Project, args: argparse.Namespace) -> int:
