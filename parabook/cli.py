@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import sys
 from pathlib import Path
 
 from .errors import BookError, InputError, display_path
 from .importer import SLUG_RE, import_article
+from .lock import po_lock
+from .machine import PROVIDERS, WRITABLE, ProviderError, Report, Settings, describe, translate_book
 from .manuscript import read_book
 from .outputs import OUTPUT_NAMES
 from .pipeline import (
@@ -72,6 +75,30 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     pre.add_argument("--lang", help="target language (default: the book's first)")
     pre.add_argument("--dpi", type=int, default=80, help="resolution (default 80)")
 
+    tra = sub.add_parser("translate", help="machine-draft untranslated segments into the PO "
+                                           "file (fuzzy, for a person to review)")
+    tra.add_argument("slug", nargs="?", help="book (default: every book)")
+    tra.add_argument("--lang", help="target language (default: the book's first)")
+    tra.add_argument("--provider", default="google", choices=sorted(PROVIDERS),
+                     help="translation service (default: google; keys: see README)")
+    tra.add_argument("--only", default="missing", choices=list(WRITABLE),
+                     help="missing: empty entries (default); stale: also entries whose "
+                          "Chinese changed; all-unreviewed: also untouched machine drafts. "
+                          "Reviewed entries and drafts a person edited are never replaced")
+    tra.add_argument("--dry-run", action="store_true",
+                     help="only say how many segments and characters would be sent")
+    tra.add_argument("--endpoint", default=os.environ.get("PARABOOK_MT_ENDPOINT"),
+                     help="send to this base URL instead of the provider's own (a "
+                          "self-hosted or proxy server); env PARABOOK_MT_ENDPOINT")
+    tra.add_argument("--timeout", type=float, default=20.0,
+                     help="seconds to wait for each answer (default 20)")
+    tra.add_argument("--rate", type=float,
+                     help="requests per second (default: the provider's, 1-3)")
+    tra.add_argument("--retries", type=int, default=5,
+                     help="retries after HTTP 429, 5xx or a timeout (default 5)")
+    tra.add_argument("--backoff", type=float, default=1.0,
+                     help="seconds before the first retry, doubled each time (default 1)")
+
     wat = sub.add_parser("watch", help="rebuild a PDF whenever a source, translation, template, "
                                        "style or photo changes")
     wat.add_argument("slug", nargs="?", help="book (default: the only book)")
@@ -90,7 +117,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     try:
         command = {"import": _import, "build": _build, "update": _update, "check": _check,
                    "export": _export, "import-review": _import_review,
-                   "preview": _preview, "watch": _watch}[args.command]
+                   "preview": _preview, "watch": _watch, "translate": _translate}[args.command]
         return command(project, args)
     except BookError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -165,7 +192,8 @@ def _build(project: Project, args: argparse.Namespace) -> int:
 def _update(project: Project, args: argparse.Namespace) -> int:
     for slug in _slugs(project, args.slug):
         for lang in _langs(project, slug, args.lang):
-            r = update_translations(project, slug, lang)
+            with po_lock(po_path(project.translations, slug, lang)):
+                r = update_translations(project, slug, lang)
             what = "created" if r.created else ("updated" if r.written else "unchanged")
             print(f"{display_path(r.path)}: {what}; {r.added} new, {r.suggested} edited "
                   f"(old translation kept as a fuzzy suggestion), {r.obsoleted} obsolete, "
@@ -237,6 +265,88 @@ def _preview(project: Project, args: argparse.Namespace) -> int:
         print(f"wrote {len(images)} spread(s) of {display_path(pdf)} to "
               f"{display_path(project.dist / 'preview')}/")
     return 0
+
+
+class _Bar:
+    """The translate progress bar (tqdm; a plain log when not on a terminal)."""
+
+    def __init__(self) -> None:
+        self.report: Report | None = None
+        self.bar = None
+
+    def start(self, report: Report) -> None:
+        from tqdm import tqdm
+
+        self.report = report
+        print(describe(report))
+        self.bar = tqdm(total=report.jobs, unit="segment", file=sys.stderr, disable=None,
+                        dynamic_ncols=True)
+
+    def advance(self, report: Report) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix_str(f"{report.chars:,} chars sent; {_responses(report)}")
+
+    def say(self, message: str) -> None:
+        from tqdm import tqdm
+
+        tqdm.write(f"note: {message}", file=sys.stderr)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _responses(report: Report) -> str:
+    shown = ", ".join(f"{code}\u00d7{n}" for code, n in sorted(report.statuses.items()))
+    return f"responses {shown}" if shown else "no responses yet"
+
+
+def _summary(report: Report) -> str:
+    return (f"{report.drafted} of {report.jobs} segment(s) drafted with {report.provider.label}"
+            f": {report.requests} request(s), {report.retries} retries, {report.chars:,} "
+            f"characters sent, {report.seconds:.1f} s; {_responses(report)}")
+
+
+def _translate(project: Project, args: argparse.Namespace) -> int:
+    if args.rate is not None and args.rate <= 0 or args.timeout <= 0 or args.retries < 0:
+        raise InputError("--rate and --timeout must be above 0, --retries 0 or more",
+                         fix="e.g. --rate 1 --timeout 20 --retries 5")
+    settings = Settings(provider=args.provider, only=args.only, endpoint=args.endpoint,
+                        timeout=args.timeout, rate=args.rate, retries=args.retries,
+                        backoff=args.backoff, dry_run=args.dry_run)
+    status = 0
+    for slug in _slugs(project, args.slug):
+        lang = _langs(project, slug, args.lang)[0]
+        if args.dry_run:
+            print(describe(translate_book(project, slug, lang, settings)).replace(
+                "to draft", "would be drafted").replace("to send", "would be sent"))
+            continue
+        bar = _Bar()
+        try:
+            report = translate_book(project, slug, lang, settings, bar)
+        except (ProviderError, KeyboardInterrupt) as stop:
+            bar.close()
+            if bar.report is not None:
+                print(_summary(bar.report), file=sys.stderr)
+            if isinstance(stop, ProviderError):
+                raise
+            done = bar.report.drafted if bar.report else 0
+            print(f"interrupted: the {done} draft(s) finished are saved; run the same "
+                  "command again to resume", file=sys.stderr)
+            return 130
+        bar.close()
+        print(_summary(report))
+        if report.glossary_misses:
+            print(f"  {report.glossary_misses} glossary term(s) missing from the drafts; "
+                  "each is noted in its entry's comment (python build.py check lists them)")
+        if report.skipped:  # each was noted as it happened
+            print(f"{len(report.skipped)} segment(s) got no draft; run the command again to "
+                  "retry them, or translate them by hand", file=sys.stderr)
+            status = 1
+        print(f"Drafts are fuzzy (unreviewed) until a person reviews them: see "
+              f"{display_path(report.po)}")
+    return status
 
 
 def _watch(project: Project, args: argparse.Namespace) -> int:

@@ -1,0 +1,42 @@
+"""One writer per translation file: `update`, `translate` and `import-review` take a lock.
+
+The lock is an OS file lock (flock) on a hidden file beside the PO, so a crash or
+kill -9 releases it; nothing stale is ever left to clean up by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import filelock
+
+from .errors import BookError, display_path
+
+
+class LockedError(BookError):
+    """Another command is writing the same file; waiting is the fix, not editing."""
+
+    exit_code = 75  # EX_TEMPFAIL: try again later
+
+
+def lock_path(po: Path) -> Path:
+    return po.with_name(f".{po.name}.lock")
+
+
+@contextmanager
+def po_lock(po: Path) -> Iterator[None]:
+    """Hold the PO's lock for the block, or fail at once if someone else holds it."""
+    po.parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(lock_path(po), timeout=0, thread_local=False)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise LockedError(f"another parabook command (update, translate or import-review) "
+                          f"is writing {display_path(po)} right now", path=po,
+                          fix="wait for it to finish, then run this command again") from None
+    try:
+        yield
+    finally:
+        lock.release()

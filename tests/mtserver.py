@@ -1,0 +1,235 @@
+"""A translation server on 127.0.0.1 that speaks the providers' wire formats.
+
+The real deep-translator classes talk to it through `translate --endpoint`. It
+answers with a deterministic pseudo-translation (Han characters become Latin
+tokens, Latin text such as protected glossary terms passes through), and can be
+told to misbehave: HTTP errors, stalls, echoes, or hanging until released.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+PUNCTUATION = {"。": ". ", "，": ", ", "、": ", ", "；": "; ", "：": ": ", "！": "! ",
+               "？": "? ", "“": '"', "”": '"', "（": " (", "）": ") ", "《": '"', "》": '"',
+               "…": "...", "—": "-"}
+HAN = re.compile(r"[\u3400-\u9fff]+")
+
+
+def pseudo(text: str) -> str:
+    """The server's 'translation': each run of Han characters becomes a Latin token."""
+    def token(match: re.Match) -> str:
+        return " w" + hashlib.sha1(match.group(0).encode()).hexdigest()[:6] + " "
+
+    out = HAN.sub(token, text)
+    for zh, en in PUNCTUATION.items():
+        out = out.replace(zh, en)
+    return re.sub(r"\s+", " ", out).strip()
+
+
+@dataclass
+class Call:
+    provider: str
+    text: str
+    status: int
+
+
+@dataclass
+class Server:
+    """Scripted behaviour: `script` is consumed one request at a time (an int is an
+    HTTP status to answer with, "stall" sleeps past the client's timeout, "echo"
+    returns the input); afterwards every request gets `default`."""
+
+    script: list = field(default_factory=list)
+    default: object = "ok"
+    keys: dict[str, str] = field(default_factory=dict)
+    """Provider -> the key it accepts."""
+    stall: float = 3.0
+    hang_after: int | None = None
+    """Answer this many requests, then hold every later one until `release()`."""
+    translate: Callable[[str], str] = pseudo
+    calls: list[Call] = field(default_factory=list)
+    answered: list[str] = field(default_factory=list)
+    """Texts that got a translation back, in order."""
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._release = threading.Event()
+        self.hanging = threading.Event()
+        handler = type("Handler", (_Handler,), {"server_state": self})
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def release(self) -> None:
+        self._release.set()
+
+    def close(self) -> None:
+        self.release()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def _next(self) -> object:
+        with self._lock:
+            if self.hang_after is not None and len(self.answered) >= self.hang_after:
+                return "hang"
+            return self.script.pop(0) if self.script else self.default
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_state: Server
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        state = self.server_state
+        url = urlsplit(self.path)
+        params = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        path = ("/translate-microsoft" if url.path == "/translate" and "api-version" in params
+                else url.path)
+        route = ROUTES.get(path)
+        if route is None:
+            return self._send(404, "text/plain", b"no such endpoint")
+        provider, reader, writer = route
+        if provider == "microsoft-languages":
+            return self._send(200, "application/json", json.dumps({"translation": {
+                "en": {"name": "English"}, "zh-Hans": {"name": "Chinese Simplified"},
+                "zh-Hant": {"name": "Chinese Traditional"}}}).encode())
+        text, key_ok = reader(params, body, self.headers, state.keys.get(provider))
+        if not key_ok:
+            state.calls.append(Call(provider, text, BAD_KEY[provider][0]))
+            status, answer = BAD_KEY[provider]
+            return self._send(status, "application/json", json.dumps(answer).encode())
+        action = state._next()
+        status = action if isinstance(action, int) else {"hang": 0}.get(action, 200)
+        state.calls.append(Call(provider, text, status))
+        if action == "hang":
+            state.hanging.set()
+            state._release.wait(30)
+            return self._send(503, "text/plain", b"released")
+        if action == "stall":
+            time.sleep(state.stall)
+            return self._send(503, "text/plain", b"late")
+        if isinstance(action, int):
+            return self._send(action, "application/json", json.dumps(
+                {"message": "scripted failure"}).encode())
+        answer = text if action == "echo" else state.translate(text)
+        if action != "echo":
+            state.answered.append(text)
+        kind, payload = writer(answer, text)
+        self._send(200, kind, payload)
+
+    def _send(self, status: int, kind: str, payload: bytes) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(payload)))
+            if status == 429:
+                self.send_header("Retry-After", "0")
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
+            pass
+
+
+def _google_in(params, body, headers, key):
+    return params.get("q", ""), True
+
+
+def _google_out(answer, text):
+    # translate.google.com/m: the translation sits in <div class="result-container">.
+    from html import escape
+
+    page = (f'<html><body><div class="result-container">{escape(answer)}</div>'
+            "</body></html>")
+    return "text/html; charset=utf-8", page.encode()
+
+
+def _deepl_in(params, body, headers, key):
+    return params.get("text", ""), params.get("auth_key") == key
+
+
+def _deepl_out(answer, text):
+    return "application/json", json.dumps(
+        {"translations": [{"detected_source_language": "ZH", "text": answer}]}).encode()
+
+
+def _microsoft_in(params, body, headers, key):
+    texts = json.loads(body or b"[]")
+    return (texts[0]["text"] if texts else ""), headers.get("Ocp-Apim-Subscription-Key") == key
+
+
+def _microsoft_out(answer, text):
+    return "application/json", json.dumps(
+        [{"translations": [{"text": answer, "to": "en"}]}]).encode()
+
+
+def _mymemory_in(params, body, headers, key):
+    return params.get("q", ""), True
+
+
+def _mymemory_out(answer, text):
+    return "application/json", json.dumps(
+        {"responseData": {"translatedText": answer}, "responseStatus": 200,
+         "matches": []}).encode()
+
+
+def _libre_in(params, body, headers, key):
+    return params.get("q", ""), params.get("api_key") == key
+
+
+def _libre_out(answer, text):
+    return "application/json", json.dumps({"translatedText": answer}).encode()
+
+
+def _baidu_in(params, body, headers, key):
+    appid, _, appkey = (key or ":").partition(":")
+    sign = hashlib.md5((appid + params.get("q", "") + params.get("salt", "") + appkey)
+                       .encode()).hexdigest()
+    return params.get("q", ""), params.get("appid") == appid and params.get("sign") == sign
+
+
+def _baidu_out(answer, text):
+    return "application/json", json.dumps(
+        {"from": "zh", "to": "en", "trans_result": [{"src": text, "dst": answer}]}).encode()
+
+
+# What each provider answers to a wrong key.
+BAD_KEY = {
+    "deepl": (403, {"message": "Wrong endpoint or authentication key"}),
+    "microsoft": (401, {"error": {"code": 401000, "message": "invalid subscription key"}}),
+    "libre": (403, {"error": "Invalid API key"}),
+    "baidu": (200, {"error_code": "54001", "error_msg": "Invalid Sign"}),
+}
+
+ROUTES = {
+    "/m": ("google", _google_in, _google_out),
+    "/v2/translate": ("deepl", _deepl_in, _deepl_out),
+    "/translate": ("libre", _libre_in, _libre_out),
+    "/get": ("mymemory", _mymemory_in, _mymemory_out),
+    "/api/trans/vip/translate": ("baidu", _baidu_in, _baidu_out),
+    "/translate-microsoft": ("microsoft", _microsoft_in, _microsoft_out),
+    "/languages": ("microsoft-languages", None, None),
+}

@@ -1,0 +1,379 @@
+"""Machine drafts: the real deep-translator classes against a local server that
+speaks each provider's wire format (tests/mtserver.py)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import polib
+import pytest
+
+from parabook.lock import po_lock
+from parabook.machine import bad_output, protect, split_text
+from parabook.manuscript import read_book, segments
+from parabook.qa import glossary_path, load_glossary
+from parabook.translations import draft_hash, entry_state
+
+from .conftest import REPO, SAMPLE
+from .mtserver import Server, pseudo
+
+KEYS = {"DEEPL_API_KEY": "deepl-secret-4711:fx", "MICROSOFT_API_KEY": "ms-secret-4712",
+        "LIBRE_API_KEY": "libre-secret-4713", "BAIDU_APPID": "2024000",
+        "BAIDU_APPKEY": "baidu-secret-4714"}
+SERVER_KEYS = {"deepl": KEYS["DEEPL_API_KEY"], "microsoft": KEYS["MICROSOFT_API_KEY"],
+               "libre": KEYS["LIBRE_API_KEY"],
+               "baidu": f"{KEYS['BAIDU_APPID']}:{KEYS['BAIDU_APPKEY']}"}
+FAST = ("--rate", "1000", "--backoff", "0.001", "--timeout", "5")
+
+
+@pytest.fixture
+def server():
+    s = Server(keys=dict(SERVER_KEYS))
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def fresh(project: Path, monkeypatch) -> Path:
+    """The sample book with no translation file yet, and every provider's key set."""
+    (project / "translations" / f"{SAMPLE}.en.po").unlink()
+    for name, value in KEYS.items():
+        monkeypatch.setenv(name, value)
+    return project
+
+
+def po_file(root: Path) -> Path:
+    return root / "translations" / f"{SAMPLE}.en.po"
+
+
+def catalog(root: Path) -> polib.POFile:
+    return polib.pofile(str(po_file(root)))
+
+
+def expected_sources(root: Path) -> list[str]:
+    """Distinct segment texts that still hold Chinese after glossary protection."""
+    book = read_book(root / "book", SAMPLE)
+    glossary = load_glossary(glossary_path(root / "translations", "zh", "en"))
+    texts = dict.fromkeys(protect(s.text, glossary) for s in segments(book))
+    return [t for t in texts if any("\u4e00" <= c <= "\u9fff" for c in t)]
+
+
+def translate(cli, root: Path, server: Server, *args: str):
+    return cli(root, "translate", "--endpoint", server.url, *FAST, *args)
+
+
+def msgfmt_ok(path: Path) -> None:
+    subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], check=True)
+
+
+def test_drafts_the_whole_sample_into_a_fresh_po(fresh, server, cli):
+    code, out, err = translate(cli, fresh, server)
+    assert code == 0, err
+    msgfmt_ok(po_file(fresh))
+    entries = [e for e in catalog(fresh) if not e.obsolete]
+    assert len(entries) == 42
+    for entry in entries:
+        assert entry.fuzzy and entry.msgstr.strip()
+        assert f"machine draft: Google sha256:{draft_hash(entry.msgstr)}" in entry.tcomment
+        assert entry_state(entry) == "machine"
+        assert not any("\u4e00" <= c <= "\u9fff" for c in entry.msgstr)  # never the source
+    # One request per distinct text with Chinese in it; what came back is what was stored.
+    sources = expected_sources(fresh)
+    assert sorted(server.answered) == sorted(sources)
+    stored = {e.msgstr for e in entries}
+    assert {pseudo(t) for t in sources} <= stored
+    assert "42 of 42 segment(s) drafted with Google" in out
+    assert f"{len(sources)} request(s), 0 retries" in out
+    # The glossary went through the request: its renderings are in the drafts.
+    subtitle = next(e for e in entries if e.comment == "subtitle")
+    assert "Chuzhou Economic and Technological Development Zone" in subtitle.msgstr
+    assert "Chengbei New District Office" in subtitle.msgstr
+    # `check` counts them as machine drafts, and a final build refuses them.
+    code, out, _ = cli(fresh, "check")
+    assert "42 segments: 0 reviewed, 42 machine drafts" in out
+    code, _, err = cli(fresh, "build", "--final", "--output", "email")
+    assert code == 2 and "is a machine draft" in err
+
+
+def test_a_rerun_is_answered_from_the_translation_memory(fresh, server, cli):
+    assert translate(cli, fresh, server)[0] == 0
+    sent = len(server.calls)
+    assert sent > 0
+    po_file(fresh).unlink()  # even a lost PO file is redrafted without asking again
+    code, out, _ = translate(cli, fresh, server)
+    assert code == 0 and "42 of 42" in out
+    assert len(server.calls) == sent
+    code, out, _ = translate(cli, fresh, server, "--only", "all-unreviewed")
+    assert code == 0 and len(server.calls) == sent and "0 request(s)" in out
+
+
+def test_429_then_success(fresh, server, cli):
+    server.script = [429, 429]
+    code, out, err = translate(cli, fresh, server)
+    assert code == 0, err
+    assert err.count("HTTP 429, too many requests; retrying") == 2
+    assert "2 retries" in out and "429×2" in out
+    assert sorted(server.answered) == sorted(expected_sources(fresh))
+
+
+def test_5xx_until_it_gives_up_keeps_finished_drafts(fresh, server, cli):
+    server.script = ["ok"] * 5
+    server.default = 503
+    code, out, err = translate(cli, fresh, server, "--retries", "2")
+    assert code == 1
+    assert "Google kept failing (HTTP 503), 2 retries; 5 of 42 segment(s) drafted and saved" \
+        in err
+    assert "fix: run the same command again later to resume" in err
+    msgfmt_ok(po_file(fresh))
+    drafts = [e for e in catalog(fresh) if entry_state(e) == "machine"]
+    assert len(drafts) == 5
+    assert {e.msgstr for e in drafts} == {pseudo(t) for t in server.answered}
+    # The outage ends: the rerun asks only for what is still missing.
+    answered = list(server.answered)
+    server.default = "ok"
+    assert translate(cli, fresh, server)[0] == 0
+    assert not set(server.answered[len(answered):]) & set(answered)
+    assert sum(entry_state(e) == "machine" for e in catalog(fresh)) == 42
+
+
+def test_a_stalled_request_times_out_and_is_retried(fresh, server, cli):
+    server.script = ["stall"]
+    server.stall = 2.0
+    code, out, err = cli(fresh, "translate", "--endpoint", server.url, "--rate", "1000",
+                         "--backoff", "0.001", "--timeout", "0.5")
+    assert code == 0, err
+    assert "no answer within 0.5 s; retrying" in err
+    assert "timeout×1" in out and "1 retries" in out
+    assert sum(entry_state(e) == "machine" for e in catalog(fresh)) == 42
+
+
+def test_a_bad_key_stops_at_once_and_is_never_shown(fresh, server, cli, monkeypatch):
+    monkeypatch.setenv("DEEPL_API_KEY", "wrong-key-0815:fx")
+    code, out, err = translate(cli, fresh, server, "--provider", "deepl")
+    assert code == 1
+    assert "DeepL refused the key (HTTP 403)" in err and "fix: set DEEPL_API_KEY" in err
+    assert len(server.calls) == 1  # no retries on a refused key
+    cache = fresh / ".cache" / "translation-memory.sqlite3"
+    for text in (out, err, po_file(fresh).read_text(), cache.read_bytes().decode("latin-1")):
+        assert "wrong-key-0815" not in text
+
+
+def test_keys_stay_out_of_files_and_output(fresh, server, cli):
+    for provider in ("deepl", "baidu"):
+        code, out, err = translate(cli, fresh, server, "--provider", provider,
+                                   "--only", "all-unreviewed")
+        assert code == 0, err
+    cache = fresh / ".cache" / "translation-memory.sqlite3"
+    files = [po_file(fresh).read_bytes(), cache.read_bytes()]
+    for secret in KEYS.values():
+        assert secret not in out + err
+        assert not any(secret.encode() in data for data in files)
+
+
+def test_a_missing_key_is_named_before_any_request(fresh, server, cli, monkeypatch):
+    monkeypatch.delenv("BAIDU_APPKEY")
+    code, _, err = translate(cli, fresh, server, "--provider", "baidu")
+    assert code == 1 and "Baidu needs BAIDU_APPKEY in the environment" in err
+    assert server.calls == [] and not po_file(fresh).exists()
+
+
+def test_echoed_output_is_never_stored(fresh, server, cli):
+    server.script = ["echo"]
+    code, out, err = translate(cli, fresh, server)
+    assert code == 1
+    assert "no draft, the answer repeated the Chinese; the entry stays empty" in err
+    assert "1 segment(s) got no draft" in err
+    title = next(e for e in catalog(fresh) if e.comment == "title")
+    assert title.msgstr == "" and entry_state(title) == "missing"
+    assert sum(entry_state(e) == "machine" for e in catalog(fresh)) == 41
+    # Retrying later drafts it.
+    assert translate(cli, fresh, server)[0] == 0
+    assert entry_state(next(e for e in catalog(fresh) if e.comment == "title")) == "machine"
+
+
+@pytest.mark.parametrize(("sent", "answer", "why"), [
+    ("你好世界", None, "the answer was empty"),
+    ("你好世界", "  ", "the answer was empty"),
+    ("你好，世界。", "你好, 世界.", "the answer repeated the Chinese"),
+    ("你好世界", "Hello 你好世界你好世界", "the answer is still mostly Chinese"),
+    ("你好世界", "Hello world", None),
+])
+def test_bad_output(sent, answer, why):
+    assert bad_output(sent, answer, "en") == why
+
+
+def test_split_at_sentences_then_clauses():
+    text = "第一句话很短。" + "第二句话，" * 30 + "结束！" + "“第三句。”" + "第四句？"
+    pieces = split_text(text, 40)
+    assert "".join(pieces) == text
+    assert all(len(p) <= 40 for p in pieces)
+    assert pieces[0].startswith("第一句话很短。")
+    assert not any(p.startswith("”") for p in pieces)  # a closing quote stays with its sentence
+    assert split_text("“第一。”“第二。”", 5) == ["“第一。”", "“第二。”"]
+    for piece in pieces[:-1]:
+        assert piece[-1] in "。！？”，"
+    assert split_text("短。", 40) == ["短。"]
+
+
+def test_a_segment_over_the_limit_is_split_and_joined(fresh, server, cli):
+    source = fresh / "book" / SAMPLE / "source.zh.md"
+    long = "".join(f"这是第{i}句很长的测试文字，用来检验按句子切分的功能。" for i in range(60))
+    assert len(long) > 1500
+    source.write_text(source.read_text(encoding="utf-8") + "\n" + long + "\n", encoding="utf-8")
+    code, _, err = translate(cli, fresh, server, "--provider", "mymemory")
+    assert code == 0, err
+    pieces = [c.text for c in server.calls if "这是第" in c.text]
+    assert len(pieces) >= 4 and all(len(p) <= 499 for p in pieces)  # MyMemory's limit
+    assert all(p.endswith("。") for p in pieces)
+    assert "".join(pieces) == long
+    entry = next(e for e in catalog(fresh) if e.msgid == long)
+    assert entry.msgstr == " ".join(pseudo(p) for p in pieces)
+    assert "machine draft: MyMemory" in entry.tcomment
+
+
+@pytest.mark.parametrize("provider", ["deepl", "microsoft", "mymemory", "libre", "baidu"])
+def test_every_provider_through_its_own_wire_format(fresh, server, cli, provider):
+    code, out, err = translate(cli, fresh, server, "--provider", provider)
+    assert code == 0, err
+    assert {c.provider for c in server.calls} == {provider}
+    assert sum(entry_state(e) == "machine" for e in catalog(fresh)) == 42
+    assert "42 of 42" in out
+
+
+def test_reviewed_sample_is_never_touched(project, server, cli, monkeypatch):
+    before = po_file(project).read_bytes()
+    code, out, _ = translate(cli, project, server, "--only", "all-unreviewed")
+    assert code == 0 and "0 of 0 segment(s)" in out
+    assert server.calls == [] and po_file(project).read_bytes() == before
+
+
+def _mixed_po(root: Path) -> dict[str, str]:
+    """Mark four entries of the reviewed sample: a stale one, an edited machine draft,
+    an imported fuzzy one and an untouched machine draft. Return their msgids."""
+    cat = catalog(root)
+    entries = [e for e in cat if not e.obsolete and "paragraph" in e.comment]
+    stale, edited, imported, machine = entries[:4]
+    stale.flags.append("fuzzy")
+    stale.previous_msgid = stale.msgid[:-3] + "旧文本"
+    edited.flags.append("fuzzy")
+    edited.tcomment = f"machine draft: Google sha256:{draft_hash('the old draft')}"
+    imported.flags.append("fuzzy")
+    machine.flags.append("fuzzy")
+    machine.tcomment = f"machine draft: DeepL sha256:{draft_hash(machine.msgstr)}"
+    cat.save(str(po_file(root)))
+    return {"stale": stale.msgid, "edited": edited.msgid, "imported": imported.msgid,
+            "machine": machine.msgid, "reviewed": entries[4].msgid}
+
+
+def _by_msgid(root: Path) -> dict[str, polib.POEntry]:
+    return {e.msgid: e for e in catalog(root) if not e.obsolete}
+
+
+def test_only_decides_what_may_be_replaced_and_people_keep_their_text(project, server, cli):
+    ids = _mixed_po(project)
+    before = _by_msgid(project)
+    assert translate(cli, project, server)[0] == 0  # --only missing: nothing is missing
+    assert server.calls == []
+
+    assert translate(cli, project, server, "--only", "stale")[0] == 0
+    after = _by_msgid(project)
+    stale = after[ids["stale"]]
+    assert entry_state(stale) == "machine" and stale.previous_msgid is None
+    # The reviewer's translation of the old Chinese is kept in the entry.
+    assert ("earlier translation, for an earlier version of the Chinese: "
+            + before[ids["stale"]].msgstr) in stale.tcomment.replace("\n", " ")
+    for kind in ("edited", "imported", "machine", "reviewed"):
+        assert after[ids[kind]].msgstr == before[ids[kind]].msgstr, kind
+
+    assert translate(cli, project, server, "--only", "all-unreviewed")[0] == 0
+    after = _by_msgid(project)
+    assert "machine draft: Google" in after[ids["machine"]].tcomment  # an untouched draft
+    for kind in ("edited", "imported", "reviewed"):
+        assert after[ids[kind]].msgstr == before[ids[kind]].msgstr, kind
+        assert after[ids[kind]].tcomment == before[ids[kind]].tcomment, kind
+    glossary = load_glossary(glossary_path(project / "translations", "zh", "en"))
+    assert [c.text for c in server.calls] == [protect(ids["stale"], glossary),
+                                              protect(ids["machine"], glossary)]
+    msgfmt_ok(po_file(project))
+
+
+def test_a_draft_missing_a_glossary_term_says_so(fresh, server, cli):
+    server.translate = lambda text: "A plain sentence without the terms."
+    assert translate(cli, fresh, server)[0] == 0
+    subtitle = next(e for e in catalog(fresh) if e.comment == "subtitle")
+    assert ("machine draft check: glossary term 滁州经开区 missing (glossary line 2)"
+            in subtitle.tcomment.splitlines())
+    assert entry_state(subtitle) == "machine"  # the note does not hide the draft
+    assert "glossary: 滁州经开区 should be rendered as" in cli(fresh, "check")[1]
+    # A better draft replaces the notes with its own, and keeps a person's comment.
+    cat = catalog(fresh)
+    next(e for e in cat if e.comment == "subtitle").tcomment += "\nask the author about 2021"
+    cat.save(str(po_file(fresh)))
+    server.translate = pseudo
+    (fresh / ".cache" / "translation-memory.sqlite3").unlink()  # else it answers the same
+    assert translate(cli, fresh, server, "--only", "all-unreviewed")[0] == 0
+    subtitle = next(e for e in catalog(fresh) if e.comment == "subtitle")
+    lines = subtitle.tcomment.splitlines()
+    assert lines[0].startswith("machine draft: Google sha256:") and len(lines) == 2
+    assert lines[1] == "ask the author about 2021"
+
+
+def test_dry_run_sends_and_writes_nothing(fresh, server, cli):
+    code, out, _ = translate(cli, fresh, server, "--dry-run", "--provider", "deepl")
+    assert code == 0
+    assert "42 segment(s) would be drafted with DeepL" in out
+    total = sum(len(t) for t in expected_sources(fresh))
+    assert f"{total:,} characters would be sent" in out
+    assert server.calls == [] and not po_file(fresh).exists()
+    assert not (fresh / ".cache").exists()
+
+
+def test_a_second_writer_is_refused(fresh, server, cli):
+    with po_lock(po_file(fresh)):
+        code, _, err = translate(cli, fresh, server)
+        assert code == 75 and "is writing translations" not in err  # path shown in full
+        assert "another parabook command (update, translate or import-review)" in err
+        code, _, err = cli(fresh, "update")
+        assert code == 75
+    assert server.calls == []
+    assert translate(cli, fresh, server)[0] == 0  # released: the next run goes ahead
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL])
+def test_interrupted_halfway_then_resumed_without_asking_twice(fresh, server, how):
+    server.hang_after = 10
+    env = {**os.environ, **KEYS}
+    command = [sys.executable, str(REPO / "build.py"), "translate", "--endpoint", server.url,
+               *FAST]
+    proc = subprocess.Popen(command, cwd=fresh, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.hanging.wait(60), "the run never reached the eleventh request"
+        time.sleep(0.2)
+        proc.send_signal(how)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    first = list(server.answered)
+    assert len(first) == 10
+    if how == signal.SIGINT:
+        assert proc.returncode == 130
+        assert "interrupted: the 10 draft(s) finished are saved" in err
+    msgfmt_ok(po_file(fresh))
+    assert sum(entry_state(e) == "machine" for e in catalog(fresh)) == 10
+    assert not list((fresh / "translations").glob(".*.tmp"))
+
+    server.hang_after = None
+    server.release()
+    done = subprocess.run(command, cwd=fresh, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    second = server.answered[len(first):]
+    assert not set(first) & set(second)  # nothing answered twice
+    assert sorted(first + second) == sorted(expected_sources(fresh))
+    assert sum(entry_state(e) == "machine" for e in catalog(fresh)) == 42
