@@ -350,8 +350,8 @@ class Memory:
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         if read_only:  # a dry run writes nothing, not even an empty memory
-            self.db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True) if path.exists() \
-                else sqlite3.connect(":memory:")
+            where = path.resolve().as_uri() + "?mode=ro" if path.exists() else ":memory:"
+            self.db = sqlite3.connect(where, uri=True)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=30)

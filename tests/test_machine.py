@@ -108,6 +108,8 @@ def test_a_rerun_is_answered_from_the_translation_memory(fresh, server, cli):
     code, out, _ = translate(cli, fresh, server)
     assert code == 0 and "42 of 42" in out
     assert len(server.calls) == sent
+    code, out, _ = translate(cli, fresh, server, "--only", "all-unreviewed", "--dry-run")
+    assert code == 0 and "42 segment(s) would be drafted with Google, 0 characters" in out
     code, out, _ = translate(cli, fresh, server, "--only", "all-unreviewed")
     assert code == 0 and len(server.calls) == sent and "0 request(s)" in out
 
