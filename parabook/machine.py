@@ -121,6 +121,23 @@ class Provider:
                                       appid=env["BAIDU_APPID"], appkey=env["BAIDU_APPKEY"])
         raise AssertionError(self.name)
 
+    def adapt(self, method: str, url: str, kwargs: dict) -> tuple[str, dict]:
+        """Bring deep-translator's request up to the provider's current API.
+
+        DeepL has refused `auth_key` in the query string since January 2026; its
+        API takes POST with the key in an `Authorization` header, and the
+        response is unchanged. (Kept out of the URL, the key also cannot leak
+        into an error message.)"""
+        params = kwargs.get("params")
+        if self.name == "deepl" and isinstance(params, dict) and "auth_key" in params:
+            params = dict(params)
+            key = params.pop("auth_key")
+            kwargs = {**kwargs, "params": None, "data": params,
+                      "headers": {**(kwargs.get("headers") or {}),
+                                  "Authorization": f"DeepL-Auth-Key {key}"}}
+            method = "POST"
+        return method, kwargs
+
     def codes(self, source_lang: str, lang: str) -> tuple[str, str]:
         """The provider's codes for the book's Chinese and the target language."""
         traditional = source_lang.lower() in ("zh-tw", "zh-hk", "zh-mo", "zh-hant")
@@ -200,6 +217,7 @@ class Transport:
             if kwargs.get("timeout") is None:
                 kwargs["timeout"] = transport.timeout
             transport.requests += 1
+            method, kwargs = transport.provider.adapt(method, url, kwargs)
             try:
                 response = original(session, method, transport.rewrite(url), *args, **kwargs)
             except requests.RequestException as exc:

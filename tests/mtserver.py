@@ -107,6 +107,8 @@ class _Handler(BaseHTTPRequestHandler):
         params = {k: v[-1] for k, v in parse_qs(url.query).items()}
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        form = ({k: v[-1] for k, v in parse_qs(body.decode()).items()}
+                if "form-urlencoded" in (self.headers.get("Content-Type") or "") else {})
         path = ("/translate-microsoft" if url.path == "/translate" and "api-version" in params
                 else url.path)
         route = ROUTES.get(path)
@@ -117,7 +119,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, "application/json", json.dumps({"translation": {
                 "en": {"name": "English"}, "zh-Hans": {"name": "Chinese Simplified"},
                 "zh-Hant": {"name": "Chinese Traditional"}}}).encode())
-        text, key_ok = reader(params, body, self.headers, state.keys.get(provider))
+        if provider == "deepl" and (self.command != "POST" or "auth_key" in params
+                                    or "auth_key" in form):
+            # DeepL's API since January 2026: POST only, key in the Authorization header.
+            state.calls.append(Call(provider, params.get("text") or form.get("text", ""), 403))
+            return self._send(403, "application/json", json.dumps({"message": LEGACY}).encode())
+        text, key_ok = reader({**params, **form}, body, self.headers, state.keys.get(provider))
         if not key_ok:
             state.calls.append(Call(provider, text, BAD_KEY[provider][0]))
             status, answer = BAD_KEY[provider]
@@ -167,8 +174,12 @@ def _google_out(answer, text):
     return "text/html; charset=utf-8", page.encode()
 
 
+LEGACY = ("Legacy authentication method 'query parameter' is no longer supported. Please "
+          "update to header-based authentication.")
+
+
 def _deepl_in(params, body, headers, key):
-    return params.get("text", ""), params.get("auth_key") == key
+    return params.get("text", ""), headers.get("Authorization") == f"DeepL-Auth-Key {key}"
 
 
 def _deepl_out(answer, text):

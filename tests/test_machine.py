@@ -379,3 +379,19 @@ def test_interrupted_halfway_then_resumed_without_asking_twice(fresh, server, ho
     assert not set(first) & set(second)  # nothing answered twice
     assert sorted(first + second) == sorted(expected_sources(fresh))
     assert sum(entry_state(e) == "machine" for e in catalog(fresh)) == 42
+
+
+def test_deepl_gets_the_key_in_a_header_as_its_api_now_requires(fresh, server, cli):
+    from deep_translator import DeeplTranslator
+    from deep_translator.exceptions import AuthorizationException
+
+    # deep-translator 1.11.4 on its own sends GET ?auth_key=..., which DeepL refuses.
+    plain = DeeplTranslator(source="zh", target="en", api_key=KEYS["DEEPL_API_KEY"])
+    plain._base_url = server.url + "/v2/"
+    with pytest.raises(AuthorizationException):
+        plain.translate("你好")
+    assert server.calls[-1].status == 403
+    # Through `translate` the same class works: POST, key in the Authorization header.
+    code, out, err = translate(cli, fresh, server, "--provider", "deepl")
+    assert code == 0, err
+    assert all(c.status == 200 for c in server.calls[1:])
