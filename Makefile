@@ -5,13 +5,18 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE := chuzhou-2021
 
-.PHONY: booklet test setup system clean
+.PHONY: booklet test bench setup system clean
 
 booklet: setup
 	$(BIN)/python build.py build $(SAMPLE)
 
 test: setup
 	$(BIN)/python -m pytest
+
+# Build times, memory and sizes (sample and a tenfold book) against a plain WeasyPrint
+# render, with the targets; a few minutes.
+bench: setup
+	$(BIN)/python -m benchmarks.run
 
 setup: system $(STAMP)
 

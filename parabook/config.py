@@ -10,10 +10,11 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError
+from .errors import InputError, not_utf8
 from .model import BookMeta
 
 PAGE_SIZES = ("A5", "A4", "B5")
+LANG_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 LAYOUTS = ("parallel", "stacked")
 
 
@@ -32,7 +33,8 @@ OPTIONS: dict[str, Option] = {
     "subtitle": Option(str, "", "subtitle in the source language"),
     "byline": Option(str, None, "author(s) as printed under the title"),
     "date": Option(str, "", "publication date, e.g. 2021 or 2021-12-30 (quote it)"),
-    "source_lang": Option(str, "zh-CN", "language tag of source.zh.md"),
+    "source_lang": Option(str, "zh-CN", "language tag of source.zh.md, e.g. zh-CN or "
+                                        "zh-TW (Traditional)"),
     "target_langs": Option(list, ["en"], "list of translation languages, e.g. [en]"),
     "page_size": Option(str, "A5", f"one of {', '.join(PAGE_SIZES)}"),
     "layout": Option(str, "parallel",
@@ -41,7 +43,8 @@ OPTIONS: dict[str, Option] = {
     "source_share": Option((int, float, str), "auto",
                            "share of the text width for the Chinese column, 0.25-0.75, "
                            "or auto (from the measured lengths of the two texts)"),
-    "cover_photo": Option(str, "", "a photo for the cover, e.g. photos/cover.jpg"),
+    "cover_photo": Option(str, "", "a photo inside the book folder for the cover, "
+                                   "e.g. photos/cover.jpg"),
     "publisher": Option(str, "", "who publishes the booklet, in the source language"),
     "place": Option(str, "", "where it is published, in the source language"),
     "translation_note": Option(str, "", "printed in the colophon, e.g. "
@@ -58,9 +61,7 @@ def load_meta(path: Path, slug: str) -> BookMeta:
         raise InputError("book.yaml is missing", path=path,
                          fix="create it with at least title and byline") from None
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[:exc.start].count(b"\n") + 1
-        raise InputError("not UTF-8", path=path, line=line,
-                         fix="save the file as UTF-8") from None
+        raise not_utf8(path, path.read_bytes(), exc) from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -76,6 +77,7 @@ def load_meta(path: Path, slug: str) -> BookMeta:
                          line=root.start_mark.line + 1, fix="write one `key: value` per line")
 
     values: dict[str, Any] = {}
+    lines: dict[str, int] = {}
     for key_node, value_node in root.value:
         line = key_node.start_mark.line + 1
         if not isinstance(key_node, yaml.ScalarNode):
@@ -105,7 +107,8 @@ def load_meta(path: Path, slug: str) -> BookMeta:
                              path=path, line=value_node.start_mark.line + 1,
                              fix=f"{key} is {option.help}")
         values[key] = value
-        _check_value(key, value, path, value_node.start_mark.line + 1)
+        lines[key] = value_node.start_mark.line + 1
+        _check_value(key, value, path, lines[key])
 
     for key in REQUIRED:
         if not str(values.get(key) or "").strip():
@@ -128,6 +131,7 @@ def load_meta(path: Path, slug: str) -> BookMeta:
         publisher=merged["publisher"].strip(),
         place=merged["place"].strip(),
         translation_note=merged["translation_note"].strip(),
+        cover_photo_line=lines.get("cover_photo"),
     )
 
 
@@ -142,11 +146,31 @@ def _check_value(key: str, value: Any, path: Path, line: int) -> None:
     elif key == "source_share" and not isinstance(value, str) and not 0.25 <= value <= 0.75:
         bad = f"source_share {value} is outside 0.25-0.75"
     elif key == "target_langs" and (not value or not all(
-            isinstance(v, str) and re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", v)
-            for v in value)):
+            isinstance(v, str) and LANG_TAG.fullmatch(v) for v in value)):
         bad = "target_langs must be a non-empty list of language tags"
+    elif key == "date" and not _real_date(value):
+        bad = f"date {value!r} is not a date of the calendar"
+    elif key == "source_lang" and not LANG_TAG.fullmatch(value):
+        bad = f"source_lang {value!r} is not a language tag"
+    elif key == "cover_photo" and value.strip() and (
+            value.strip().startswith(("/", "\\")) or ":" in value
+            or ".." in re.split(r"[/\\]", value)):
+        # Checked again where the folder is known (pairing), for symlinks leading out.
+        bad = f"cover_photo {value.strip()!r} is not a file inside the book folder"
     if bad:
         raise InputError(bad, path=path, line=line, fix=f"{key} is {OPTIONS[key].help}")
+
+
+def _real_date(value: str) -> bool:
+    """A date written as YYYY-MM(-DD) must exist; anything else is printed as written."""
+    parts = re.fullmatch(r"\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*", value)
+    if not parts:
+        return True
+    try:
+        datetime.date(int(parts[1]), int(parts[2]), int(parts[3] or 1))
+    except ValueError:
+        return False
+    return True
 
 
 def dump_meta(meta: dict[str, Any]) -> str:

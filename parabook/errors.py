@@ -45,6 +45,20 @@ class SetupError(BookError):
     exit_code = 3
 
 
+def not_utf8(path: Path, data: bytes, error: UnicodeDecodeError) -> InputError:
+    """The error for a text file that is not UTF-8, at the line of the first bad byte."""
+    line = data[:error.start].count(b"\n") + 1
+    fix = "save the file as UTF-8"
+    try:
+        data.decode("gb18030")
+        fix += (" (it looks like GBK/GB18030; convert it with: iconv -f GB18030 -t UTF-8 "
+                f"{display_path(path)} > converted, then put converted in its place)")
+    except UnicodeDecodeError:
+        pass
+    return InputError(f"not UTF-8 (byte 0x{data[error.start]:02x} cannot be decoded)",
+                      path=path, line=line, fix=fix)
+
+
 def display_path(path: Path) -> str:
     """Show paths relative to the working directory when they are inside it."""
     try:

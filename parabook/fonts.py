@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes.util
 import shutil
 import subprocess
 
@@ -13,17 +12,39 @@ REQUIRED_FAMILIES = {
     "Noto Serif": "fonts-noto-core",
 }
 
+SUBSET_PACKAGE = "libharfbuzz-subset0"
 
-def subsetter_warning() -> str | None:
-    """Without HarfBuzz's subsetter WeasyPrint falls back to fontTools: slow, but works."""
-    if ctypes.util.find_library("harfbuzz-subset"):
+
+def harfbuzz_subsetting() -> bool:
+    """Whether WeasyPrint will subset fonts with HarfBuzz, decided as WeasyPrint 70.0
+    decides it when it writes a font (`weasyprint/pdf/fonts.py`, `Font.subset`): the
+    library was found and HarfBuzz is 4.1.0 or newer. Otherwise it uses fontTools."""
+    from weasyprint.pdf import fonts as pdf_fonts
+
+    return bool(pdf_fonts.harfbuzz_subset) and bool(pdf_fonts.harfbuzz.hb_version_atleast(4, 1, 0))
+
+
+def subsetter_warning(active: bool | None = None) -> str | None:
+    """Without HarfBuzz's subsetter WeasyPrint falls back to fontTools: it works, but
+    subsetting Noto CJK takes seconds per PDF instead of milliseconds. `active`: whether
+    HarfBuzz subsets (default: ask WeasyPrint)."""
+    if harfbuzz_subsetting() if active is None else active:
         return None
-    return ("libharfbuzz-subset is not installed: fonts are subset with fontTools, "
-            "several times slower. Install it: sudo apt-get install -y libharfbuzz-subset0")
+    return ("SLOW BUILD: WeasyPrint cannot subset fonts with HarfBuzz (libharfbuzz-subset "
+            "is missing, or HarfBuzz is older than 4.1.0), so it falls back to fontTools, "
+            "about ten times slower on the Chinese fonts. Install it: sudo apt-get install "
+            f"-y {SUBSET_PACKAGE}  (or: make setup)")
+
+
+_found = False
+"""Set once every family was found: fonts are not uninstalled while watch mode runs."""
 
 
 def check() -> None:
     """Raise SetupError naming the Debian package to install for a missing font."""
+    global _found
+    if _found:
+        return
     if not shutil.which("fc-list"):
         raise SetupError("fontconfig's fc-list is not installed, so fonts cannot be found",
                          fix="run: sudo apt-get install -y fontconfig  (or: make setup)")
@@ -35,3 +56,4 @@ def check() -> None:
         raise SetupError(
             "fonts the booklet needs are not installed: " + ", ".join(missing),
             fix=f"run: sudo apt-get install -y {' '.join(missing)}  (or: make setup)")
+    _found = True

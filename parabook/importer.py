@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .config import dump_meta
 from .errors import InputError
-from .manuscript import SOURCE_NAME, read_blocks, write_markdown
+from .manuscript import SOURCE_NAME, read_blocks, refuse_control_characters, write_markdown
 from .model import Block, Figure, Heading, Paragraph
 from .punctuation import FULL_WIDTH, to_full_width
 
@@ -119,6 +119,8 @@ def _heading_like(text: str) -> bool:
 def parse_article(text: str, path: Path) -> Imported:
     """Recognise title, subtitle, byline, headings, captions; rejoin broken paragraphs."""
     report = ImportReport()
+    refuse_control_characters(text.replace("\r\n", "\n"), path,
+                              "delete it, or export the article again as plain text")
     lines = split_lines(text)
     if not lines:
         raise InputError("the file has no text", path=path, fix="give the article's text file")

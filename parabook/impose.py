@@ -32,16 +32,18 @@ configured by hand rather than with `size="A4"`:
 
 pdfimpose reads the page size from the CropBox but places pages by the MediaBox, and
 shows the CropBox: cutting the MediaBox itself down to the TrimBox keeps all three equal.
-The output is built in memory and written atomically. It has no dates, and its file ID
-(random when pdfimpose saves) is replaced by a hash of the booklet, so the same booklet
-always gives the same bytes.
+The steps pass files, not bytes (a long booklet's print PDF is hundreds of MB), in a
+temporary folder beside the output, which is then replaced atomically. It has no dates,
+and its file ID (random when pdfimpose saves) is replaced by a hash of the booklet, so
+the same booklet always gives the same bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import math
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +52,6 @@ import pymupdf
 from pdfimpose.schema import Margins, saddle
 
 from .errors import BookError, InputError
-from .fsutil import write_atomic
 
 PT_PER_MM = 72 / 25.4
 A4_LANDSCAPE = (297 * PT_PER_MM, 210 * PT_PER_MM)
@@ -79,40 +80,49 @@ class Imposition:
 
 def impose_saddle(booklet_pdf: Path, output: Path) -> Imposition:
     """Impose `booklet_pdf` (A5 or smaller pages) for saddle stitching onto A4 sheets."""
-    try:
-        booklet = booklet_pdf.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror or exc})", path=booklet_pdf,
-                         fix="build the booklet PDF first") from exc
-    source = _trimmed(booklet, booklet_pdf)
-    try:
-        pages = source.page_count
-        margins = _centring_margins(source, booklet_pdf)
-        trimmed = source.tobytes()
-    finally:
-        source.close()
+    # Files, not bytes, between the steps: a 200-page print PDF with its photos is
+    # 170 MB, and PyMuPDF reads a file as it needs it.
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=".impose-") as folder:
+        trimmed_path, imposed_path = Path(folder) / "trimmed.pdf", Path(folder) / "imposed.pdf"
+        source = _trimmed(booklet_pdf)
+        try:
+            pages = source.page_count
+            margins = _centring_margins(source, booklet_pdf)
+            source.save(trimmed_path)
+        finally:
+            source.close()
+        try:
+            # last=1: padding goes before the back cover (a single page stays the front).
+            saddle.impose([str(trimmed_path)], str(imposed_path), folds="h", omargin=margins,
+                          imargin=0, mark=[], last=1 if pages > 1 else 0)
+        except pdfimpose.UserError as exc:  # a BaseException: `except Exception` misses it
+            raise BookError(f"pdfimpose could not impose the booklet: {exc}",
+                            path=booklet_pdf) from exc
 
-    imposed = io.BytesIO()
-    try:
-        # last=1: padding goes before the back cover (a single page stays the front).
-        saddle.impose([io.BytesIO(trimmed)], imposed, folds="h", omargin=margins, imargin=0,
-                      mark=[], last=1 if pages > 1 else 0)
-    except pdfimpose.UserError as exc:  # a BaseException: `except Exception` misses it
-        raise BookError(f"pdfimpose could not impose the booklet: {exc}",
-                        path=booklet_pdf) from exc
-
-    sheets = math.ceil(pages / 4)
-    with pymupdf.open(stream=imposed.getvalue(), filetype="pdf") as handout:
-        # pdfimpose pads on its own; make sure it padded as documented.
-        if handout.page_count != 2 * sheets:
-            raise BookError(f"pdfimpose made {handout.page_count} sides for {pages} pages, "
-                            f"expected {2 * sheets}", path=booklet_pdf)
-        # pdfimpose's file ID is random; derive it from the booklet for identical rebuilds.
-        file_id = hashlib.sha256(booklet).hexdigest()[:32].upper()
-        handout.xref_set_key(-1, "ID", f"[<{file_id}><{file_id}>]")
-        data = handout.tobytes(deflate=True, no_new_id=True)
-    write_atomic(output, data)
+        sheets = math.ceil(pages / 4)
+        finished = Path(folder) / "handout.pdf"
+        with pymupdf.open(imposed_path) as handout:
+            # pdfimpose pads on its own; make sure it padded as documented.
+            if handout.page_count != 2 * sheets:
+                raise BookError(f"pdfimpose made {handout.page_count} sides for {pages} pages, "
+                                f"expected {2 * sheets}", path=booklet_pdf)
+            # pdfimpose's file ID is random; derive it from the booklet for identical rebuilds.
+            file_id = _sha256(booklet_pdf)[:32].upper()
+            handout.xref_set_key(-1, "ID", f"[<{file_id}><{file_id}>]")
+            handout.save(finished, deflate=True, no_new_id=True)
+        with finished.open("rb+") as handle:  # on disk before it replaces the output
+            os.fsync(handle.fileno())
+        os.replace(finished, output)
     return Imposition(output=output, pages=pages, blanks=4 * sheets - pages, sheets=sheets)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _centring_margins(source: pymupdf.Document, path: Path) -> Margins:
@@ -132,10 +142,13 @@ def _centring_margins(source: pymupdf.Document, path: Path) -> Margins:
     return Margins(left=side, right=side, top=top, bottom=top)
 
 
-def _trimmed(data: bytes, path: Path) -> pymupdf.Document:
+def _trimmed(path: Path) -> pymupdf.Document:
     """Open the booklet with every page's MediaBox cut down to its TrimBox."""
     try:
-        document = pymupdf.open(stream=data, filetype="pdf")
+        document = pymupdf.open(path, filetype="pdf")
+    except (pymupdf.FileNotFoundError, OSError) as exc:
+        raise InputError(f"cannot be read ({exc})", path=path,
+                         fix="build the booklet PDF first") from exc
     except (RuntimeError, ValueError) as exc:  # pymupdf's FileDataError is a RuntimeError
         raise InputError(f"is not a readable PDF ({exc})", path=path,
                          fix="build the booklet PDF again") from exc

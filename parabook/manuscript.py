@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .config import load_meta
-from .errors import InputError
+from .errors import InputError, not_utf8
 from .model import Block, Figure, Heading, Manuscript, Paragraph, Segment
 
 SOURCE_NAME = "source.zh.md"
@@ -36,15 +36,36 @@ def read_book(books_dir: Path, slug: str) -> Manuscript:
         raise InputError(f"{SOURCE_NAME} is missing", path=source_path,
                          fix="write the Chinese text there, or import it") from None
     except UnicodeDecodeError as exc:
-        line = source_path.read_bytes()[:exc.start].count(b"\n") + 1
-        raise InputError("not UTF-8", path=source_path, line=line,
-                         fix="save the file as UTF-8") from None
-    return Manuscript(folder, meta, read_blocks(text, source_path), source_path)
+        raise not_utf8(source_path, source_path.read_bytes(), exc) from None
+    blocks = read_blocks(text, source_path)
+    if not blocks:
+        raise InputError("the manuscript has no text: the booklet would be only its cover",
+                         path=source_path,
+                         fix="write the Chinese text there (paragraphs, `## ` headings, "
+                             "figures), or import it: python build.py import FILE.txt "
+                             f"--book {slug} --force")
+    return Manuscript(folder, meta, blocks, source_path)
+
+
+# C0 and C1 control characters other than tab and line ends: never text a person
+# wrote (a damaged file, or a binary one), and nothing a PDF can print.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def refuse_control_characters(text: str, path: Path, fix: str) -> None:
+    """Raise InputError at the line of the first control character, if any."""
+    found = CONTROL.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        raise InputError(f"control character U+{ord(found.group()):04X} in the text "
+                         "(invisible, and not printable)", path=path, line=line, fix=fix)
 
 
 def read_blocks(text: str, path: Path) -> tuple[Block, ...]:
     """Parse the Markdown into headings, paragraphs and figures."""
     text = text.replace("\r\n", "\n")
+    refuse_control_characters(text, path, "delete it; if the file came from another program, "
+                                          "save it again as plain UTF-8 text")
     tokens = _parser.parse(text)
     blocks: list[Block] = []
     index = 0
@@ -62,7 +83,9 @@ def read_blocks(text: str, path: Path) -> tuple[Block, ...]:
             blocks.append(Heading(heading, line))
             index += 3
         elif token.type == "paragraph_open":
-            blocks.append(_paragraph_or_figure(tokens[index + 1], path, line))
+            block = _paragraph_or_figure(tokens[index + 1], path, line)
+            if block is not None:
+                blocks.append(block)
             index += 3
         else:
             kind = token.type.removesuffix("_open").replace("_", " ")
@@ -72,7 +95,9 @@ def read_blocks(text: str, path: Path) -> tuple[Block, ...]:
     return tuple(blocks)
 
 
-def _paragraph_or_figure(inline: Token, path: Path, line: int) -> Block:
+def _paragraph_or_figure(inline: Token, path: Path, line: int) -> Block | None:
+    """The paragraph or figure; None for a line of only spaces CommonMark does not
+    count as blank (full-width or no-break spaces): it is a blank line to a person."""
     children = [c for c in inline.children or []
                 if not (c.type == "text" and not c.content.strip())]
     images = [c for c in children if c.type == "image"]
@@ -92,15 +117,17 @@ def _paragraph_or_figure(inline: Token, path: Path, line: int) -> Block:
         options = figure_options(str(image.attrGet("title") or ""), path, line)
         return Figure(caption, src, line, **options)
     text = _inline_text(inline, path, line)
-    refused = re.fullmatch(r"!\[.*\]\((\S+)\)", text, flags=re.S)
+    # Judged on the Markdown as written: an escaped `\![` is text, not a figure.
+    raw = inline.content.strip()
+    refused = re.fullmatch(r"!\[.*\]\((\S+)\)", raw, flags=re.S)
     if refused:  # markdown-it refuses links such as file: and javascript:
-        raise InputError(f"photo path {refused.group(1)!r} is not a file inside the book "
-                         "folder", path=path, line=line,
+        raise InputError(f"photo path {unquote(refused.group(1))!r} is not a file inside the "
+                         "book folder", path=path, line=line,
                          fix="put the photo in photos/ and write ![caption](photos/NN.jpg)")
-    if text.startswith("!["):
+    if raw.startswith("!["):
         raise InputError("unclosed figure", path=path, line=line,
                          fix="write it exactly as ![caption](photos/NN.jpg)")
-    return Paragraph(text, line)
+    return Paragraph(text, line) if text else None
 
 
 FIGURE_OPTIONS = ('options go in quotes after the path, e.g. '

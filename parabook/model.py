@@ -39,6 +39,8 @@ class BookMeta:
     """Colophon: where (source language, translated like the text)."""
     translation_note: str = ""
     """Colophon: a note in the target language, e.g. who reviewed the translation."""
+    cover_photo_line: int | None = None
+    """Line of `cover_photo` in `book.yaml`, for messages about the cover photo."""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@
   fonts cut down to the glyphs used (`shrink`).
 
 Photos are prepared per output by `photos.prepare` (upright, sRGB, no metadata),
-cached by content hash, before the layout sees them.
+cached by content hash, before the layout sees them. The outputs share one layout
+(`pdf.render_pdfs`): `photo_swaps` says which print photo each email photo replaces.
 """
 
 from __future__ import annotations
@@ -107,3 +108,25 @@ def _aspect(path: Path, crop: tuple[int, int] | None) -> float | None:
         return None  # prepare() reports it properly
     return width / height if height else None
 
+
+
+def photo_urls(document: Document) -> list[str | None]:
+    """The URL of every photo place in the document, in order; None for a placeholder."""
+    views = [document.cover_photo] if document.cover_photo else []
+    views += [view.photo for row in document.rows for view in row.figures]
+    return [view.url for view in views]
+
+
+def photo_swaps(laid_out: Document, other: Document) -> dict[str, str] | None:
+    """{photo URL in `laid_out`: the URL in its place in `other`}, for drawing `other`'s
+    photos on `laid_out`'s layout; None when a photo is a placeholder in one of them only,
+    and `other` needs a layout of its own."""
+    pairs = list(zip(photo_urls(laid_out), photo_urls(other), strict=True))
+    if any((a is None) != (b is None) for a, b in pairs):
+        return None
+    swaps = {a: b for a, b in pairs if a is not None}
+    # One photo placed twice at different widths: its email versions differ, and the
+    # swap goes by URL.
+    if any(swaps[a] != b for a, b in pairs if a is not None):
+        return None
+    return {a: b for a, b in swaps.items() if a != b}

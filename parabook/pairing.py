@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from pathlib import Path
 
 from . import dates, measure
 from .errors import InputError, display_path
@@ -83,8 +84,9 @@ def pair(manuscript: Manuscript, lang: str,
                         f"({detail}); the booklet is marked DRAFT. "
                         f"'python build.py check {meta.slug}' lists them")
     cover = None
-    if meta.cover_photo:
-        cover = _photo(manuscript, Figure("", meta.cover_photo, 0), warnings)
+    if meta.cover_photo:  # named in book.yaml, so its problems are reported there
+        cover = _photo(manuscript, Figure("", meta.cover_photo, 0), warnings,
+                       manuscript.folder / "book.yaml", meta.cover_photo_line)
     return Document(
         meta=meta,
         target_lang=lang,
@@ -114,19 +116,25 @@ STATE_NAMES = {"machine": "machine draft(s)", "stale": "with changed source",
                "unreviewed": "not reviewed", "missing": "missing"}
 
 
-def _photo(manuscript: Manuscript, figure: Figure, warnings: list[str]) -> PhotoView:
+def _photo(manuscript: Manuscript, figure: Figure, warnings: list[str],
+           named_in: Path | None = None, line: int | None = None) -> PhotoView:
+    """The photo of a figure, named at `named_in:line` (default: the manuscript's line)."""
+    named_in, line = (named_in, line) if named_in else (manuscript.source_path, figure.line)
     folder = manuscript.folder.resolve()
-    where = f"{display_path(manuscript.source_path)}:{figure.line}"
+    where = f"{display_path(named_in)}:{line}" if line else display_path(named_in)
+    written = ("![caption](photos/NN.jpg)" if named_in == manuscript.source_path
+               else "cover_photo: photos/NAME.jpg")
     if figure.src.startswith(("/", "\\")) or ":" in figure.src:  # absolute, URL, drive
         raise InputError(f"photo path {figure.src!r} is not a file inside the book folder",
-                         path=manuscript.source_path, line=figure.line,
-                         fix="put the photo in photos/ and write ![caption](photos/NN.jpg)")
+                         path=named_in, line=line,
+                         fix=f"put the photo in photos/ and write {written}")
     # resolve() follows symlinks, so a link pointing outside the book is refused too.
     path = (folder / figure.src).resolve()
     if not path.is_relative_to(folder):
         raise InputError(f"photo path {figure.src!r} leads outside the book folder",
-                         path=manuscript.source_path, line=figure.line,
-                         fix="copy the photo into photos/ and refer to it as photos/NAME.jpg")
+                         path=named_in, line=line,
+                         fix=f"copy the photo into photos/ (a copy, not a link) and write "
+                             f"{written}")
     if not path.is_file():
         warnings.append(f"{where}: photo {figure.src} is missing; a placeholder frame is "
                         f"printed. Add the file as {display_path(folder / figure.src)}")

@@ -1,15 +1,32 @@
-"""Write the PDF with WeasyPrint, fetching only local files from allowed folders."""
+"""Write the PDFs with WeasyPrint, fetching only local files from allowed folders.
+
+Layout is most of WeasyPrint's time, and the print and email PDFs differ only in
+what is drawn, not where: so the booklet is laid out once (`render_pdfs`) and the
+layout written once per output (`PdfWrite`). The layout is made with the print
+page (bleed and crop marks) and the print photos. An output without bleed drops it
+when written: its pages are the trim (MediaBox = TrimBox) and carry no marks, as a
+layout without bleed would, since bleed moves nothing inside the page. An output
+with other photos has them swapped in at the same place and size: the email's are
+the same photos, fewer pixels, cut to the same aspect ratio (a fraction of a pixel
+apart), so the layout is the same with either. This reaches into WeasyPrint 70.0's
+page objects, as `justify` does; tests/test_outputs.py checks the result.
+"""
 
 from __future__ import annotations
 
 import logging
 import mimetypes
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from hashlib import md5
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
+from weasyprint.formatting_structure import boxes
+from weasyprint.images import get_image_from_uri
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import justify
@@ -38,7 +55,7 @@ class SandboxFetcher(URLFetcher):
         if parts.scheme == PHOTO_SCHEME and self.photos and PHOTO_NAME.match(parts.path):
             path = self.photos / parts.path
             if path.is_file():
-                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "image/jpeg"})
+                return _PhotoResponse(url, path)
         if parts.scheme == "file" and parts.netloc in ("", "localhost"):
             path = Path(unquote(parts.path)).resolve()
             if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
@@ -49,21 +66,81 @@ class SandboxFetcher(URLFetcher):
         raise ValueError(f"refused: {url}")
 
 
+class _PhotoResponse(URLFetcherResponse):
+    """A prepared photo, with its file's path: WeasyPrint then reads the file when it
+    writes the PDF (`LazyLocalImage`) instead of holding every photo in memory, which
+    for a book of a hundred 12-megapixel photos is 160 MB."""
+
+    def __init__(self, url: str, path: Path) -> None:
+        super().__init__(url, path.open("rb"), {"Content-Type": "image/jpeg"})
+        self._path = path
+
+    @property
+    def path(self) -> str:
+        return str(self._path)
+
+
+@dataclass(frozen=True)
+class PdfWrite:
+    """One PDF written from the shared layout."""
+
+    name: str
+    bleed: bool = True
+    """Keep the layout's bleed and crop marks; False: the page is the trim, no marks."""
+    photos: Mapping[str, str] = field(default_factory=dict)
+    """Photo URL in the HTML -> URL of the photo this PDF embeds in its place."""
+    pdf_variant: str | None = None
+    """WeasyPrint's PDF variant, e.g. `pdf/ua-1` (tagged)."""
+    postprocess: Callable[[bytes], bytes] | None = None
+    target: Path | None = None
+    """The file to write (a print PDF of a long book is hundreds of MB: streamed to disk,
+    not held in memory); None: return the bytes."""
+
+
+def render_pdfs(html: str, writes: list[PdfWrite], *, base_dir: Path, allowed: list[Path],
+                photos: Path | None = None) -> dict[str, tuple[bytes | None, int]]:
+    """Lay `html` out once and write it once per `writes`: {name: (PDF bytes, pages)};
+    the bytes are None for a write with a `target` file."""
+    justify.install()  # Chinese lines justified between characters (idempotent)
+    fetcher = SandboxFetcher(allowed, photos)
+    out = {}
+    try:
+        document = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
+                                   url_fetcher=fetcher).render()
+    except OSError as exc:
+        raise BookError(f"WeasyPrint could not render the booklet: {exc}") from exc
+    for write in writes:
+        try:
+            with ExitStack() as changes:
+                changes.enter_context(_page_backgrounds_kept(document))
+                if not write.bleed:
+                    changes.enter_context(_without_bleed(document))
+                if write.photos:
+                    changes.enter_context(_photos_replaced(document, write.photos, fetcher))
+                # Fonts are collected while drawing and subset in place when written:
+                # each PDF starts from none, as a document of its own would.
+                document.fonts = {}
+                data = document.write_pdf(write.target, pdf_variant=write.pdf_variant)
+        except OSError as exc:
+            if write.target is not None and exc.errno is not None:
+                raise  # the disk (full, read-only): the command line says what to check
+            raise BookError(f"WeasyPrint could not write the booklet: {exc}") from exc
+        if write.postprocess is not None:
+            if write.target is None:
+                data = write.postprocess(data)
+            else:
+                write.target.write_bytes(write.postprocess(write.target.read_bytes()))
+        out[write.name] = (data, len(document.pages))
+    return out
+
+
 def render_pdf(html: str, *, base_dir: Path, allowed: list[Path], photos: Path | None = None,
                pdf_variant: str | None = None,
                postprocess: Callable[[bytes], bytes] | None = None) -> tuple[bytes, int]:
     """Render `html` to PDF bytes; return them and the page count."""
-    justify.install()  # Chinese lines justified between characters (idempotent)
-    fetcher = SandboxFetcher(allowed, photos)
-    try:
-        document = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
-                                   url_fetcher=fetcher).render()
-        data = document.write_pdf(pdf_variant=pdf_variant)
-        if postprocess is not None:
-            data = postprocess(data)
-    except OSError as exc:
-        raise BookError(f"WeasyPrint could not render the booklet: {exc}") from exc
-    return data, len(document.pages)
+    write = PdfWrite("pdf", pdf_variant=pdf_variant, postprocess=postprocess)
+    return render_pdfs(html, [write], base_dir=base_dir, allowed=allowed,
+                       photos=photos)["pdf"]
 
 
 def write_pdf(html: str, output: Path, *, base_dir: Path, allowed: list[Path],
@@ -74,3 +151,74 @@ def write_pdf(html: str, output: Path, *, base_dir: Path, allowed: list[Path],
                              pdf_variant=pdf_variant, postprocess=postprocess)
     write_atomic(output, data)
     return pages
+
+
+def _all_boxes(box) -> Iterator:
+    stack = [box]
+    while stack:
+        box = stack.pop()
+        yield box
+        stack.extend(getattr(box, "children", ()))
+
+
+@contextmanager
+def _page_backgrounds_kept(document):
+    """Undo what drawing leaves behind: WeasyPrint 70.0 draws crop marks by inserting a
+    layer into the page's background (draw/__init__.py), which a second write would
+    draw again."""
+    saved = [(page._page_box.background, list(page._page_box.background.layers))
+             for page in document.pages if page._page_box.background is not None]
+    try:
+        yield
+    finally:
+        for background, layers in saved:
+            background.layers[:] = layers
+
+
+@contextmanager
+def _without_bleed(document):
+    """Write the pages at their trim size without crop marks, then restore them.
+
+    WeasyPrint sizes the MediaBox from `Page.bleed` and draws the marks from the page
+    box's `marks` style (WeasyPrint 70.0: pdf/__init__.py, draw/__init__.py)."""
+    saved = [(page, page.bleed, page._page_box.style["marks"]) for page in document.pages]
+    try:
+        for page, bleed, _ in saved:
+            page.bleed = dict.fromkeys(bleed, 0)
+            page._page_box.style["marks"] = ()
+        yield
+    finally:
+        for page, bleed, marks in saved:
+            page.bleed = bleed
+            page._page_box.style["marks"] = marks
+
+
+@contextmanager
+def _photos_replaced(document, photos: Mapping[str, str], fetcher: SandboxFetcher):
+    """Draw other photos in the laid-out image boxes, then put the originals back.
+
+    WeasyPrint names a raster image by the MD5 of its URL (images.py)."""
+    by_id = {md5(old.encode(), usedforsecurity=False).hexdigest(): new
+             for old, new in photos.items()}
+    loaded: dict[str, object] = {}
+    swapped = []
+    try:
+        for page in document.pages:
+            for box in _all_boxes(page._page_box):
+                if not isinstance(box, boxes.ReplacedBox):
+                    continue
+                new = by_id.get(getattr(box.replacement, "id", None))
+                if new is None:
+                    continue
+                if new not in loaded:
+                    loaded[new] = get_image_from_uri({}, fetcher, weasyprint.DEFAULT_OPTIONS,
+                                                     new)
+                if loaded[new] is None:
+                    raise BookError(f"the prepared photo {new} could not be read",
+                                    fix="delete the .cache folder and build again")
+                swapped.append((box, box.replacement))
+                box.replacement = loaded[new]
+        yield
+    finally:
+        for box, original in swapped:
+            box.replacement = original

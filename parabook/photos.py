@@ -30,11 +30,14 @@ What happens, in order:
    untagged RGB is sRGB to every viewer and to WeasyPrint, and leaving it out keeps the
    bytes identical between runs.
 
-The cache key is the SHA-256 of `VERSION`, the options and the source bytes. The result is
-`cache_dir/<key>.jpg` plus `<key>.json` (sizes and resolution), each written atomically,
-the JSON last; when both exist a call reads and hashes the source and returns without
-opening it as an image. Bump `VERSION` whenever the output for the same input changes.
-Nothing is ever deleted from the cache folder.
+The cache key is the SHA-256 of `VERSION`, the options that change the pixels and the source
+bytes. For print (`dpi=None`) the placed width changes nothing but the reported resolution,
+so it is left out of the key: one full-resolution file serves every width. The result is
+`cache_dir/<key>.jpg` plus `<key>.json` (sizes, and the crop's width in pixels from which
+the resolution at any printed width follows), each written atomically, the JSON last; when
+both exist a call reads and hashes the source and returns without opening it as an image.
+Bump `VERSION` whenever the output for the same input changes. A hit touches both files,
+so the build can prune the folder by last use (`prune_cache`).
 
 Every problem with a photo is an `InputError` naming the photo (and the manuscript line
 when given), what is wrong and how to fix it.
@@ -46,7 +49,9 @@ import hashlib
 import io
 import json
 import math
+import os
 import re
+import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -58,7 +63,7 @@ from PIL import ExifTags, Image, ImageCms, ImageFile, ImageOps, UnidentifiedImag
 from .errors import InputError, display_path
 from .fsutil import write_atomic
 
-VERSION = "3"
+VERSION = "4"
 """Part of the cache key: bump it when the same input should give a different output."""
 
 MAX_PIXELS = 100_000_000
@@ -117,7 +122,9 @@ def prepare(src: Path, *, placed_width_mm: float, dpi: int | None, cache_dir: Pa
         raise fail(f"cannot be read ({exc.strerror or exc})",
                    "check that the file exists and is readable") from exc
 
-    options = {"placed_width_mm": float(placed_width_mm), "dpi": dpi,
+    # Print keeps every pixel whatever the width: one file for every placed width.
+    options = {"placed_width_mm": float(placed_width_mm) if dpi is not None else None,
+               "dpi": dpi,
                "crop": [float(v) for v in crop] if crop else None,
                "focus": [float(v) for v in focus] if crop else None}
     digest = hashlib.sha256(f"parabook.photos {VERSION}\n".encode())
@@ -131,9 +138,13 @@ def prepare(src: Path, *, placed_width_mm: float, dpi: int | None, cache_dir: Pa
         cached = _render(data, output, placed_width_mm, dpi, crop, focus, fail)
         # Written after the JPEG: a sidecar always describes a complete file.
         write_atomic(sidecar, json.dumps(cached, sort_keys=True) + "\n")
+    else:
+        touch_used(output, sidecar)
     return PreparedPhoto(path=output, width_px=cached["width_px"], height_px=cached["height_px"],
                          source=src, source_px=tuple(cached["source_px"]),
-                         placed_width_mm=placed_width_mm, effective_dpi=cached["effective_dpi"])
+                         placed_width_mm=placed_width_mm,
+                         effective_dpi=round(cached["crop_px"] / (placed_width_mm / MM_PER_INCH),
+                                             2))
 
 
 def low_resolution_warning(photo: PreparedPhoto, where: str, minimum_dpi: int = 200) -> str | None:
@@ -179,7 +190,7 @@ def _read_sidecar(path: Path) -> dict | None:
         cached = json.loads(path.read_text(encoding="utf-8"))
         return {"width_px": int(cached["width_px"]), "height_px": int(cached["height_px"]),
                 "source_px": [int(v) for v in cached["source_px"]],
-                "effective_dpi": float(cached["effective_dpi"])}
+                "crop_px": int(cached["crop_px"])}
     except (OSError, ValueError, KeyError, TypeError):
         return None  # missing or damaged: render again
 
@@ -227,7 +238,38 @@ def _render(data: bytes, output: Path, placed_width_mm: float, dpi: int | None,
                optimize=True)
     write_atomic(output, buffer.getvalue())
     return {"width_px": image.width, "height_px": image.height, "source_px": list(upright),
-            "effective_dpi": round((box[2] - box[0]) / (placed_width_mm / MM_PER_INCH), 2)}
+            "crop_px": box[2] - box[0]}
+
+
+def touch_used(*paths: Path) -> None:
+    """Mark cache files as just used (their access time; the modification time stays the
+    time they were written), for pruning by last use. A read-only cache is fine."""
+    now = time.time_ns()
+    for path in paths:
+        try:
+            os.utime(path, ns=(now, path.stat().st_mtime_ns))
+        except OSError:
+            pass
+
+
+def prune_cache(folder: Path, keep_bytes: int) -> int:
+    """Delete the least recently used files of `folder` until it holds at most `keep_bytes`;
+    return how many were deleted. Files used by the build just made were touched last, so
+    they stay unless they alone exceed the budget."""
+    try:
+        files = [(stat.st_atime, stat.st_size, entry) for entry in folder.iterdir()
+                 if entry.is_file() and (stat := entry.stat())]
+    except OSError:
+        return 0  # no cache yet
+    total = sum(size for _, size, _ in files)
+    deleted = 0
+    for _, size, path in sorted(files, key=lambda item: (item[0], item[2].name)):
+        if total <= keep_bytes:
+            break
+        path.unlink(missing_ok=True)
+        total -= size
+        deleted += 1
+    return deleted
 
 
 @contextmanager

@@ -9,19 +9,32 @@ cut down to its used glyphs and embedded as bare CFF (`CIDFontType0C`), where a
 viewer finds each glyph through the CFF charset by its CID. This is the form
 Ghostscript writes. The text, widths and ToUnicode maps are untouched, and a
 font that is not CID-keyed with CID = glyph ID is left as it is.
+
+Cutting a CJK font with fontTools takes about a second, and the result depends only
+on the font program and the glyphs kept: with a `cache` folder it is kept there under
+the SHA-256 of both, so a rebuild after an edit that brings no new character (any
+translation edit) reuses it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import re
+from pathlib import Path
 
 import pymupdf
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
+from .fsutil import write_atomic
+from .photos import touch_used
+
 log = logging.getLogger("parabook.shrink")
+
+VERSION = "1"
+"""Part of the cache key: bump it when `_cut` gives other bytes for the same input."""
 
 
 def used_cids(widths: str) -> set[int]:
@@ -41,8 +54,9 @@ def used_cids(widths: str) -> set[int]:
     return cids
 
 
-def shrink_cid_fonts(pdf: bytes) -> bytes:
-    """`pdf` with each embedded CID-keyed OpenType CFF font reduced to its used glyphs."""
+def shrink_cid_fonts(pdf: bytes, cache: Path | None = None) -> bytes:
+    """`pdf` with each embedded CID-keyed OpenType CFF font reduced to its used glyphs;
+    the cut fonts are kept in the `cache` folder when one is given."""
     doc = pymupdf.open(stream=pdf, filetype="pdf")
     changed = 0
     for xref in range(1, doc.xref_length()):
@@ -60,7 +74,7 @@ def shrink_cid_fonts(pdf: bytes) -> bytes:
         kind, widths = doc.xref_get_key(xref, "W")
         if kind == "xref":
             widths = doc.xref_object(int(widths.split()[0]))
-        cff = _cut(doc.xref_stream(file_xref), used_cids(widths) | {0})
+        cff = _cached_cut(doc.xref_stream(file_xref), used_cids(widths) | {0}, cache)
         if cff is None:
             continue
         doc.update_stream(file_xref, cff)
@@ -70,6 +84,29 @@ def shrink_cid_fonts(pdf: bytes) -> bytes:
         return pdf
     # no_new_id: the same input gives the same bytes, as WeasyPrint's own output does.
     return doc.tobytes(garbage=1, deflate=True, use_objstms=1, no_new_id=True)
+
+
+def _cached_cut(program: bytes, cids: set[int], cache: Path | None) -> bytes | None:
+    if cache is None:
+        return _cut(program, cids)
+    digest = hashlib.sha256(f"parabook.shrink {VERSION}\n".encode())
+    digest.update(",".join(map(str, sorted(cids))).encode() + b"\n")
+    digest.update(program)
+    path = cache / f"{digest.hexdigest()}.cff"
+    try:
+        data = path.read_bytes()
+    except OSError:
+        pass
+    else:
+        touch_used(path)
+        # An empty file records a font that is left whole.
+        return data or None
+    cff = _cut(program, cids)
+    try:
+        write_atomic(path, cff or b"")
+    except OSError as exc:  # a cache that cannot be written only costs time
+        log.info("font cache %s not written: %s", path, exc)
+    return cff
 
 
 def _cut(program: bytes, cids: set[int]) -> bytes | None:

@@ -13,6 +13,7 @@ review state lives where PO tools keep it, so Poedit, Weblate and OmegaT show it
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 import shutil
@@ -23,7 +24,7 @@ from pathlib import Path
 import polib
 from rapidfuzz import fuzz, process
 
-from .errors import InputError
+from .errors import InputError, display_path
 from .fsutil import write_atomic
 from .model import Segment, Translation, TranslationState
 
@@ -51,42 +52,157 @@ def check_po(path: Path, text: str | None = None) -> None:
         result = subprocess.run([msgfmt, "--check", "-o", "/dev/null", "-"], input=text,
                                 capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        first = next((ln for ln in result.stderr.splitlines() if ln.strip()), "invalid")
-        # msgfmt says "FILE:LINE: problem"; keep its line, name the file our way.
-        parts = first.split(":", 2)
-        line = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
-        problem = parts[2].strip() if line else first
+        line, problem = _msgfmt_problem(result.stderr, "<stdin>" if text is not None
+                                        else str(path))
         if text is not None:  # our own output: a bug, never the translator's fault
             raise InputError(f"refusing to write an invalid PO file: {problem}", path=path,
                              line=line, fix="report this; the existing file was left as it was")
         raise InputError(f"not a valid PO file: {problem}", path=path, line=line,
-                         fix=f"fix that line (msgfmt --check -o /dev/null {path} shows all)")
+                         fix=f"fix that line (msgfmt --check -o /dev/null {display_path(path)} "
+                             "shows all)")
+
+
+def _msgfmt_problem(stderr: str, name: str) -> tuple[int | None, str]:
+    """msgfmt's first complaint as (line, problem), without its file name and column.
+
+    msgfmt writes `FILE:LINE:COLUMN: problem` or `msgfmt: FILE: warning: problem`;
+    an error is preferred to a warning, which may only be the consequence of one.
+    """
+    found: list[tuple[int | None, str]] = []
+    for raw in stderr.splitlines():
+        text = re.sub(r"^\S*msgfmt: ", "", raw.strip())
+        if not text or re.fullmatch(r"found \d+ fatal errors?", text):
+            continue
+        text = text.removeprefix(name + ":").strip()
+        where = re.match(r"(\d+):(?:\d+:)?\s*(.*)$", text)
+        line, problem = (int(where[1]), where[2]) if where else (None, text)
+        found.append((line, problem))
+    errors = [f for f in found if not f[1].startswith("warning:")]
+    line, problem = (errors or found or [(None, "invalid")])[0]
+    return line, problem.removeprefix("warning:").strip()
+
+
+CHARSET_RE = re.compile(rb'^\s*"Content-Type:[^"\n]*charset=([^"\\\s;]+)', re.M)
 
 
 def read_catalog(path: Path) -> polib.POFile:
-    with path.open("rb") as handle:
-        if handle.read(3) == b"\xef\xbb\xbf":
-            raise InputError("the file starts with a byte-order mark (BOM), which gettext "
-                             "tools refuse", path=path, line=1,
-                             fix="save it as UTF-8 without BOM (Poedit does), or run: "
-                                 f"sed -i '1s/^\\xEF\\xBB\\xBF//' {path}")
+    """Read a PO file gettext accepts, or raise InputError with its line and the fix."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the translation file: {exc.strerror or exc}", path=path,
+                         fix="check that it is a readable file") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise InputError("the file starts with a byte-order mark (BOM), which gettext "
+                         "tools refuse", path=path, line=1,
+                         fix="save it as UTF-8 without BOM (Poedit does), or run: "
+                             f"sed -i '1s/^\\xEF\\xBB\\xBF//' {display_path(path)}")
+    if not data.strip():
+        raise InputError("the translation file is empty", path=path,
+                         fix="restore the translator's copy, or delete the file and run "
+                             "`python build.py update` to start a new one")
+    _check_charset(data, path)
     check_po(path)
     try:
         return polib.pofile(str(path), wrapwidth=WRAP)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, LookupError) as exc:
         raise InputError(f"cannot read the translation file: {exc}", path=path,
                          fix=f"check it with: msgfmt --check -o /dev/null {path}") from None
+
+
+def _check_charset(data: bytes, path: Path) -> None:
+    """The bytes must be in the charset the header names.
+
+    msgfmt reports a UTF-8 file that is not with a bare "invalid multibyte sequence";
+    and a UTF-8 file whose header names another charset passes msgfmt but reads as
+    garbled text, so that every Chinese msgid would stop matching.
+    """
+    declared = CHARSET_RE.search(data)
+    if data.isascii() or not declared:
+        return  # without a header, msgfmt's own complaint says more
+    name = declared.group(1).decode("ascii", "replace")
+    try:
+        utf8 = codecs.lookup(name).name == "utf-8"
+    except LookupError:
+        return  # msgfmt judges an unknown charset
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if not utf8:
+            return  # really in the charset it names: polib decodes it
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError("not UTF-8, although its header says so",
+                         path=path, line=line,
+                         fix="save it as UTF-8 (Poedit does); if it is GBK, change its "
+                             'header line to "Content-Type: text/plain; charset=GB18030\\n"'
+                         ) from None
+    if utf8:
+        return
+    line = data.count(b"\n", 0, declared.start()) + 1
+    raise InputError(f"the header says charset={name}, but the file is UTF-8 (the Chinese "
+                     "would read as garbled text and match nothing)", path=path, line=line,
+                     fix='change that line to "Content-Type: text/plain; charset=UTF-8\\n"')
+
+
+def check_book(catalog: polib.POFile, path: Path, slug: str, lang: str) -> None:
+    """Refuse the translation file of another book or language.
+
+    `update` writes the book's folder name as `Project-Id-Version` and the language
+    as `Language`; a file mailed back under the wrong name is caught here. Files
+    from other tools without these header fields are taken as they are.
+    """
+    project = (catalog.metadata.get("Project-Id-Version") or "").strip()
+    other = project.split()[0] if project else ""
+    if other and other not in (slug, "PACKAGE"):
+        elsewhere = (f"; otherwise save it as translations/{other}.{lang}.po"
+                     if re.fullmatch(r"[a-z0-9][a-z0-9-]*", other) else "")
+        raise InputError(f"this is the translation file of another book: its header says "
+                         f"Project-Id-Version: {project}", path=path,
+                         line=_header_line(path, "Project-Id-Version"),
+                         fix=f'if it belongs to {slug}, change that line to '
+                             f'"Project-Id-Version: {slug}\\n"{elsewhere}')
+    language = (catalog.metadata.get("Language") or "").strip()
+    if language and _primary(language) != _primary(lang):
+        raise InputError(f"this is a translation into {language!r}, not {lang!r}", path=path,
+                         line=_header_line(path, "Language"),
+                         fix=f"save it as translations/{slug}.{language.replace('_', '-')}.po "
+                             f"(and list that language in book.yaml's target_langs), or, if "
+                             f'it is {lang}, change that line to "Language: {lang}\\n"')
+
+
+def _primary(tag: str) -> str:
+    return re.split(r"[-_@.]", tag.strip().lower(), maxsplit=1)[0]
+
+
+def _header_line(path: Path, field: str) -> int | None:
+    try:
+        lines = path.read_bytes().split(b"\n")
+    except OSError:
+        return None
+    mark = f'"{field}:'.encode()
+    return next((n for n, line in enumerate(lines, 1) if line.lstrip().startswith(mark)), None)
 
 
 def save_catalog(catalog: polib.POFile, path: Path) -> bool:
     """Write atomically after msgfmt accepts the text; return False when nothing changed."""
     catalog.metadata["Content-Type"] = "text/plain; charset=UTF-8"  # we always write UTF-8
+    for entry in catalog:
+        entry.comment, entry.tcomment = _safe_comment(entry.comment), _safe_comment(entry.tcomment)
     text = catalog.__unicode__()
     if path.exists() and path.read_bytes() == text.encode("utf-8"):
         return False
     check_po(path, text)
     write_atomic(path, text)
     return True
+
+
+def _safe_comment(text: str | None) -> str | None:
+    """gettext joins a line ending in a backslash to the next one, even in a comment,
+    which would swallow the `msgid` below it: a space after the backslash stops that
+    (polib strips it again on reading, so the comment reads back as it was)."""
+    if not text:
+        return text
+    return "\n".join(line + " " if line.endswith("\\") else line for line in text.split("\n"))
 
 
 def draft_hash(text: str) -> str:
@@ -148,6 +264,7 @@ def load_translations(translations_dir: Path, slug: str, lang: str,
     if not path.exists():
         return {segment: Translation(None, "missing", None) for segment in segments}
     catalog = read_catalog(path)
+    check_book(catalog, path, slug, lang)
     out = {}
     for segment, key in zip(segments, keys(segments), strict=True):
         entry = find_entry(catalog, key)
@@ -232,6 +349,8 @@ def update_catalog(path: Path, segments: list[Segment], slug: str, lang: str) ->
     """
     created = not path.exists()
     old = new_catalog(slug, lang) if created else read_catalog(path)
+    if not created:
+        check_book(old, path, slug, lang)
     catalog = new_catalog(slug, lang)
     catalog.metadata = dict(old.metadata) or catalog.metadata
     catalog.header = old.header

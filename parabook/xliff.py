@@ -18,7 +18,7 @@ import polib
 
 from .errors import InputError, display_path
 from .fsutil import write_atomic
-from .translations import draft_hash, entry_state, read_catalog, save_catalog
+from .translations import check_book, draft_hash, entry_state, read_catalog, save_catalog
 
 NS = "urn:oasis:names:tc:xliff:document:1.2"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -133,6 +133,7 @@ def import_review(xlf: Path, translations_dir: Path) -> ReviewImport:
         raise InputError(f"it was exported from {display_path(po)}, which does not exist",
                          path=xlf, fix="run: python build.py update " + name.group("slug"))
     catalog = read_catalog(po)
+    check_book(catalog, po, name.group("slug"), name.group("lang"))
     if (file.get("target-language") or "") != (catalog.metadata.get("Language") or ""):
         raise InputError(f"its target language {file.get('target-language')!r} is not the "
                          f"PO file's {catalog.metadata.get('Language')!r}", path=xlf,

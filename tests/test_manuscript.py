@@ -101,6 +101,11 @@ def test_non_utf8_manuscript(tmp_path):
     (GOOD_YAML + "layout: !!python/object:os.system x\n", 4, "cannot read safely"),
     ("title: 标题\nbyline: 作者\ndate: {a: 1}\n", 3, "'date' has the wrong type (dict)"),
     (GOOD_YAML + "target_langs: [../../etc]\n", 4, "target_langs must be"),
+    (GOOD_YAML + "source_lang: ../../etc\n", 4, "source_lang '../../etc' is not a language tag"),
+    (GOOD_YAML + "cover_photo: ../x.jpg\n", 4, "cover_photo '../x.jpg' is not a file inside"),
+    (GOOD_YAML + "cover_photo: C:\\x.jpg\n", 4, "is not a file inside the book folder"),
+    ("title: 标题\nbyline: 作者\ndate: '2021-02-30'\n", 3,
+     "date '2021-02-30' is not a date of the calendar"),
 ])
 def test_hostile_book_yaml(tmp_path, yaml_text, line, problem):
     error = error_for(tmp_path, yaml_text=yaml_text)
@@ -120,3 +125,27 @@ def test_templates_refuse_undefined_names(tmp_path):
     (tmp_path / "t.j2").write_text("{{ doc.nope }}")
     with pytest.raises(jinja2.UndefinedError):
         environment(tmp_path).get_template("t.j2").render(doc=object())
+
+
+@pytest.mark.parametrize("source, line, problem", [
+    ("段落。\n\n第二\x00段。\n", 3, "control character U+0000"),
+    ("段落\x1b[31m。\n", 1, "control character U+001B"),
+    ("\n\n", None, "the manuscript has no text"),
+])
+def test_control_characters_and_an_empty_manuscript(tmp_path, source, line, problem):
+    error = error_for(tmp_path, source=source)
+    assert (error.line, problem in error.problem) == (line, True), error
+    assert error.fix
+
+
+def test_escaped_figure_syntax_is_text():
+    """`\\![` is the way to write `![` as text; neither an unclosed figure nor a path."""
+    blocks = read_blocks("\\![不是图\n\n\\![说明\\](file:///etc/passwd)\n", Path("s.md"))
+    assert blocks == (Paragraph("![不是图", 1), Paragraph("![说明](file:///etc/passwd)", 3))
+
+
+def test_a_line_of_full_width_spaces_is_a_blank_line():
+    """CommonMark takes U+3000 and no-break spaces for text; an empty segment would
+    become the PO header's empty msgid."""
+    blocks = read_blocks("段落。\n\n\u3000\u3000\n\n\xa0\n\n## 一节\n", Path("s.md"))
+    assert blocks == (Paragraph("段落。", 1), Heading("一节", 7))

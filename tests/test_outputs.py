@@ -7,51 +7,19 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageFilter
+from PIL import Image
 from pypdf import PdfReader
 
 from . import pdftools
 from .conftest import SAMPLE, copy_project
 from .photogen import SECRETS as CAMERA_SECRETS
-from .photogen import camera_exif
+from .photogen import add_photos
 
 MM = 72 / 25.4
 A5 = (148 * MM, 210 * MM)
 A4_LANDSCAPE = (297 * MM, 210 * MM)
 BLEED = 3 * MM
-RED = (220, 20, 20)
 SECRETS = [b"Exif\x00\x00", *CAMERA_SECRETS]
-
-
-def camera_photo(path: Path, shade: int) -> None:
-    """A 12-megapixel phone photo stored sideways (EXIF orientation 6) with GPS and a
-    serial number. Texture like a real photo; a red block at the stored top-left corner
-    shows at the top-right once upright."""
-    noise = Image.effect_noise((1000, 750), 60).filter(ImageFilter.GaussianBlur(1.2))
-    texture = noise.resize((4000, 3000), Image.Resampling.BICUBIC)
-    image = Image.merge("RGB", (texture, texture.point(lambda v: (v + shade) % 256),
-                                texture.point(lambda v: 255 - v)))
-    image.paste(RED, (0, 0, 600, 600))
-    image.save(path, quality=92, exif=camera_exif())
-
-
-def add_photos(project: Path) -> None:
-    photos = project / "book" / SAMPLE / "photos"
-    for number in range(1, 8):
-        camera_photo(photos / f"{number:02d}.jpg", shade=number * 30)
-    # 08: a PNG with a transparent left half (flattened on white).
-    png = Image.new("RGBA", (1600, 1200), (20, 120, 40, 255))
-    png.paste((0, 0, 0, 0), (0, 0, 800, 1200))
-    png.save(photos / "08.png")
-    source = project / "book" / SAMPLE / "source.zh.md"
-    text = source.read_text(encoding="utf-8").replace("photos/08.jpg", "photos/08.png")
-    # 09 and 10 are captions in a row: half width, side by side; 10 is cropped square.
-    text = text.replace("(photos/09.jpg)", '(photos/09.jpg "half")')
-    text = text.replace("(photos/10.jpg)", '(photos/10.jpg "half crop=1:1 focus=50%,50%")')
-    source.write_text(text, encoding="utf-8")
-    # 09: a CMYK JPEG (pure cyan); 10: a small photo, too coarse for print.
-    Image.new("CMYK", (2000, 1500), (255, 0, 0, 0)).save(photos / "09.jpg", quality=90)
-    Image.new("RGB", (300, 300), (200, 160, 40)).save(photos / "10.jpg", quality=90)
 
 
 @pytest.fixture(scope="module")
@@ -265,3 +233,19 @@ def test_a_dist_that_is_a_file_is_a_clear_error(project, cli):
     code, out, err = cli(project, "build", SAMPLE, "--output", "email")
     assert code == 1 and "dist" in err and "fix: check that the folder exists" in err
     assert "Traceback" not in err
+
+
+def test_fonts_subset_with_harfbuzz_or_the_build_says_what_to_install(monkeypatch):
+    """WeasyPrint falls back to fontTools (seconds per CJK font) when it could not load
+    libharfbuzz-subset; it then leaves `harfbuzz_subset` None, which the check reads."""
+    from weasyprint.pdf import fonts as weasyprint_fonts
+
+    from parabook import fonts
+
+    assert fonts.harfbuzz_subsetting(), "make setup installs libharfbuzz-subset0"
+    assert fonts.subsetter_warning() is None
+    monkeypatch.setattr(weasyprint_fonts, "harfbuzz_subset", None)
+    assert not fonts.harfbuzz_subsetting()
+    warning = fonts.subsetter_warning()
+    assert warning.startswith("SLOW BUILD") and "fontTools" in warning
+    assert "sudo apt-get install -y libharfbuzz-subset0" in warning

@@ -359,3 +359,40 @@ def test_missing_photo_is_an_input_error(tmp_path):
 
 def test_limit_is_100_megapixels():
     assert MAX_PIXELS == 100_000_000
+
+
+def test_print_photos_are_one_file_for_every_placed_width(camera_jpeg, tmp_path):
+    """Full resolution is the same file whatever the width; only the resolution differs."""
+    wide = prepare(camera_jpeg, placed_width_mm=120, dpi=None, cache_dir=tmp_path)
+    narrow = prepare(camera_jpeg, placed_width_mm=60, dpi=None, cache_dir=tmp_path)
+    assert wide.path == narrow.path
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".jpg", ".json"]
+    assert narrow.effective_dpi == pytest.approx(2 * wide.effective_dpi, abs=0.02)
+    assert wide.effective_dpi == pytest.approx(3000 / (120 / 25.4), abs=0.01)
+    # Screen photos do depend on the width.
+    assert prepare(camera_jpeg, placed_width_mm=120, dpi=150, cache_dir=tmp_path).path != \
+        prepare(camera_jpeg, placed_width_mm=60, dpi=150, cache_dir=tmp_path).path
+
+
+def test_the_cache_is_pruned_by_last_use(tmp_path):
+    import os
+
+    from parabook.photos import prune_cache
+
+    cache = tmp_path / "cache"
+    paths = []
+    for number, colour in enumerate((RED, GREEN, BLUE)):
+        src = tmp_path / f"{number}.png"
+        Image.new("RGB", (300, 200), colour).save(src)
+        paths.append(src)
+        prepare(src, placed_width_mm=40, dpi=150, cache_dir=cache)
+    # Make the files look old, then use the first photo again: it is now the newest.
+    for entry in cache.iterdir():
+        os.utime(entry, (1_000_000, 1_000_000))
+    kept = prepare(paths[0], placed_width_mm=40, dpi=150, cache_dir=cache)
+    sizes = {entry: entry.stat().st_size for entry in cache.iterdir()}
+    budget = kept.path.stat().st_size + kept.path.with_suffix(".json").stat().st_size
+    assert prune_cache(cache, budget) == 4
+    assert sorted(cache.iterdir()) == sorted([kept.path, kept.path.with_suffix(".json")])
+    assert sum(sizes.values()) > budget
+    assert prune_cache(tmp_path / "nothing-here", 0) == 0

@@ -147,6 +147,16 @@ def test_review_in_another_tool_comes_back_and_keeps_reviewed_text(project, cli)
      "<file original='../../etc/passwd' target-language='en'/></xliff>",
      "does not name a translation file"),
     ("<html/>", "not an XLIFF 1.2 file"),
+    # An external entity is never read; an entity bomb is stopped by expat.
+    ('<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>'
+     "<xliff xmlns='urn:oasis:names:tc:xliff:document:1.2' version='1.2'>"
+     "<file original='chuzhou-2021.en.po' target-language='en'><body><trans-unit id='x'>"
+     "<source>a</source><target>&xxe;</target></trans-unit></body></file></xliff>",
+     "not well-formed XML: undefined entity &xxe;"),
+    ('<!DOCTYPE x [<!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">'
+     + "".join(f'<!ENTITY {chr(98 + n)} "{("&" + chr(97 + n) + ";") * 10}">' for n in range(8))
+     + "]><xliff version='1.2'>&i;</xliff>",
+     "limit on input amplification factor"),
 ])
 def test_bad_xliff_is_refused_and_the_po_left_alone(project, cli, content, problem):
     before = po_file(project).read_bytes()

@@ -1,0 +1,197 @@
+"""Watch mode: rebuild a booklet whenever its text, translation, template, style or photo changes.
+
+    python build.py watch chuzhou-2021            # the email PDF
+    python build.py watch chuzhou-2021 --output print,email
+
+The process stays up between rebuilds, so what it has loaded stays loaded: Python's
+imports, the fonts, the measured widths of words (`measure`), and the photo and font
+caches on disk. A rebuild is a real build (`pipeline.build_book`): everything is
+rendered before anything is written, so a viewer never sees half a PDF, and a bad
+edit leaves the last good PDF in place. The error is printed with its file and line,
+and the next save builds again.
+
+Editors save in bursts (a backup, a temporary file, a rename): changes are gathered
+until the files have been quiet for `QUIET_MS`, then built once. Hidden files,
+editor backups and swap files are ignored. Ctrl-C stops it, with exit code 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import watchfiles
+
+from .errors import BookError, InputError, display_path
+from .manuscript import read_book, segments
+from .outputs import OUTPUT_NAMES
+from .pipeline import BuildResult, Project, build_book
+from .translations import load_translations
+
+QUIET_MS = 200
+"""Build once the watched files have had no change for this long ..."""
+MAX_WAIT_MS = 2000
+"""... or at the latest this long after the first change of a burst."""
+LISTED = 5
+"""Changed segments named after a rebuild; the rest are counted."""
+
+_IGNORED = re.compile(r"^\.|~$|\.sw.$|\.tmp$|\.bak$|^#.*#$|^4913$")
+"""Hidden files (our own atomic writes are `.name.XXXX.tmp`), editor backups, swap files,
+Emacs autosaves, and the file vim creates to test a folder."""
+
+
+@dataclass(frozen=True)
+class Watched:
+    """What one watch session rebuilds, and which files it looks at."""
+
+    project: Project
+    slug: str
+    lang: str | None
+    outputs: tuple[str, ...]
+
+    def folders(self) -> list[Path]:
+        return [self.project.books / self.slug, self.project.translations,
+                self.project.templates, self.project.styles]
+
+    def relevant(self, path: Path) -> bool:
+        """A change that can alter the booklet (another book's PO file cannot)."""
+        if _IGNORED.search(path.name):
+            return False
+        if path.is_relative_to(self.project.translations):
+            return path.suffix == ".po" and path.name.startswith(f"{self.slug}.")
+        return True
+
+
+Texts = dict[str, tuple[str, str | None, str]]
+"""Each segment's place -> (source, translation, review state)."""
+
+
+def watch_command(project: Project, args: argparse.Namespace) -> int:
+    """`build.py watch [SLUG] [--lang L] [--output email]`: build, then rebuild on every change."""
+    outputs = _outputs(args.output)
+    watched = Watched(project, _slug(project, args.slug), args.lang, outputs)
+    return watch(watched)
+
+
+def watch(watched: Watched, out: Callable[[str], None] | None = None) -> int:
+    """Build once, then after every change; return 0 when stopped with Ctrl-C."""
+    say = out or (lambda line: print(line, flush=True))
+    try:
+        texts = _texts(watched)
+        last_warnings = _build(watched, say, "built", ())
+        shown = ", ".join(f"{display_path(folder)}/" for folder in watched.folders())
+        say(f"watching {shown} (Ctrl-C to stop)")
+        # The watcher runs in its own thread while a build runs; what changes meanwhile
+        # is reported on the next round.
+        for changes in watchfiles.watch(*[f for f in watched.folders() if f.is_dir()],
+                                        watch_filter=None, debounce=MAX_WAIT_MS,
+                                        step=QUIET_MS, raise_interrupt=True):
+            paths = sorted({Path(p) for _, p in changes if watched.relevant(Path(p))})
+            if not paths:
+                continue
+            say("changed: " + ", ".join(display_path(p) for p in paths))
+            new_texts = _texts(watched)
+            for line in _segment_changes(texts, new_texts):
+                say(f"  {line}")
+            texts = new_texts or texts
+            last_warnings = _build(watched, say, "rebuilt", last_warnings)
+    except KeyboardInterrupt:
+        say("stopped")
+        return 0
+    return 0
+
+
+def _build(watched: Watched, say: Callable[[str], None], verb: str,
+           last_warnings: tuple[str, ...]) -> tuple[str, ...]:
+    """One build; prints what it wrote and the time, or the error. Returns its warnings."""
+    started = time.perf_counter()
+    try:
+        result: BuildResult = build_book(watched.project, watched.slug, watched.lang,
+                                         outputs=watched.outputs)
+    except BookError as error:
+        say(f"error: {error}")
+        say("  the previous PDF is unchanged; save a fix to build again")
+        return last_warnings
+    except Exception as error:  # noqa: BLE001 (a crash must not end the session)
+        say(f"error: the build failed unexpectedly: {type(error).__name__}: {error}")
+        say("  the previous PDF is unchanged; save a change to try again")
+        return last_warnings
+    # Warnings repeat on every build; print the ones that are new.
+    for warning in result.warnings:
+        if warning not in last_warnings:
+            say(f"warning: {warning}")
+    seconds = time.perf_counter() - started
+    for output in result.outputs:
+        count = f"{output.pages} sheets" if output.name == "handout" else f"{output.pages} pages"
+        size = output.path.stat().st_size / 1024
+        say(f"{verb} {display_path(output.path)}: {count}, {size:.0f} KiB")
+    say(f"{verb} in {seconds:.1f} s")
+    return result.warnings
+
+
+def _texts(watched: Watched) -> Texts | None:
+    """The book's segments with their translations; None when they cannot be read now
+    (the build will say why)."""
+    project = watched.project
+    try:
+        manuscript = read_book(project.books, watched.slug)
+        lang = watched.lang or manuscript.meta.target_langs[0]
+        found = load_translations(project.translations, watched.slug, lang,
+                                  segments(manuscript))
+    except (BookError, OSError):
+        return None
+    return {segment.where: (segment.text, translation.text, translation.state)
+            for segment, translation in found.items()}
+
+
+def _segment_changes(before: Texts | None, after: Texts | None) -> list[str]:
+    """What changed in the text, segment by segment, e.g. `section 1, paragraph 3:
+    translation edited`."""
+    if before is None or after is None:
+        return []
+    lines = []
+    for where, (source, target, state) in after.items():
+        old = before.get(where)
+        if old is None:
+            lines.append(f"{where}: new")
+            continue
+        what = [name for name, changed in (("source edited", old[0] != source),
+                                           ("translation edited", old[1] != target))
+                if changed]
+        if old[2] != state:
+            what.append(f"now {state}")
+        if what:
+            lines.append(f"{where}: {', '.join(what)}")
+    lines += [f"{where}: removed" for where in before if where not in after]
+    if len(lines) > LISTED:
+        lines = lines[:LISTED] + [f"... and {len(lines) - LISTED} more segment(s)"]
+    return lines
+
+
+def _outputs(option: str) -> tuple[str, ...]:
+    outputs = tuple(dict.fromkeys(o.strip() for o in option.split(",") if o.strip()))
+    unknown = [o for o in outputs if o not in OUTPUT_NAMES]
+    if unknown or not outputs:
+        raise InputError(f"--output {option!r}: " + (
+                             f"unknown output {', '.join(unknown)}" if unknown else "no output"),
+                         fix=f"choose from {', '.join(OUTPUT_NAMES)}, e.g. --output email")
+    return outputs
+
+
+def _slug(project: Project, slug: str | None) -> str:
+    """The book asked for, or the only book there is."""
+    books = sorted(p.parent.name for p in project.books.glob("*/book.yaml"))
+    if slug:
+        if slug not in books:
+            raise InputError(f"there is no book {slug!r} in {display_path(project.books)}/",
+                             fix="give a folder name under book/"
+                                 + (f", e.g. {books[0]}" if books else ""))
+        return slug
+    if len(books) != 1:
+        raise InputError(f"{len(books)} books in {display_path(project.books)}/; watch "
+                         "rebuilds one", fix="name it: python build.py watch SLUG")
+    return books[0]

@@ -1,0 +1,123 @@
+"""`build.py watch`: the real command in a subprocess, on a copy of the sample."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from . import pdftools
+from .conftest import REPO, SAMPLE
+
+OLD = '"Roads once riddled with potholes have been resurfaced with asphalt, curbs "'
+NEW = '"Streets once riddled with potholes have been resurfaced with asphalt, curbs "'
+
+
+class Session:
+    """`build.py watch` running in `root`; its output lines, read as they come."""
+
+    def __init__(self, root: Path, *args: str) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, str(REPO / "build.py"), "watch", *args], cwd=root, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_for(self, start: str, timeout: float = 60) -> list[str]:
+        """The lines up to and including the first one starting with `start`."""
+        deadline = time.monotonic() + timeout
+        got = []
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no line starting {start!r} in {timeout} s; got "
+                                     f"{self.seen}") from None
+            got.append(line)
+            self.seen.append(line)
+            if line.startswith(start):
+                return got
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout=20)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            self.reader.join(timeout=5)
+            self.process.stdout.close()
+
+
+def save_like_an_editor(path: Path, text: str) -> None:
+    """Write a temporary file beside it, then rename it over the file, as editors do."""
+    temporary = path.with_name(f".{path.name}.swp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+@pytest.fixture
+def session(project):
+    running = Session(project)
+    yield running
+    if running.process.poll() is None:
+        running.stop()
+
+
+def test_a_translation_edit_is_rebuilt_and_a_bad_edit_keeps_the_last_pdf(project, session):
+    pdf = project / "dist" / f"{SAMPLE}.email.pdf"
+    po = project / "translations" / f"{SAMPLE}.en.po"
+    first = session.wait_for("watching")
+    assert any(line.startswith(f"built dist/{SAMPLE}.email.pdf: ") for line in first), first
+    assert "Roads once riddled" in pdftools.text(pdf)
+    assert not (project / "dist" / f"{SAMPLE}.print.pdf").exists()  # email only by default
+
+    text = po.read_text(encoding="utf-8")
+    assert OLD in text
+    save_like_an_editor(po, text.replace(OLD, NEW))
+    rebuilt = session.wait_for("rebuilt in ")
+    assert rebuilt[0] == f"changed: translations/{SAMPLE}.en.po", rebuilt
+    assert "  opening, paragraph 1: translation edited" in rebuilt
+    seconds = float(rebuilt[-1].removeprefix("rebuilt in ").removesuffix(" s"))
+    assert 0 < seconds < 60
+    shown = pdftools.text(pdf)
+    assert "Streets once riddled" in shown and "Roads once riddled" not in shown
+
+    # A broken PO file: the error names the line; the last good PDF stays.
+    good = pdf.read_bytes()
+    save_like_an_editor(po, text.replace(OLD, '"Streets once riddled with potholes'))
+    failed = session.wait_for("  the previous PDF is unchanged")
+    assert any(line.startswith(f"error: translations/{SAMPLE}.en.po:") for line in failed), failed
+    assert pdf.read_bytes() == good
+
+    # Fixed again: it keeps watching and builds.
+    save_like_an_editor(po, text)
+    session.wait_for("rebuilt in ")
+    assert "Roads once riddled" in pdftools.text(pdf)
+
+    assert session.stop() == 0
+    assert session.wait_for("stopped", timeout=5)
+
+
+def test_unknown_output_or_book_is_an_error_before_watching(project):
+    for args, message in ((("--output", "poster"), "choose from print, handout, email"),
+                          (("nosuchbook",), "there is no book 'nosuchbook'")):
+        done = subprocess.run([sys.executable, str(REPO / "build.py"), "watch", *args],
+                              cwd=project, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2, done.stderr
+        assert message in done.stderr
