@@ -26,10 +26,9 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import polib
-import requests
 
 from .errors import BookError, InputError, display_path
 from .lock import po_lock
@@ -48,6 +47,9 @@ from .translations import (
     save_catalog,
     update_catalog,
 )
+
+if TYPE_CHECKING:  # requests is imported when a run starts: every other command is quicker
+    import requests
 
 Only = Literal["missing", "stale", "all-unreviewed"]
 # What each --only may overwrite. Never "reviewed", never "unreviewed" (a person's text).
@@ -209,6 +211,8 @@ class Transport:
 
     @contextmanager
     def active(self) -> Iterator[Transport]:
+        import requests
+
         original = requests.Session.request
         transport = self
 
@@ -283,6 +287,8 @@ BAIDU_CODES: dict[str, Verdict] = {"52001": "retry", "52002": "retry", "54003": 
 
 def classify(exc: Exception, transport: Transport) -> Failure:
     """What a failed request means, from what went over the wire, for any provider."""
+    import requests
+
     error, status = transport.last_error, transport.last_status
     if isinstance(error, requests.Timeout):
         return Failure("retry", f"no answer within {transport.timeout:g} s")

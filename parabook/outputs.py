@@ -51,8 +51,13 @@ def place_photos(document: Document, spec: OutputSpec, cache_dir: Path, *, final
     """
     text_mm = PAGE_MM[document.meta.page_size][0] - SIDE_MARGINS_MM
     warnings: list[str] = []
-    cover = document.cover_photo and _place(document.cover_photo, spec, cache_dir, text_mm,
-                                            final, manuscript_path, warnings)
+    cover = None
+    if document.cover_photo:  # its problems are reported at book.yaml's cover_photo line
+        view = document.cover_photo
+        view = dataclasses.replace(view, figure=dataclasses.replace(
+            view.figure, line=document.meta.cover_photo_line or 0))
+        cover = _place(view, spec, cache_dir, text_mm, final,
+                       manuscript_path.with_name("book.yaml"), warnings)
     rows = []
     for row in document.rows:
         if row.kind != "figures":
@@ -99,11 +104,13 @@ def _aspect(path: Path, crop: tuple[int, int] | None) -> float | None:
     if crop:
         return crop[0] / crop[1]
     try:
-        with pywarnings.catch_warnings(), Image.open(path) as image:
+        with pywarnings.catch_warnings():
+            # Pillow warns while opening a photo of 89-100 MP: silence it first.
             pywarnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            width, height = image.size
-            if image.getexif().get(0x0112) in (5, 6, 7, 8):  # rotated a quarter turn
-                width, height = height, width
+            with Image.open(path) as image:
+                width, height = image.size
+                if image.getexif().get(0x0112) in (5, 6, 7, 8):  # rotated a quarter turn
+                    width, height = height, width
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None  # prepare() reports it properly
     return width / height if height else None

@@ -18,6 +18,7 @@ import polib
 
 from .errors import InputError, display_path
 from .fsutil import write_atomic
+from .lock import po_lock
 from .translations import check_book, draft_hash, entry_state, read_catalog, save_catalog
 
 NS = "urn:oasis:names:tc:xliff:document:1.2"
@@ -132,43 +133,44 @@ def import_review(xlf: Path, translations_dir: Path) -> ReviewImport:
     if not po.exists():
         raise InputError(f"it was exported from {display_path(po)}, which does not exist",
                          path=xlf, fix="run: python build.py update " + name.group("slug"))
-    catalog = read_catalog(po)
-    check_book(catalog, po, name.group("slug"), name.group("lang"))
-    if (file.get("target-language") or "") != (catalog.metadata.get("Language") or ""):
-        raise InputError(f"its target language {file.get('target-language')!r} is not the "
-                         f"PO file's {catalog.metadata.get('Language')!r}", path=xlf,
-                         fix="import the file exported for this language")
-    report = ReviewImport(po)
-    active = [e for e in catalog if not e.obsolete]
-    by_id = {unit_id(e.msgctxt, e.msgid): e for e in active}
-    by_key = {(e.msgctxt, e.msgid): e for e in active}
-    for unit in file.iter(_q("trans-unit")):
-        source_node = unit.find(_q("source"))
-        source = "".join(source_node.itertext()) if source_node is not None else ""
-        target_node = unit.find(_q("target"))
-        target = "".join(target_node.itertext()) if target_node is not None else ""
-        contexts = {c.get("context-type"): c.text or "" for c in unit.iter(_q("context"))}
-        label = f"unit {unit.get('id')}"
-        entry = by_id.get(unit.get("id", "")) or by_key.get(
-            (contexts.get("x-po-msgctxt"), source))
-        if entry is None or entry.msgid != source:
-            report.skipped.append(f"{label}: its source is no longer in {po.name}")
-            continue
-        if target_node is not None and len(target_node):
-            report.skipped.append(f"{label}: its target has inline markup, which a "
-                                  "booklet cannot print; write it as plain text")
-            continue
-        if not target.strip():
-            continue  # an empty target never erases a translation
-        target = _newlines_like(entry.msgid, target)
-        exported = contexts.get("x-parabook-exported")
-        if exported and exported != draft_hash(entry.msgstr) and target != entry.msgstr:
-            report.kept.append(f"{label} (PO line {entry.linenum}): the PO changed since "
-                               "this file was exported; kept the PO's text")
-            continue
-        _apply(entry, target, unit.get("approved") == "yes", label, report)
-    report.written = save_catalog(catalog, po)
-    return report
+    with po_lock(po):  # one writer per PO: update and translate take it too
+        catalog = read_catalog(po)
+        check_book(catalog, po, name.group("slug"), name.group("lang"))
+        if (file.get("target-language") or "") != (catalog.metadata.get("Language") or ""):
+            raise InputError(f"its target language {file.get('target-language')!r} is not the "
+                             f"PO file's {catalog.metadata.get('Language')!r}", path=xlf,
+                             fix="import the file exported for this language")
+        report = ReviewImport(po)
+        active = [e for e in catalog if not e.obsolete]
+        by_id = {unit_id(e.msgctxt, e.msgid): e for e in active}
+        by_key = {(e.msgctxt, e.msgid): e for e in active}
+        for unit in file.iter(_q("trans-unit")):
+            source_node = unit.find(_q("source"))
+            source = "".join(source_node.itertext()) if source_node is not None else ""
+            target_node = unit.find(_q("target"))
+            target = "".join(target_node.itertext()) if target_node is not None else ""
+            contexts = {c.get("context-type"): c.text or "" for c in unit.iter(_q("context"))}
+            label = f"unit {unit.get('id')}"
+            entry = by_id.get(unit.get("id", "")) or by_key.get(
+                (contexts.get("x-po-msgctxt"), source))
+            if entry is None or entry.msgid != source:
+                report.skipped.append(f"{label}: its source is no longer in {po.name}")
+                continue
+            if target_node is not None and len(target_node):
+                report.skipped.append(f"{label}: its target has inline markup, which a "
+                                      "booklet cannot print; write it as plain text")
+                continue
+            if not target.strip():
+                continue  # an empty target never erases a translation
+            target = _newlines_like(entry.msgid, target)
+            exported = contexts.get("x-parabook-exported")
+            if exported and exported != draft_hash(entry.msgstr) and target != entry.msgstr:
+                report.kept.append(f"{label} (PO line {entry.linenum}): the PO changed since "
+                                   "this file was exported; kept the PO's text")
+                continue
+            _apply(entry, target, unit.get("approved") == "yes", label, report)
+        report.written = save_catalog(catalog, po)
+        return report
 
 
 def _newlines_like(msgid: str, target: str) -> str:

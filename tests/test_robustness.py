@@ -232,14 +232,8 @@ BAD_PHOTOS = {
 }
 
 
-# Between 89 and 100 megapixels Pillow only warns; outputs._aspect() opens the photo
-# before it silences that warning, so Python prints a raw DecompressionBombWarning to
-# the user (and under pytest's filterwarnings=error the build crashes).
-LARGE_NEEDS_FIX = pytest.mark.xfail(
-    strict=True, reason="needs fix in parabook/outputs.py: _aspect() must call "
-    "simplefilter('ignore', DecompressionBombWarning) before Image.open()")
-PHOTO_KINDS = [pytest.param(kind, marks=LARGE_NEEDS_FIX) if kind == "large" else kind
-               for kind in BAD_PHOTOS]
+# Between 89 and 100 megapixels Pillow only warns; the build must not show that warning.
+PHOTO_KINDS = list(BAD_PHOTOS)
 
 
 @pytest.fixture
@@ -277,7 +271,6 @@ def test_broken_photos_are_placeholders_in_a_draft(broken_photos, cli):
         assert f"Photo missing: photos/{BAD_PHOTOS[kind][0]}" in text
 
 
-@LARGE_NEEDS_FIX
 def test_a_110_megapixel_photo_is_a_placeholder_in_a_draft(broken_photos, cli):
     err, text = draft_with(broken_photos, cli, ["large"])
     assert "Photo missing: photos/large.png" in text
@@ -294,8 +287,6 @@ def test_a_broken_photo_is_an_error_when_final(broken_photos, cli, kind):
             f"{problem}") in err and f"fix: {fix}" in err
 
 
-@pytest.mark.xfail(strict=True, reason="needs fix in parabook/outputs.py: a cover photo's "
-                   "problems are reported at source.zh.md, not at book.yaml's cover_photo line")
 def test_a_broken_cover_photo_is_reported_at_its_book_yaml_line(project, cli):
     (book(project) / "photos" / "cover.jpg").write_text("not a photo", encoding="utf-8")
     _yaml(project, "cover_photo: photos/cover.jpg\n")
@@ -521,8 +512,6 @@ def test_a_second_command_waits_for_the_first_to_finish_with_the_po(project, cli
     assert cli(project, "update", SAMPLE)[0] == 0  # released
 
 
-@pytest.mark.xfail(strict=True, reason="needs fix in parabook/cli.py: import-review does not "
-                   "take the PO lock yet")
 def test_import_review_takes_the_po_lock(project, cli):
     lock = pytest.importorskip("parabook.lock")
     code, out, err = cli(project, "export", SAMPLE, "-o", str(project / "review.xlf"))
