@@ -268,11 +268,12 @@ def _preview(project: Project, args: argparse.Namespace) -> int:
 
 
 class _Bar:
-    """The translate progress bar (tqdm; a plain log when not on a terminal)."""
+    """The translate progress bar (tqdm), or a line now and then when not on a terminal."""
 
     def __init__(self) -> None:
         self.report: Report | None = None
         self.bar = None
+        self.done = 0
 
     def start(self, report: Report) -> None:
         from tqdm import tqdm
@@ -283,9 +284,13 @@ class _Bar:
                         dynamic_ncols=True)
 
     def advance(self, report: Report) -> None:
-        if self.bar is not None:
+        self.done += 1
+        status = f"{report.chars:,} chars sent; {_responses(report)}"
+        if self.bar is not None and not self.bar.disable:
             self.bar.update(1)
-            self.bar.set_postfix_str(f"{report.chars:,} chars sent; {_responses(report)}")
+            self.bar.set_postfix_str(status)
+        elif self.done == report.jobs or self.done % max(1, report.jobs // 10) == 0:
+            print(f"{self.done}/{report.jobs} segments; {status}", file=sys.stderr)
 
     def say(self, message: str) -> None:
         from tqdm import tqdm
@@ -309,9 +314,6 @@ def _summary(report: Report) -> str:
 
 
 def _translate(project: Project, args: argparse.Namespace) -> int:
-    if args.rate is not None and args.rate <= 0 or args.timeout <= 0 or args.retries < 0:
-        raise InputError("--rate and --timeout must be above 0, --retries 0 or more",
-                         fix="e.g. --rate 1 --timeout 20 --retries 5")
     settings = Settings(provider=args.provider, only=args.only, endpoint=args.endpoint,
                         timeout=args.timeout, rate=args.rate, retries=args.retries,
                         backoff=args.backoff, dry_run=args.dry_run)

@@ -15,6 +15,8 @@ retries, and raises a different exception per provider. This stage wraps its cla
 
 from __future__ import annotations
 
+import email.utils
+import math
 import os
 import random
 import re
@@ -25,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -59,7 +62,8 @@ WRITABLE: dict[str, frozenset[str]] = {
     "all-unreviewed": frozenset({"missing", "stale", "machine"}),
 }
 CHECK_NOTE = "machine draft check: "
-EARLIER_NOTE = "earlier translation, for an earlier version of the Chinese: "
+EARLIER_SOURCE = "earlier Chinese: "
+EARLIER_NOTE = "earlier translation, for that earlier Chinese: "
 NO_SPACES = ("zh", "ja", "ko", "th", "lo", "km", "my")  # targets written without word spaces
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 SENTENCE = re.compile(r"[^。！？!?…]*(?:[。！？!?…]+[”’」』）)\]]*|$)")
@@ -131,6 +135,9 @@ class Provider:
         response is unchanged. (Kept out of the URL, the key also cannot leak
         into an error message.)"""
         params = kwargs.get("params")
+        if self.name == "libre" and isinstance(params, dict) and "api_key" in params:
+            # LibreTranslate takes a form body; a key in the URL ends up in server logs.
+            return method, {**kwargs, "params": None, "data": params}
         if self.name == "deepl" and isinstance(params, dict) and "auth_key" in params:
             params = dict(params)
             key = params.pop("auth_key")
@@ -139,6 +146,23 @@ class Provider:
                                   "Authorization": f"DeepL-Auth-Key {key}"}}
             method = "POST"
         return method, kwargs
+
+    def check_codes(self, source: str, target: str, source_lang: str, lang: str) -> None:
+        """Refuse a language the provider does not have, before anything is written
+        (Microsoft's list is online: it is checked by the first request)."""
+        from deep_translator import constants
+
+        table = {"google": constants.GOOGLE_LANGUAGES_TO_CODES,
+                 "deepl": constants.DEEPL_LANGUAGE_TO_CODE,
+                 "mymemory": constants.MY_MEMORY_LANGUAGES_TO_CODES,
+                 "libre": constants.LIBRE_LANGUAGES_TO_CODES,
+                 "baidu": constants.BAIDU_LANGUAGE_TO_CODE}.get(self.name)
+        if table is None:
+            return
+        for code, told in ((source, f"source_lang {source_lang!r}"), (target, f"--lang {lang}")):
+            if code not in table.values():
+                raise InputError(f"{self.label} has no language {code!r} (for {told})",
+                                 fix="choose another --provider, or a language it has")
 
     def codes(self, source_lang: str, lang: str) -> tuple[str, str]:
         """The provider's codes for the book's Chinese and the target language."""
@@ -168,7 +192,8 @@ PROVIDERS: dict[str, Provider] = {p.name: p for p in (
     Provider("mymemory", "MyMemory", ("http://api.mymemory.translated.net",), 499, 1.0,
              options=("MYMEMORY_EMAIL",), chinese=("zh-CN", "zh-TW")),
     Provider("libre", "LibreTranslate", ("https://libretranslate.com", "https://libretranslate.de"),
-             2000, 1.0, keys=("LIBRE_API_KEY",), options=("LIBRE_URL",), chinese=("zh", "zt")),
+             2000, 1.0, keys=("LIBRE_API_KEY",), options=("LIBRE_URL",),
+             chinese=("zh", "zh")),  # deep-translator has no code for Traditional
     Provider("baidu", "Baidu", ("https://fanyi-api.baidu.com",), 2000, 1.0,
              keys=("BAIDU_APPID", "BAIDU_APPKEY"), chinese=("zh", "cht")),
 )}
@@ -220,10 +245,14 @@ class Transport:
             transport._throttle()
             if kwargs.get("timeout") is None:
                 kwargs["timeout"] = transport.timeout
+            # A redirect would carry the key's header to another host: refuse it.
+            kwargs["allow_redirects"] = False
+            kwargs["stream"] = True  # read below, against a deadline for the whole answer
             transport.requests += 1
             method, kwargs = transport.provider.adapt(method, url, kwargs)
             try:
                 response = original(session, method, transport.rewrite(url), *args, **kwargs)
+                transport._read(response)
             except requests.RequestException as exc:
                 transport.last_error = exc
                 transport.statuses["timeout" if isinstance(exc, requests.Timeout)
@@ -240,6 +269,32 @@ class Transport:
         finally:
             requests.Session.request = original
 
+    def _read(self, response: requests.Response) -> None:
+        """Read the body, giving up when the whole answer takes longer than the timeout:
+        requests' own timeout is per read, so a server sending a byte at a time
+        would hold the run forever."""
+        import requests
+
+        deadline = time.monotonic() + self.timeout
+        chunks = []
+        try:
+            while True:
+                # read1: whatever has arrived, so a slow answer is noticed as it comes
+                chunk = response.raw.read1(65536, decode_content=True)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise requests.Timeout("the answer took too long")
+        except requests.RequestException:
+            raise
+        except (OSError, ValueError) as exc:  # urllib3's read errors, as requests wraps them
+            raise requests.ConnectionError(str(exc)) from None
+        finally:
+            response.close()
+        response._content = b"".join(chunks)  # as if read by requests itself
+        response._content_consumed = True
+
     def _throttle(self) -> None:
         now = time.monotonic()
         if now < self._next:
@@ -247,19 +302,38 @@ class Transport:
         self._next = max(now, self._next) + self.interval
 
     def retry_after(self) -> float | None:
-        """The server's Retry-After in seconds, when it sent one."""
-        value = self.last_response.headers.get("Retry-After") if self.last_response else None
+        """The server's Retry-After in seconds (a number or an HTTP date), if it sent one."""
+        response = self.last_response  # a Response is falsy for 4xx/5xx: test for None
+        value = response.headers.get("Retry-After") if response is not None else None
+        if not value:
+            return None
         try:
-            return float(value) if value else None
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+    def body(self) -> object:
+        """The last answer's JSON, or None."""
+        try:
+            return self.last_response.json() if self.last_response is not None else None
         except ValueError:
             return None
 
+    def quota_in_body(self) -> bool:
+        """MyMemory answers 200 and puts its quota warning where the translation goes."""
+        body = self.body()
+        return isinstance(body, dict) and (
+            body.get("quotaFinished") is True
+            or str(body.get("responseStatus", "200")) in ("403", "429"))
+
     def error_code(self) -> str:
         """An error code inside a 200 JSON body (Baidu, Microsoft)."""
-        try:
-            body = self.last_response.json() if self.last_response is not None else None
-        except ValueError:
-            return ""
+        body = self.body()
         if isinstance(body, dict):
             error = body.get("error")
             code = error.get("code") if isinstance(error, dict) else body.get("error_code")
@@ -269,7 +343,8 @@ class Transport:
 
 # ---------------------------------------------------------------- failures
 
-Verdict = Literal["retry", "auth", "quota", "refused", "bad"]
+Verdict = Literal["retry", "auth", "quota", "wait", "endpoint", "refused", "bad"]
+LONGEST_WAIT = 120.0  # seconds; a server asking for more is asked again another day
 
 
 @dataclass(frozen=True)
@@ -298,13 +373,18 @@ def classify(exc: Exception, transport: Transport) -> Failure:
     if code in BAIDU_CODES:
         return Failure(BAIDU_CODES[code], f"error code {code}")
     if status == 429 or code == "429001":
-        return Failure("retry", "HTTP 429, too many requests", transport.retry_after())
+        wait = transport.retry_after()
+        if wait is not None and wait > LONGEST_WAIT:
+            return Failure("wait", f"HTTP 429, asked to wait {wait / 60:.0f} minutes", wait)
+        return Failure("retry", "HTTP 429, too many requests", wait)
     if status is not None and status >= 500:
         return Failure("retry", f"HTTP {status}", transport.retry_after())
     if status in (402, 456) or code.startswith("403001"):
         return Failure("quota", f"HTTP {status}")
     if status in (401, 403):
         return Failure("auth", f"HTTP {status}")
+    if status is not None and (300 <= status < 400 or status in (404, 405)):
+        return Failure("endpoint", f"HTTP {status}")
     if status is not None and status >= 400:
         return Failure("refused", f"HTTP {status}")
     return Failure("bad", f"no usable translation ({type(exc).__name__})")
@@ -337,8 +417,10 @@ def split_text(text: str, limit: int) -> list[str]:
 def protect(text: str, glossary: list[GlossaryTerm]) -> str:
     """Put each glossary term's translation into the Chinese before sending it: engines
     carry Latin text through, which no provider's glossary feature here does."""
-    for term in glossary:  # longest first, so a longer term wins over its parts
-        text = text.replace(term.term, f" {term.renderings[0]} ")
+    # Placeholders first, so a term cannot match inside another term's translation.
+    for number, term in enumerate(glossary):  # longest first: a longer term wins
+        text = text.replace(term.term, f"\x00{number}\x00")
+    text = re.sub("\x00(\\d+)\x00", lambda m: f" {glossary[int(m[1])].renderings[0]} ", text)
     return re.sub(r" +", " ", text).strip()
 
 
@@ -347,10 +429,19 @@ def _plain(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKC", text) if c.isalnum())
 
 
-def bad_output(sent: str, output: object, lang: str) -> str | None:
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # not printable; \t and \n are kept
+
+
+def clean(output: str) -> str:
+    return CONTROL.sub("", output).strip()
+
+
+def bad_output(sent: str, output: object, lang: str, secrets: tuple[str, ...] = ()) -> str | None:
     """Why a provider's answer cannot be a draft, or None when it can."""
-    if not isinstance(output, str) or not output.strip():
+    if not isinstance(output, str) or not clean(output):
         return "the answer was empty"
+    if any(secret in output for secret in secrets):
+        return "the answer contains your API key"
     if _plain(output) == _plain(sent):
         return "the answer repeated the Chinese"
     if lang.split("-")[0] not in NO_SPACES:
@@ -370,29 +461,59 @@ def join_pieces(pieces: list[str], lang: str) -> str:
 
 class Memory:
     """Translation memory: (provider, source language, target language, text) -> draft.
-    SQLite commits each answer atomically, so a crash keeps every answer received."""
+
+    SQLite commits each answer atomically, so a crash keeps every answer received.
+    It is a cache: when the file is damaged or cannot be written, the run goes on
+    without it (the PO file is what matters) and `problem` says why.
+    """
+
+    SCHEMA = ("CREATE TABLE IF NOT EXISTS memory (provider TEXT, source TEXT, target TEXT, "
+              "text TEXT, draft TEXT, PRIMARY KEY (provider, source, target, text))")
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
-        if read_only:  # a dry run writes nothing, not even an empty memory
-            where = path.resolve().as_uri() + "?mode=ro" if path.exists() else ":memory:"
-            self.db = sqlite3.connect(where, uri=True)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, timeout=30)
-        with self.db:
-            self.db.execute("CREATE TABLE IF NOT EXISTS memory (provider TEXT, source TEXT, "
-                            "target TEXT, text TEXT, draft TEXT, "
-                            "PRIMARY KEY (provider, source, target, text))")
+        self.path = path
+        self.problem: str | None = None
+        try:
+            if read_only:  # a dry run writes nothing, not even an empty memory
+                self.db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True) \
+                    if path.exists() else self._blank()
+                self.db.execute("SELECT count(*) FROM memory").fetchone()
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(path, timeout=30)
+                with self.db:
+                    self.db.execute(self.SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            self._give_up(exc)
+
+    def _blank(self) -> sqlite3.Connection:
+        db = sqlite3.connect(":memory:")
+        db.execute(self.SCHEMA)
+        return db
+
+    def _give_up(self, exc: Exception) -> None:
+        self.problem = (f"the translation memory {display_path(self.path)} cannot be used "
+                        f"({exc}); going on without it. Delete the file to start a new one")
+        self.db = self._blank()
 
     def get(self, provider: str, source: str, target: str, text: str) -> str | None:
-        row = self.db.execute("SELECT draft FROM memory WHERE provider=? AND source=? AND "
-                              "target=? AND text=?", (provider, source, target, text)).fetchone()
+        try:
+            row = self.db.execute("SELECT draft FROM memory WHERE provider=? AND source=? AND "
+                                  "target=? AND text=?",
+                                  (provider, source, target, text)).fetchone()
+        except sqlite3.Error as exc:
+            self._give_up(exc)
+            return None
         return row[0] if row else None
 
     def put(self, provider: str, source: str, target: str, text: str, draft: str) -> None:
-        with self.db:
-            self.db.execute("INSERT OR REPLACE INTO memory VALUES (?, ?, ?, ?, ?)",
-                            (provider, source, target, text, draft))
+        try:
+            with self.db:
+                self.db.execute("INSERT OR REPLACE INTO memory VALUES (?, ?, ?, ?, ?)",
+                                (provider, source, target, text, draft))
+        except sqlite3.Error as exc:
+            self._give_up(exc)
+            self.put(provider, source, target, text, draft)
 
     def close(self) -> None:
         self.db.close()
@@ -472,38 +593,66 @@ def translate_book(project: Any, slug: str, lang: str | None, settings: Settings
     """Draft the book's untranslated segments into `translations/<slug>.<lang>.po`."""
     progress = progress or _Quiet()
     env = os.environ if env is None else env
+    _check_settings(settings)
     provider = PROVIDERS[settings.provider]
     manuscript = read_book(project.books, slug)
     lang = lang or manuscript.meta.target_langs[0]
     po = po_path(project.translations, slug, lang)
-    missing = [k for k in provider.keys if not env.get(k)]
-    if missing and not settings.dry_run:
-        raise ProviderError(f"{provider.label} needs {' and '.join(missing)} in the "
-                            "environment", fix=f"export {missing[0]}=... (see README, "
-                            "Machine drafts), or choose another --provider")
+    if not settings.dry_run:
+        _check_keys(provider, env)
     source, target = provider.codes(manuscript.meta.source_lang, lang)
+    provider.check_codes(source, target, manuscript.meta.source_lang, lang)
     glossary = load_glossary(glossary_path(project.translations,
                                            manuscript.meta.source_lang, lang))
     segs = segments(manuscript)
     report = Report(po, provider)
+    # Drafts from a test server or proxy are never reused against the provider itself.
+    name = provider.name + (f"@{settings.endpoint.rstrip('/')}" if settings.endpoint else "")
     memory = Memory(project.cache / "translation-memory.sqlite3", read_only=settings.dry_run)
+    if memory.problem:
+        progress.say(memory.problem)
     with closing(memory):
-        if settings.dry_run:
-            catalog = read_catalog(po) if po.exists() else None
-            _plan(report, catalog, segs, settings, glossary, memory, source, target)
+        if settings.dry_run:  # plan against the file `update` would make, write nothing
+            merged = update_catalog(po, segs, slug, lang, save=False).catalog
+            _plan(report, merged, segs, settings, glossary, memory, (name, source, target))
             return report
         with po_lock(po):
             report.created = update_catalog(po, segs, slug, lang).created
-            jobs = _plan(report, read_catalog(po), segs, settings, glossary, memory, source,
-                         target)
+            jobs = _plan(report, read_catalog(po), segs, settings, glossary, memory,
+                         (name, source, target))
             _Run(po, provider, settings, report, progress, memory, glossary, lang,
-                 (source, target), env, sleep).go(jobs)
+                 (name, source, target), env, sleep).go(jobs)
     return report
 
 
+def _check_settings(settings: Settings) -> None:
+    numbers = {"--timeout": settings.timeout, "--backoff": settings.backoff,
+               "--rate": settings.rate if settings.rate is not None else 1.0}
+    for option, value in numbers.items():
+        if not math.isfinite(value) or value < 0 or (value == 0 and option != "--backoff"):
+            raise InputError(f"{option} {value} is not a usable number",
+                             fix="e.g. --timeout 20 --rate 1 --backoff 1 (seconds, per "
+                                 "second, seconds)")
+    if settings.retries < 0:
+        raise InputError(f"--retries {settings.retries} is below 0", fix="e.g. --retries 5")
+
+
+def _check_keys(provider: Provider, env: Mapping[str, str]) -> None:
+    missing = [k for k in provider.keys if not env.get(k)]
+    if missing:
+        raise ProviderError(f"{provider.label} needs {' and '.join(missing)} in the "
+                            "environment", fix=f"export {missing[0]}=... (see README, "
+                            "Machine drafts), or choose another --provider")
+    for key in provider.keys:
+        if env[key] != env[key].strip() or any(c.isspace() for c in env[key]):
+            raise ProviderError(f"{key} contains a space or a line break (a copy-paste "
+                                "slip?); the value is not shown", fix=f"set {key} again "
+                                "without it")
+
+
 def _plan(report: Report, catalog: polib.POFile | None, segs: list, settings: Settings,
-          glossary: list[GlossaryTerm], memory: Memory, source: str,
-          target: str) -> list[Job]:
+          glossary: list[GlossaryTerm], memory: Memory,
+          names: tuple[str, str, str]) -> list[Job]:
     """The segments `settings.only` lets us write, counted into `report`."""
     writable = WRITABLE[settings.only]
     seen: set[Key] = set()
@@ -512,15 +661,16 @@ def _plan(report: Report, catalog: polib.POFile | None, segs: list, settings: Se
         if key in seen:
             continue
         seen.add(key)
-        state = entry_state(find_entry(catalog, key)) if catalog is not None else "missing"
+        entry = find_entry(catalog, key) if catalog is not None else None
+        if entry is not None and entry.msgid_plural:
+            continue  # plural forms are a person's job; a draft would lose one of them
+        state = entry_state(entry)
         if state in writable:
             jobs.append(Job(key, segment.text, segment.where, state))
     report.jobs = len(jobs)
-    limit = report.provider.max_chars
     for job in jobs:
-        pieces = split_text(protect(job.source, glossary), limit)
-        unsent = [p for p in pieces if HAN.search(p) and
-                  memory.get(report.provider.name, source, target, p) is None]
+        pieces = split_text(protect(job.source, glossary), report.provider.max_chars)
+        unsent = [p for p in pieces if HAN.search(p) and memory.get(*names, p) is None]
         report.chars += sum(len(p) for p in unsent)
         report.remembered += not unsent
     return jobs
@@ -529,32 +679,37 @@ def _plan(report: Report, catalog: polib.POFile | None, segs: list, settings: Se
 class _Run:
     def __init__(self, po: Path, provider: Provider, settings: Settings, report: Report,
                  progress: Progress, memory: Memory, glossary: list[GlossaryTerm],
-                 lang: str, codes: tuple[str, str], env: Mapping[str, str],
+                 lang: str, names: tuple[str, str, str], env: Mapping[str, str],
                  sleep: Callable[[float], None]) -> None:
         self.po, self.provider, self.settings, self.report = po, provider, settings, report
         self.progress, self.memory, self.glossary, self.lang = progress, memory, glossary, lang
-        self.codes, self.env, self.sleep = codes, env, sleep
-        self.secrets = [env[k] for k in (*provider.keys, *provider.options) if env.get(k)]
+        self.names, self.env, self.sleep = names, env, sleep
+        # Only keys are secret (not a region or an e-mail), and only real-looking ones.
+        self.secrets = tuple(env[k] for k in provider.keys if len(env.get(k) or "") >= 4)
         self.transport = Transport(provider, settings.endpoint, settings.timeout,
                                    settings.rate or provider.rate)
         self.translator: Any = None
         self.catalog: polib.POFile | None = None
         self.stamp: tuple[int, int, int] | None = None
-        self.sent = 0
+        self.started = 0.0
+        self.report.chars = 0  # from here on: characters actually sent
 
     def go(self, jobs: list[Job]) -> None:
-        started = time.perf_counter()
+        self.started = time.perf_counter()
         self.progress.start(self.report)
         try:
             with self.transport.active():
                 for job in jobs:
                     self._one(job)
+                    self._tally()
                     self.progress.advance(self.report)
         finally:
-            self.report.requests = self.transport.requests
-            self.report.statuses = self.transport.statuses
-            self.report.chars = self.sent
-            self.report.seconds = time.perf_counter() - started
+            self._tally()
+
+    def _tally(self) -> None:
+        self.report.requests = self.transport.requests
+        self.report.statuses = Counter(self.transport.statuses)
+        self.report.seconds = time.perf_counter() - self.started
 
     def _one(self, job: Job) -> None:
         pieces = split_text(protect(job.source, self.glossary), self.provider.max_chars)
@@ -571,27 +726,26 @@ class _Run:
             self.report.glossary_misses += len(misses)
 
     def _piece(self, piece: str, job: Job) -> str | None:
-        name, (source, target) = self.provider.name, self.codes
         if not HAN.search(piece):  # all glossary terms, numbers or Latin: nothing to ask
             return piece
-        remembered = self.memory.get(name, source, target, piece)
+        remembered = self.memory.get(*self.names, piece)
         if remembered is not None:
             return remembered
+        _name, source, target = self.names
         for attempt in range(self.settings.retries + 1):
             self.transport.begin()
             try:
                 if self.translator is None:  # Microsoft's constructor already asks the server
                     self.translator = self.provider.make(source, target, self.env)
-                self.sent += len(piece)
+                self.report.chars += len(piece)
                 output = self.translator.translate(piece)
             except Exception as exc:  # noqa: BLE001 - each provider raises its own kinds
                 failure = self._failure(exc)
             else:
-                problem = bad_output(piece, output, self.lang)
-                if problem is None:
-                    self.memory.put(name, source, target, piece, output.strip())
-                    return output.strip()
-                failure = Failure("bad", problem)
+                failure = self._check_answer(piece, output)
+                if failure is None:
+                    self.memory.put(*self.names, piece, clean(output))
+                    return clean(output)
             if failure.verdict != "retry":
                 return self._give_up_on(job, failure)
             if attempt == self.settings.retries:
@@ -601,10 +755,17 @@ class _Run:
             self.report.retries += 1
             delay = self.settings.backoff * 2 ** attempt * random.uniform(0.5, 1.0)
             if failure.wait is not None:
-                delay = max(delay, min(failure.wait, 60.0))
+                delay = max(delay, failure.wait)
             self.progress.say(f"{failure.why}; retrying in {delay:.1f} s")
             self.sleep(delay)
         raise AssertionError("unreachable")
+
+    def _check_answer(self, piece: str, output: object) -> Failure | None:
+        if self.transport.quota_in_body() or (
+                isinstance(output, str) and "MYMEMORY WARNING" in output.upper()):
+            return Failure("quota", "the answer was a quota warning")
+        problem = bad_output(piece, output, self.lang, self.secrets)
+        return Failure("bad", problem) if problem else None
 
     def _failure(self, exc: Exception) -> Failure:
         from deep_translator.exceptions import (
@@ -614,27 +775,38 @@ class _Run:
         )
 
         if isinstance(exc, LanguageNotSupportedException):
-            raise InputError(f"{self.provider.label} does not know the language code in "
-                             f"{self.codes} (from the book's source_lang and --lang)",
+            raise InputError(f"{self.provider.label} does not know the language codes "
+                             f"{self.names[1]!r} and {self.names[2]!r} (from the book's "
+                             "source_lang and --lang)",
                              fix="choose another --provider or --lang") from None
         if isinstance(exc, (NotValidLength, NotValidPayload)):
             return Failure("refused", "the text is longer than the provider takes")
         return classify(exc, self.transport)
 
     def _give_up_on(self, job: Job, failure: Failure) -> None:
+        label = self.provider.label
         if failure.verdict == "auth":
             what = " and ".join(self.provider.keys)
             if what:
-                raise self._stop(f"{self.provider.label} refused the key ({failure.why})",
+                raise self._stop(f"{label} refused the key ({failure.why})",
                                  fix=f"set {what} to a valid key")
-            raise self._stop(f"{self.provider.label} refused the request ({failure.why})",
+            raise self._stop(f"{label} refused the request ({failure.why})",
                              fix="wait and run the same command again, or choose another "
                                  "--provider")
         if failure.verdict == "quota":
-            raise self._stop(f"{self.provider.label} quota exhausted ({failure.why})",
+            raise self._stop(f"{label} quota exhausted ({failure.why})",
                              fix="run the same command again to resume once the quota "
                                  "renews, or choose another --provider")
-        message = (f"{job.where}: no draft, {failure.why}; the entry stays empty")
+        if failure.verdict == "wait":
+            raise self._stop(f"{label} is rate-limiting ({failure.why})",
+                             fix="run the same command again after that to resume")
+        if failure.verdict == "endpoint":
+            where = self.settings.endpoint or "the provider's address"
+            raise self._stop(f"{label} did not answer at {where} ({failure.why}: no such "
+                             "address, or a redirect)",
+                             fix="check --endpoint (or PARABOOK_MT_ENDPOINT), or leave it "
+                                 "out to use the provider's own address")
+        message = f"{job.where}: no draft, {failure.why}; the entry stays empty"
         self.report.skipped.append(message)
         self.progress.say(message)
         return None
@@ -651,36 +823,50 @@ class _Run:
 
     # The PO is re-read when it changed on disk since our last write (a reviewer
     # saving in Poedit meanwhile), so their edit is merged, not overwritten.
-    def _current(self) -> polib.POFile:
+    def _stat(self) -> tuple[int, int, int]:
         stat = self.po.stat()
-        stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+    def _current(self) -> polib.POFile:
+        stamp = self._stat()
         if self.catalog is None or stamp != self.stamp:
             self.catalog = read_catalog(self.po)
             self.stamp = stamp
         return self.catalog
 
     def _store(self, job: Job, draft: str, misses: list[str]) -> bool:
-        catalog = self._current()
-        entry = find_entry(catalog, job.key)
-        state = entry_state(entry)
-        if entry is None or state not in WRITABLE[self.settings.only]:
-            self.progress.say(f"{job.where}: left alone, it changed while drafting "
-                              f"(now {state})")
-            return False
-        notes = [line for line in (entry.tcomment or "").splitlines()
-                 if not MACHINE_RE.match(line) and not line.startswith(CHECK_NOTE)]
-        if state == "stale" and machine_provider(entry) is None and entry.msgstr.strip():
-            notes.append(EARLIER_NOTE + entry.msgstr)  # a person's work is never dropped
-        entry.previous_msgid = entry.previous_msgctxt = None
-        entry.msgstr = draft
-        if "fuzzy" not in entry.flags:
-            entry.flags.append("fuzzy")
-        entry.tcomment = "\n".join([machine_comment(self.provider.label, draft)]
-                                   + [_short(m) for m in misses] + notes)
-        save_catalog(catalog, self.po)
-        stat = self.po.stat()
-        self.stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        return True
+        for _attempt in range(3):
+            catalog = self._current()
+            entry = find_entry(catalog, job.key)
+            state = entry_state(entry)
+            if entry is None or entry.msgid_plural or state not in WRITABLE[self.settings.only]:
+                self.progress.say(f"{job.where}: left alone, it changed while drafting "
+                                  f"(now {state})")
+                return False
+            _fill(entry, state, draft, self.provider.label, misses)
+            if self._stat() != self.stamp:  # saved by someone in the meantime: merge again
+                self.catalog = None
+                continue
+            save_catalog(catalog, self.po)
+            self.stamp = self._stat()
+            return True
+        self.progress.say(f"{job.where}: left alone, the file keeps changing; run again")
+        return False
+
+
+def _fill(entry: polib.POEntry, state: str, draft: str, label: str, misses: list[str]) -> None:
+    """Put a draft into an entry, keeping every word a person wrote in its comments."""
+    notes = [line for line in (entry.tcomment or "").splitlines()
+             if not MACHINE_RE.match(line) and not line.startswith(CHECK_NOTE)]
+    if state == "stale" and machine_provider(entry) is None and entry.msgstr.strip():
+        # A person's work is never dropped: their translation, and what it translated.
+        notes += [EARLIER_SOURCE + (entry.previous_msgid or ""), EARLIER_NOTE + entry.msgstr]
+    entry.previous_msgid = entry.previous_msgctxt = None
+    entry.msgstr = draft
+    if "fuzzy" not in entry.flags:
+        entry.flags.append("fuzzy")
+    entry.tcomment = "\n".join([machine_comment(label, draft)] + [_short(m) for m in misses]
+                               + notes)
 
 
 def _short(message: str) -> str:
@@ -688,9 +874,10 @@ def _short(message: str) -> str:
     wrapped note could not be told from a person's comment when it is replaced."""
     found = re.match(r"glossary: (\S+) should be rendered as .*\(glossary line (\d+)\)$",
                      message)
-    note = (f"glossary term {found[1]} missing (glossary line {found[2]})" if found
-            else message)
-    return (CHECK_NOTE + note)[:76]
+    if not found:
+        return (CHECK_NOTE + message)[:76]
+    start = f"{CHECK_NOTE}glossary line {found[2]}: missing "
+    return start + found[1][:76 - len(start)]
 
 
 def describe(report: Report) -> str:

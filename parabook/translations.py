@@ -18,7 +18,7 @@ import hashlib
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polib
@@ -219,11 +219,12 @@ def machine_provider(entry: polib.POEntry) -> str | None:
     if not match:
         return None
     provider, recorded = match.groups()
-    return provider if recorded is None or recorded == draft_hash(entry.msgstr) else None
+    # Without the hash nobody can tell a draft from a person's text: count it as theirs.
+    return provider if recorded is not None and recorded == draft_hash(entry.msgstr) else None
 
 
 def entry_state(entry: polib.POEntry | None) -> TranslationState:
-    if entry is None or not entry.msgstr.strip():
+    if entry is None or not has_translation(entry):
         return "missing"
     if not entry.fuzzy:
         return "reviewed"
@@ -289,7 +290,9 @@ class UpdateReport:
     revived: int
     """Obsolete translations whose source came back."""
     written: bool
-    """False when the file already matched the manuscript."""
+    """False when the file already matched the manuscript (or `save` was off)."""
+    catalog: polib.POFile | None = field(default=None, compare=False, repr=False)
+    """The merged catalog, as written (or as it would be)."""
 
 
 def has_translation(entry: polib.POEntry) -> bool:
@@ -340,7 +343,8 @@ def new_catalog(slug: str, lang: str) -> polib.POFile:
     return catalog
 
 
-def update_catalog(path: Path, segments: list[Segment], slug: str, lang: str) -> UpdateReport:
+def update_catalog(path: Path, segments: list[Segment], slug: str, lang: str, *,
+                   save: bool = True) -> UpdateReport:
     """Bring the PO file in step with the manuscript, as `msgmerge --previous` would.
 
     Exact source matches keep everything. An edited segment gets the closest old
@@ -434,5 +438,6 @@ def update_catalog(path: Path, segments: list[Segment], slug: str, lang: str) ->
         else:
             kept[key] = entry
             catalog.append(entry)
-    written = save_catalog(catalog, path)
-    return UpdateReport(path, created, added, suggested, len(newly_obsolete), revived, written)
+    written = save_catalog(catalog, path) if save else False
+    return UpdateReport(path, created, added, suggested, len(newly_obsolete), revived, written,
+                        catalog)

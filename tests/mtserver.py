@@ -53,6 +53,8 @@ class Server:
     keys: dict[str, str] = field(default_factory=dict)
     """Provider -> the key it accepts."""
     stall: float = 3.0
+    retry_after: str = "0"
+    """The Retry-After header sent with a 429."""
     hang_after: int | None = None
     """Answer this many requests, then hold every later one until `release()`."""
     translate: Callable[[str], str] = pseudo
@@ -139,6 +141,8 @@ class _Handler(BaseHTTPRequestHandler):
         if action == "stall":
             time.sleep(state.stall)
             return self._send(503, "text/plain", b"late")
+        if action == "drip":  # a byte at a time: each read is quick, the answer never ends
+            return self._drip()
         if isinstance(action, int):
             return self._send(action, "application/json", json.dumps(
                 {"message": "scripted failure"}).encode())
@@ -148,13 +152,26 @@ class _Handler(BaseHTTPRequestHandler):
         kind, payload = writer(answer, text)
         self._send(200, kind, payload)
 
+    def _drip(self) -> None:
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "400")
+            self.end_headers()
+            for _ in range(400):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.05)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
     def _send(self, status: int, kind: str, payload: bytes) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(payload)))
             if status == 429:
-                self.send_header("Retry-After", "0")
+                self.send_header("Retry-After", self.server_state.retry_after)
             self.end_headers()
             self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)

@@ -267,9 +267,12 @@ def _mixed_po(root: Path) -> dict[str, str]:
     imported.flags.append("fuzzy")
     machine.flags.append("fuzzy")
     machine.tcomment = f"machine draft: DeepL sha256:{draft_hash(machine.msgstr)}"
+    hashless = entries[5]  # no hash: nobody can tell it from a person's text
+    hashless.flags.append("fuzzy")
+    hashless.tcomment = "machine draft: DeepL"
     cat.save(str(po_file(root)))
     return {"stale": stale.msgid, "edited": edited.msgid, "imported": imported.msgid,
-            "machine": machine.msgid, "reviewed": entries[4].msgid}
+            "machine": machine.msgid, "reviewed": entries[4].msgid, "hashless": hashless.msgid}
 
 
 def _by_msgid(root: Path) -> dict[str, polib.POEntry]:
@@ -287,15 +290,17 @@ def test_only_decides_what_may_be_replaced_and_people_keep_their_text(project, s
     stale = after[ids["stale"]]
     assert entry_state(stale) == "machine" and stale.previous_msgid is None
     # The reviewer's translation of the old Chinese is kept in the entry.
-    assert ("earlier translation, for an earlier version of the Chinese: "
-            + before[ids["stale"]].msgstr) in stale.tcomment.replace("\n", " ")
+    note = "".join(stale.tcomment.split())  # polib wraps long comments
+    assert "earlierChinese:" + "".join(before[ids["stale"]].previous_msgid.split()) in note
+    assert ("earliertranslation,forthatearlierChinese:"
+            + "".join(before[ids["stale"]].msgstr.split())) in note
     for kind in ("edited", "imported", "machine", "reviewed"):
         assert after[ids[kind]].msgstr == before[ids[kind]].msgstr, kind
 
     assert translate(cli, project, server, "--only", "all-unreviewed")[0] == 0
     after = _by_msgid(project)
     assert "machine draft: Google" in after[ids["machine"]].tcomment  # an untouched draft
-    for kind in ("edited", "imported", "reviewed"):
+    for kind in ("edited", "imported", "reviewed", "hashless"):
         assert after[ids[kind]].msgstr == before[ids[kind]].msgstr, kind
         assert after[ids[kind]].tcomment == before[ids[kind]].tcomment, kind
     glossary = load_glossary(glossary_path(project / "translations", "zh", "en"))
@@ -308,7 +313,7 @@ def test_a_draft_missing_a_glossary_term_says_so(fresh, server, cli):
     server.translate = lambda text: "A plain sentence without the terms."
     assert translate(cli, fresh, server)[0] == 0
     subtitle = next(e for e in catalog(fresh) if e.comment == "subtitle")
-    assert ("machine draft check: glossary term 滁州经开区 missing (glossary line 2)"
+    assert ("machine draft check: glossary line 2: missing 滁州经开区"
             in subtitle.tcomment.splitlines())
     assert entry_state(subtitle) == "machine"  # the note does not hide the draft
     assert "glossary: 滁州经开区 should be rendered as" in cli(fresh, "check")[1]
@@ -395,3 +400,105 @@ def test_deepl_gets_the_key_in_a_header_as_its_api_now_requires(fresh, server, c
     code, out, err = translate(cli, fresh, server, "--provider", "deepl")
     assert code == 0, err
     assert all(c.status == 200 for c in server.calls[1:])
+
+
+def test_a_quota_warning_in_place_of_a_translation_stops_the_run(fresh, server, cli):
+    server.script = ["ok"] * 3
+    server.default = "ok"
+    answers = iter(range(1000))
+
+    def warn_after_three(text):
+        return pseudo(text) if next(answers) < 3 else (
+            "MYMEMORY WARNING: YOU USED ALL AVAILABLE FREE TRANSLATIONS FOR TODAY.")
+
+    server.translate = warn_after_three
+    code, _, err = translate(cli, fresh, server, "--provider", "mymemory")
+    assert code == 1
+    assert ("MyMemory quota exhausted (the answer was a quota warning); 3 of 42 segment(s) "
+            "drafted and saved") in err
+    assert "WARNING" not in po_file(fresh).read_text()
+    cache = fresh / ".cache" / "translation-memory.sqlite3"
+    assert b"WARNING" not in cache.read_bytes()
+
+
+def test_retry_after_is_obeyed_and_a_long_one_stops_the_run(fresh, server, cli):
+    server.script = [429]
+    server.retry_after = "1"
+    code, _, err = translate(cli, fresh, server)
+    assert code == 0 and "HTTP 429, too many requests; retrying in 1.0 s" in err
+    server.script, server.retry_after = [429], "86400"
+    code, _, err = translate(cli, fresh, server, "--only", "all-unreviewed", "--provider",
+                             "deepl")
+    assert code == 1
+    assert "DeepL is rate-limiting (HTTP 429, asked to wait 1440 minutes)" in err
+    assert "fix: run the same command again after that to resume" in err
+
+
+def test_a_server_that_drips_its_answer_is_timed_out(fresh, server, cli):
+    server.script = ["drip"]
+    started = time.monotonic()
+    code, out, err = cli(fresh, "translate", "--endpoint", server.url, "--rate", "1000",
+                         "--backoff", "0.001", "--timeout", "0.5")
+    assert code == 0, err
+    assert "no answer within 0.5 s; retrying" in err
+    assert time.monotonic() - started < 15
+
+
+def test_a_redirect_or_a_wrong_address_stops_at_once(fresh, server, cli):
+    server.script = [307]
+    code, _, err = translate(cli, fresh, server)
+    assert code == 1 and len(server.calls) == 1
+    assert f"Google did not answer at {server.url} (HTTP 307" in err
+    assert "fix: check --endpoint" in err
+    code, _, err = cli(fresh, "translate", "--endpoint", server.url + "/nowhere", *FAST)
+    assert code == 1 and "(HTTP 404: no such address, or a redirect)" in err
+
+
+def test_an_answer_holding_the_key_is_refused(fresh, server, cli):
+    server.translate = lambda text: f"Error: api_key={KEYS['LIBRE_API_KEY']} is over quota"
+    code, out, err = translate(cli, fresh, server, "--provider", "libre")
+    assert code == 1 and "no draft, the answer contains your API key" in err
+    cache = fresh / ".cache" / "translation-memory.sqlite3"
+    for data in (out + err, po_file(fresh).read_text(), cache.read_bytes().decode("latin-1")):
+        assert KEYS["LIBRE_API_KEY"] not in data
+    # LibreTranslate gets its key in the form body, never in the URL.
+    assert all(c.status == 200 for c in server.calls)
+
+
+def test_a_broken_translation_memory_is_set_aside(fresh, server, cli):
+    cache = fresh / ".cache" / "translation-memory.sqlite3"
+    cache.parent.mkdir()
+    cache.write_bytes(b"this is not a database" * 100)
+    code, _, err = translate(cli, fresh, server)
+    assert code == 0, err
+    assert "translation memory .cache/translation-memory.sqlite3 cannot be used" in err \
+        or "cannot be used (file is not a database)" in err
+    assert sum(entry_state(e) == "machine" for e in catalog(fresh)) == 42
+
+
+def test_dry_run_counts_what_the_run_sends(project, server, cli):
+    source = project / "book" / SAMPLE / "source.zh.md"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text + "\n新增的一段文字，用来检验。\n", encoding="utf-8")
+    code, out, _ = translate(cli, project, server, "--dry-run")
+    assert "1 segment(s) would be drafted with Google, 13 characters would be sent" in out
+    code, out, err = translate(cli, project, server)
+    assert code == 0 and "1 of 1 segment(s) drafted" in out and "13 characters sent" in out
+    assert "1/1 segments; 13 chars sent; responses 200×1" in err  # progress off a terminal
+
+
+@pytest.mark.parametrize(("args", "env", "message"), [
+    (("--backoff", "-1"), {}, "--backoff -1.0 is not a usable number"),
+    (("--timeout", "nan"), {}, "--timeout nan is not a usable number"),
+    (("--provider", "deepl"), {"DEEPL_API_KEY": "abc:fx\r"},
+     "DEEPL_API_KEY contains a space or a line break (a copy-paste slip?)"),
+    (("--lang", "xx"), {}, "Google has no language 'xx' (for --lang xx)"),
+])
+def test_bad_options_are_refused_before_anything_is_sent(fresh, server, cli, monkeypatch,
+                                                        args, env, message):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code, _, err = translate(cli, fresh, server, *args)
+    assert code in (1, 2) and message in err
+    assert server.calls == [] and not po_file(fresh).exists()
+    assert "abc:fx" not in err
