@@ -692,11 +692,11 @@ class _Run:
         self.catalog: polib.POFile | None = None
         self.stamp: tuple[int, int, int] | None = None
         self.started = 0.0
-        self.report.chars = 0  # from here on: characters actually sent
 
     def go(self, jobs: list[Job]) -> None:
         self.started = time.perf_counter()
-        self.progress.start(self.report)
+        self.progress.start(self.report)  # says what is to be sent...
+        self.report.chars = 0  # ...and from here on it counts what was
         try:
             with self.transport.active():
                 for job in jobs:

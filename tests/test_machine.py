@@ -89,6 +89,9 @@ def test_drafts_the_whole_sample_into_a_fresh_po(fresh, server, cli):
     assert {pseudo(t) for t in sources} <= stored
     assert "42 of 42 segment(s) drafted with Google" in out
     assert f"{len(sources)} request(s), 0 retries" in out
+    total = sum(len(t) for t in sources)
+    assert f"42 segment(s) to draft with Google, {total:,} characters to send" in out
+    assert f"{total:,} characters sent" in out
     # The glossary went through the request: its renderings are in the drafts.
     subtitle = next(e for e in entries if e.comment == "subtitle")
     assert "Chuzhou Economic and Technological Development Zone" in subtitle.msgstr
