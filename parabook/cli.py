@@ -21,7 +21,6 @@ from .pipeline import (
     check_translations,
     update_translations,
 )
-from .preview import render_spreads
 from .qa import STATE_ORDER, CheckReport
 from .translations import po_path
 from .xliff import export_xliff, import_review
@@ -255,6 +254,7 @@ def _export(project: Project, args: argparse.Namespace) -> int:
 def _preview(project: Project, args: argparse.Namespace) -> int:
     if not 20 <= args.dpi <= 300:
         raise InputError(f"--dpi {args.dpi} is outside 20-300", fix="try --dpi 80")
+    from .preview import render_spreads  # PyMuPDF: only this command needs it
     for slug in _slugs(project, args.slug):
         lang = _langs(project, slug, args.lang)[0]
         result = build_book(project, slug, lang, outputs=("email",))
