@@ -323,3 +323,11 @@ def test_photo_paths_must_stay_in_the_book(project, cli, src, problem):
     code, out, err = cli(project, "build", SAMPLE, "--output", "email")
     assert code == 2 and f"source.zh.md:3: photo path {src!r} {problem}" in err
     assert not (project / "dist").exists()
+
+
+def test_preview_writes_png_spreads(project, cli):
+    code, out, err = cli(project, "preview", "--dpi", "30")
+    assert code == 0, err
+    images = sorted((project / "dist" / "preview").glob("*.png"))
+    assert len(images) >= 2 and "spread(s)" in out
+    assert all(image.read_bytes().startswith(b"\x89PNG") for image in images)
