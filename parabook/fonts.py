@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import subprocess
 
@@ -36,24 +38,41 @@ def subsetter_warning(active: bool | None = None) -> str | None:
             f"-y {SUBSET_PACKAGE}  (or: make setup)")
 
 
-_found = False
-"""Set once every family was found: fonts are not uninstalled while watch mode runs."""
+_installed: str | None = None
+"""`fc-list`'s fonts (file, tab, families), once every family the booklet needs was
+found: fonts are not uninstalled while watch mode runs."""
 
 
 def check() -> None:
     """Raise SetupError naming the Debian package to install for a missing font."""
-    global _found
-    if _found:
+    global _installed
+    if _installed is not None:
         return
     if not shutil.which("fc-list"):
         raise SetupError("fontconfig's fc-list is not installed, so fonts cannot be found",
                          fix="run: sudo apt-get install -y fontconfig  (or: make setup)")
-    listed = subprocess.run(["fc-list", ":", "family"], capture_output=True,
-                            text=True, check=False).stdout
-    families = {name.strip() for line in listed.splitlines() for name in line.split(",")}
+    listed = subprocess.run(["fc-list", "--format", r"%{file}\t%{family}\n"],
+                            capture_output=True, text=True, check=False).stdout
+    families = {name.strip() for line in listed.splitlines()
+                for name in line.partition("\t")[2].split(",")}
     missing = [pkg for family, pkg in REQUIRED_FAMILIES.items() if family not in families]
     if missing:
         raise SetupError(
             "fonts the booklet needs are not installed: " + ", ".join(missing),
             fix=f"run: sudo apt-get install -y {' '.join(missing)}  (or: make setup)")
-    _found = True
+    _installed = listed
+
+
+def fingerprint() -> str:
+    """A digest of the installed fonts (every file's path, size and modification time):
+    text measured with the same fingerprint is measured with the same fonts, fallbacks
+    included. Calls `check` first."""
+    check()
+    digest = hashlib.sha256()
+    for path in sorted({line.partition("\t")[0] for line in _installed.splitlines()}):
+        try:
+            stat = os.stat(path)
+        except OSError:
+            continue
+        digest.update(f"{path}\t{stat.st_size}\t{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()

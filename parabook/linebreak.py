@@ -21,7 +21,7 @@ from functools import cache
 
 import pyphen
 
-from .measure import shaped_width
+from .measure import remembered, shaped_width
 
 HYPHEN = "\u2010"  # what WeasyPrint prints when it hyphenates
 SAFETY_PT = 0.5
@@ -90,7 +90,21 @@ def _pieces(text: str, family: str, size: float, lang: str) -> list[Piece]:
 def break_lines(text: str, width: float, *, family: str = "Noto Serif", size: float = 9.5,
                 lang: str = "en") -> list[LineOut] | None:
     """The lines of `text` set justified in `width` points, or None to leave it to
-    WeasyPrint (text with line breaks or tabs, or a word wider than the column)."""
+    WeasyPrint (text with line breaks or tabs, or a word wider than the column).
+
+    Kept with the measured widths (`measure.remembered`): a rebuild breaks only the
+    paragraphs that changed."""
+    chosen = remembered("lines", f"{family}\t{size}\t{lang}\t{width!r}\t{text}",
+                        lambda: _as_json(_break_lines(text, width, family, size, lang)))
+    return None if chosen is None else [LineOut(line, tracking) for line, tracking in chosen]
+
+
+def _as_json(lines: list[LineOut] | None) -> list[list] | None:
+    return None if lines is None else [[line.text, line.tracking] for line in lines]
+
+
+def _break_lines(text: str, width: float, family: str, size: float,
+                 lang: str) -> list[LineOut] | None:
     if not text.strip() or re.search(r"[\n\t\u00ad]", text):
         return None
     pieces = _pieces(text, family, size, lang)

@@ -14,9 +14,21 @@ the text (`shaped_width`, Pango with the booklet's fonts).
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
+
+from . import fonts
+from .fsutil import write_atomic
+from .photos import touch_used
+
+log = logging.getLogger("parabook.measure")
 
 MM = 72 / 25.4
 # styles/booklet.css: td.zh p / td.tr p sizes, line heights, cell padding, indent.
@@ -110,10 +122,14 @@ def _style(family: str, size: float, lang: str):
     raise RuntimeError("no text box in the measuring document")
 
 
-@cache
 def shaped_width(text: str, family: str, size: float, lang: str = "en") -> float:
     """Width of `text` in points as WeasyPrint sets it: shaped by Pango, with kerning
     and ligatures (WeasyPrint 70 internals; pinned)."""
+    return remembered("width", f"{family}\t{size}\t{lang}\t{text}",
+                      lambda: _shape(text, family, size, lang))
+
+
+def _shape(text: str, family: str, size: float, lang: str) -> float:
     from weasyprint.text.line_break import create_layout, line_size
 
     style = _style(family, size, lang)
@@ -121,3 +137,88 @@ def shaped_width(text: str, family: str, size: float, lang: str = "en") -> float
     line, _ = layout.get_first_line()
     width, _ = line_size(line, style)
     return width * 0.75  # CSS px to pt
+
+
+# Measured text, kept: in this process (watch mode rebuilds in it), and on disk between
+# builds (`text_cache`). A fresh process would otherwise shape every word again, and
+# load the hyphenation dictionary and WeasyPrint's styles to do it, for line breaks
+# that an edit of one paragraph leaves as they were everywhere else.
+_MEMO: dict[str, dict[str, object]] = {}
+"""{kind: {key: value}}: everything measured in this process."""
+_store: _Store | None = None
+"""The book's cache file while `text_cache` runs."""
+
+_MEASURING_CODE = ("measure.py", "linebreak.py")
+"""Part of the cache's fingerprint: a change to how text is measured or broken
+(`linebreak`'s costs, say) measures it again."""
+
+
+@dataclass
+class _Store:
+    """One book's measured text on disk: what the last build used, and what this one uses."""
+
+    stored: dict[str, dict[str, object]]
+    used: dict[str, dict[str, object]]
+
+
+def remembered(kind: str, key: str, compute: Callable[[], object]) -> object:
+    """`compute()`, kept under (kind, key): a value must be JSON (numbers, strings,
+    lists, None) and depend only on the key and the fonts and versions in the cache's
+    fingerprint (`text_cache`)."""
+    memo = _MEMO.setdefault(kind, {})
+    if key in memo:
+        value = memo[key]
+    elif _store is not None and key in _store.stored.get(kind, {}):
+        value = memo[key] = _store.stored[kind][key]
+    else:
+        value = memo[key] = compute()
+    if _store is not None:
+        _store.used.setdefault(kind, {})[key] = value
+    return value
+
+
+@contextmanager
+def text_cache(path: Path) -> Iterator[None]:
+    """Keep the widths and line breaks measured inside the block in `path`, one book's
+    file: read when the block starts, written back (atomically, and only when it
+    changed) with just what the block used when it ends without an error.
+
+    The file is ignored when its fingerprint differs: other fonts (`fonts.fingerprint`),
+    WeasyPrint, Pango or pyphen, or other code in `_MEASURING_CODE`.
+    """
+    global _store
+    fingerprint = _fingerprint()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        stored = data["entries"] if data.get("fingerprint") == fingerprint else {}
+        stored = {kind: entries for kind, entries in stored.items()
+                  if isinstance(entries, dict)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        stored = {}  # none yet, or damaged: measure again
+    _store, outer = _Store(stored, {}), _store
+    try:
+        yield
+        if _store.used != stored:
+            try:
+                write_atomic(path, json.dumps({"fingerprint": fingerprint,
+                                               "entries": _store.used},
+                                              ensure_ascii=False, sort_keys=True))
+            except OSError as exc:  # a cache that cannot be written only costs time
+                log.info("text cache %s not written: %s", path, exc)
+        else:
+            touch_used(path)
+    finally:
+        _store = outer
+
+
+def _fingerprint() -> str:
+    import pyphen
+    import weasyprint
+    from weasyprint.text.ffi import pango
+
+    digest = hashlib.sha256("\n".join([
+        weasyprint.__version__, str(pango.pango_version()), pyphen.__version__,
+        fonts.fingerprint()]).encode())
+    for name in _MEASURING_CODE:
+        digest.update(Path(__file__).with_name(name).read_bytes())
+    return digest.hexdigest()

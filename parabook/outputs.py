@@ -7,14 +7,18 @@
   fonts cut down to the glyphs used (`shrink`).
 
 Photos are prepared per output by `photos.prepare` (upright, sRGB, no metadata),
-cached by content hash, before the layout sees them. The outputs share one layout
-(`pdf.render_pdfs`): `photo_swaps` says which print photo each email photo replaces.
+cached by content hash, before the layout sees them (`place_photos`; the build
+spreads the preparing over the cores). The outputs share one layout
+(`pdf.lay_out`): `photo_swaps` says which print photo each email photo replaces.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import warnings as pywarnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from PIL import Image
@@ -42,61 +46,105 @@ def suffix(name: str) -> str:
     return f".{name}.pdf"
 
 
+@dataclass(frozen=True)
+class PhotoJob:
+    """One photo to prepare for one output: the arguments of `photos.prepare`."""
+
+    source: Path
+    width_mm: float
+    """Printed width."""
+    dpi: int | None
+    manuscript: Path
+    """The file to report its problems at (the manuscript, or book.yaml for the cover)."""
+    line: int
+    crop: tuple[int, int] | None
+    focus: tuple[float, float]
+
+
+Prepared = photos.PreparedPhoto | InputError
+"""A prepared photo, or why the photo cannot be used."""
+
+
+def prepare_each(jobs: list[PhotoJob], cache_dir: Path) -> list[Prepared]:
+    """`photos.prepare` for each job, in order; a photo that cannot be used gives its
+    InputError (anything else, e.g. a full disk, is raised)."""
+    out: list[Prepared] = []
+    for job in jobs:
+        try:
+            out.append(photos.prepare(job.source, placed_width_mm=job.width_mm, dpi=job.dpi,
+                                      cache_dir=cache_dir, manuscript=job.manuscript,
+                                      line=job.line, crop=job.crop, focus=job.focus))
+        except InputError as error:
+            out.append(error)
+    return out
+
+
 def place_photos(document: Document, spec: OutputSpec, cache_dir: Path, *, final: bool,
-                 manuscript_path: Path) -> tuple[Document, list[str]]:
+                 manuscript_path: Path,
+                 prepare: Callable[[list[PhotoJob]], list[Prepared]] | None = None,
+                 ) -> tuple[Document, list[str]]:
     """The document with every photo prepared for `spec`, and the warnings that raised.
 
     A photo that cannot be used is a placeholder with a warning in a draft, and an
-    error in a final build.
+    error in a final build. `prepare` prepares a list of jobs (default `prepare_each`
+    into `cache_dir`; the build spreads them over the cores).
     """
     text_mm = PAGE_MM[document.meta.page_size][0] - SIDE_MARGINS_MM
+    cover = document.cover_photo
+    if cover:  # its problems are reported at book.yaml's cover_photo line
+        cover = dataclasses.replace(cover, figure=dataclasses.replace(
+            cover.figure, line=document.meta.cover_photo_line or 0))
+    views = [view.photo for row in document.rows if row.kind == "figures"
+             for view in row.figures]
+    where = [manuscript_path] * len(views)
+    if cover:
+        views, where = [cover, *views], [manuscript_path.with_name("book.yaml"), *where]
+    jobs = {index: _job(view, spec, text_mm, path)
+            for index, (view, path) in enumerate(zip(views, where, strict=True))
+            if view.source is not None}
+    done = (prepare or partial(prepare_each, cache_dir=cache_dir))(list(jobs.values()))
+    results = dict(zip(jobs, done, strict=True))
     warnings: list[str] = []
-    cover = None
-    if document.cover_photo:  # its problems are reported at book.yaml's cover_photo line
-        view = document.cover_photo
-        view = dataclasses.replace(view, figure=dataclasses.replace(
-            view.figure, line=document.meta.cover_photo_line or 0))
-        cover = _place(view, spec, cache_dir, text_mm, final,
-                       manuscript_path.with_name("book.yaml"), warnings)
+    placed = iter([_place(view, jobs.get(index), results.get(index), final, warnings)
+                   for index, view in enumerate(views)])
+    if cover:
+        cover = next(placed)
     rows = []
     for row in document.rows:
-        if row.kind != "figures":
-            rows.append(row)
-            continue
-        views = tuple(
-            dataclasses.replace(view, photo=_place(view.photo, spec, cache_dir, text_mm,
-                                                   final, manuscript_path, warnings))
-            for view in row.figures)
-        rows.append(dataclasses.replace(row, figures=views))
-    return dataclasses.replace(document, rows=tuple(rows), cover_photo=cover or None), warnings
+        if row.kind == "figures":
+            row = dataclasses.replace(row, figures=tuple(
+                dataclasses.replace(view, photo=next(placed)) for view in row.figures))
+        rows.append(row)
+    return dataclasses.replace(document, rows=tuple(rows), cover_photo=cover), warnings
 
 
-def _place(photo: PhotoView, spec: OutputSpec, cache_dir: Path, text_mm: float, final: bool,
-           manuscript_path: Path, warnings: list[str]) -> PhotoView:
-    if photo.source is None:
-        return photo
+def _job(photo: PhotoView, spec: OutputSpec, text_mm: float, where: Path) -> PhotoJob:
     figure = photo.figure
     column_mm = text_mm if figure.width == "full" else (text_mm - HALF_GAP_MM) / 2
     aspect = _aspect(photo.source, figure.crop)
     width_mm = round(min(column_mm, MAX_PHOTO_HEIGHT_MM * aspect), 1) if aspect else column_mm
-    try:
-        prepared = photos.prepare(photo.source, placed_width_mm=width_mm, dpi=spec.dpi,
-                                  cache_dir=cache_dir, manuscript=manuscript_path,
-                                  line=figure.line, crop=figure.crop, focus=figure.focus)
-    except InputError as error:
+    return PhotoJob(photo.source, width_mm, spec.dpi, where, figure.line, figure.crop,
+                    figure.focus)
+
+
+def _place(photo: PhotoView, job: PhotoJob | None, prepared: Prepared | None, final: bool,
+           warnings: list[str]) -> PhotoView:
+    if job is None or prepared is None:
+        return photo
+    if isinstance(prepared, InputError):
         if final:
-            raise
-        warnings.append(f"{error.located()}; a placeholder frame is printed. "
-                        f"Fix: {error.fix}")
+            raise prepared
+        warnings.append(f"{prepared.located()}; a placeholder frame is printed. "
+                        f"Fix: {prepared.fix}")
         return dataclasses.replace(photo, source=None)
-    if spec.dpi is None:
+    if job.dpi is None:
         low = photos.low_resolution_warning(
-            prepared, f"{display_path(manuscript_path)}:{figure.line}", PRINT_MIN_DPI)
+            prepared, f"{display_path(job.manuscript)}:{job.line}", PRINT_MIN_DPI)
         if low:
             warnings.append(low)
     # A URL without the project's path, so the PDF is the same wherever the project is.
     return dataclasses.replace(photo, url=f"{PHOTO_SCHEME}:{prepared.path.name}",
-                               width_mm=width_mm)
+                               width_mm=job.width_mm)
 
 
 def _aspect(path: Path, crop: tuple[int, int] | None) -> float | None:

@@ -1,8 +1,10 @@
 """Write the PDFs with WeasyPrint, fetching only local files from allowed folders.
 
 Layout is most of WeasyPrint's time, and the print and email PDFs differ only in
-what is drawn, not where: so the booklet is laid out once (`render_pdfs`) and the
-layout written once per output (`PdfWrite`). The layout is made with the print
+what is drawn, not where: so the booklet is laid out once (`lay_out`) and the
+layout written once per output (`write_layout`, `PdfWrite`). A write only reads
+the layout, leaving it as it found it: the build makes its writes at once, in
+forked processes (`pipeline`). The layout is made with the print
 page (bleed and crop marks) and the print photos. An output without bleed drops it
 when written: its pages are the trim (MediaBox = TrimBox) and carry no marks, as a
 layout without bleed would, since bleed moves nothing inside the page. An output
@@ -97,41 +99,64 @@ class PdfWrite:
     not held in memory); None: return the bytes."""
 
 
-def render_pdfs(html: str, writes: list[PdfWrite], *, base_dir: Path, allowed: list[Path],
-                photos: Path | None = None) -> dict[str, tuple[bytes | None, int]]:
-    """Lay `html` out once and write it once per `writes`: {name: (PDF bytes, pages)};
-    the bytes are None for a write with a `target` file."""
+@dataclass(frozen=True)
+class Layout:
+    """A laid-out booklet (WeasyPrint's document), to write once per output."""
+
+    document: weasyprint.Document
+    fetcher: SandboxFetcher
+
+    @property
+    def pages(self) -> int:
+        return len(self.document.pages)
+
+
+def lay_out(html: str, *, base_dir: Path, allowed: list[Path],
+            photos: Path | None = None) -> Layout:
+    """Lay `html` out, fetching only from `allowed` folders and prepared `photos`."""
     justify.install()  # Chinese lines justified between characters (idempotent)
     fetcher = SandboxFetcher(allowed, photos)
-    out = {}
     try:
         document = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
                                    url_fetcher=fetcher).render()
     except OSError as exc:
         raise BookError(f"WeasyPrint could not render the booklet: {exc}") from exc
-    for write in writes:
-        try:
-            with ExitStack() as changes:
-                changes.enter_context(_page_backgrounds_kept(document))
-                if not write.bleed:
-                    changes.enter_context(_without_bleed(document))
-                if write.photos:
-                    changes.enter_context(_photos_replaced(document, write.photos, fetcher))
-                # Fonts are collected while drawing and subset in place when written:
-                # each PDF starts from none, as a document of its own would.
-                document.fonts = {}
-                data = document.write_pdf(write.target, pdf_variant=write.pdf_variant)
-        except OSError as exc:
-            if write.target is not None and exc.errno is not None:
-                raise  # the disk (full, read-only): the command line says what to check
-            raise BookError(f"WeasyPrint could not write the booklet: {exc}") from exc
-        if write.postprocess is not None:
-            if write.target is None:
-                data = write.postprocess(data)
-            else:
-                write.target.write_bytes(write.postprocess(write.target.read_bytes()))
-        out[write.name] = (data, len(document.pages))
-    return out
+    return Layout(document, fetcher)
+
+
+def write_layout(layout: Layout, write: PdfWrite) -> bytes | None:
+    """Write `layout` as `write` says: the PDF's bytes, or None when written to its
+    `target`. The layout is left as it was, for the next write."""
+    document = layout.document
+    try:
+        with ExitStack() as changes:
+            changes.enter_context(_page_backgrounds_kept(document))
+            if not write.bleed:
+                changes.enter_context(_without_bleed(document))
+            if write.photos:
+                changes.enter_context(_photos_replaced(document, write.photos, layout.fetcher))
+            # Fonts are collected while drawing and subset in place when written:
+            # each PDF starts from none, as a document of its own would.
+            document.fonts = {}
+            data = document.write_pdf(write.target, pdf_variant=write.pdf_variant)
+    except OSError as exc:
+        if write.target is not None and exc.errno is not None:
+            raise  # the disk (full, read-only): the command line says what to check
+        raise BookError(f"WeasyPrint could not write the booklet: {exc}") from exc
+    if write.postprocess is not None:
+        if write.target is None:
+            data = write.postprocess(data)
+        else:
+            write.target.write_bytes(write.postprocess(write.target.read_bytes()))
+    return data
+
+
+def render_pdfs(html: str, writes: list[PdfWrite], *, base_dir: Path, allowed: list[Path],
+                photos: Path | None = None) -> dict[str, tuple[bytes | None, int]]:
+    """Lay `html` out once and write it once per `writes`: {name: (PDF bytes, pages)};
+    the bytes are None for a write with a `target` file."""
+    layout = lay_out(html, base_dir=base_dir, allowed=allowed, photos=photos)
+    return {write.name: (write_layout(layout, write), layout.pages) for write in writes}
 
 
 def render_pdf(html: str, *, base_dir: Path, allowed: list[Path], photos: Path | None = None,

@@ -1,0 +1,256 @@
+"""What makes a build fast must not change what it builds: the measured text kept on
+disk, the writes and photos made in forked processes, and how those processes end."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from parabook import measure, pipeline
+from parabook.errors import InputError
+from parabook.outputs import SPECS, PhotoJob, prepare_each
+
+from .conftest import REPO, SAMPLE
+from .photogen import add_photos
+
+EDIT = ("Roads once riddled", "Streets once riddled")
+
+
+@pytest.fixture(autouse=True)
+def inside(project, monkeypatch):
+    monkeypatch.chdir(project)
+
+
+@pytest.fixture
+def fresh_process(monkeypatch):
+    """Nothing measured in this process yet, as in a new `build.py` run."""
+    monkeypatch.setattr(measure, "_MEMO", {})
+
+
+def shaping(monkeypatch) -> list[str]:
+    """Record the texts Pango shapes from now on."""
+    shaped: list[str] = []
+    original = measure._shape
+
+    def spy(text, family, size, lang):
+        shaped.append(text)
+        return original(text, family, size, lang)
+
+    monkeypatch.setattr(measure, "_shape", spy)
+    return shaped
+
+
+def edit(project: Path) -> None:
+    po = project / "translations" / f"{SAMPLE}.en.po"
+    po.write_text(po.read_text(encoding="utf-8").replace(*EDIT, 1), encoding="utf-8")
+
+
+def pdfs(project: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((project / "dist").glob("*.pdf"))}
+
+
+def text_file(project: Path) -> Path:
+    return project / ".cache" / "text" / f"{SAMPLE}.en.json"
+
+
+def test_a_rebuild_measures_only_the_edited_paragraph(project, cli, monkeypatch,
+                                                      fresh_process):
+    assert cli(project, "build", SAMPLE)[0] == 0
+    first = pdfs(project)
+    entries = json.loads(text_file(project).read_text(encoding="utf-8"))["entries"]
+    assert entries["lines"] and entries["width"]
+
+    # A new process, nothing changed: every width and line break comes from the file,
+    # and the PDFs are the same bytes.
+    monkeypatch.setattr(measure, "_MEMO", {})
+    shaped = shaping(monkeypatch)
+    assert cli(project, "build", SAMPLE)[0] == 0
+    assert shaped == []
+    assert pdfs(project) == first
+
+    # One paragraph edited: only its words are shaped, and the file keeps only what this
+    # build used (the old paragraph's line breaks are gone).
+    monkeypatch.setattr(measure, "_MEMO", {})
+    edit(project)
+    assert cli(project, "build", SAMPLE)[0] == 0
+    assert 0 < len(shaped) < 200
+    assert any("Streets" in text for text in shaped)
+    assert not any("Roads once riddled" in text for text in shaped)
+    stored = json.loads(text_file(project).read_text(encoding="utf-8"))["entries"]
+    assert not any("Roads once riddled" in key for key in stored["lines"])
+    assert any("Streets once riddled" in key for key in stored["lines"])
+
+    # The same as a build that measures everything afresh.
+    edited = pdfs(project)
+    text_file(project).unlink()
+    monkeypatch.setattr(measure, "_MEMO", {})
+    assert cli(project, "build", SAMPLE)[0] == 0
+    assert pdfs(project) == edited
+
+
+def test_other_fonts_measure_everything_again(project, cli, monkeypatch, fresh_process):
+    assert cli(project, "build", SAMPLE, "--output", "email")[0] == 0
+    monkeypatch.setattr(measure, "_MEMO", {})
+    monkeypatch.setattr(measure.fonts, "fingerprint", lambda: "other fonts")
+    shaped = shaping(monkeypatch)
+    assert cli(project, "build", SAMPLE, "--output", "email")[0] == 0
+    assert len(shaped) > 100
+
+
+def test_a_damaged_text_cache_is_measured_again(project, cli, monkeypatch, fresh_process):
+    assert cli(project, "build", SAMPLE, "--output", "email")[0] == 0
+    good = pdfs(project)
+    for damage in ("{not json", '{"fingerprint": 1, "entries": []}', "[]"):
+        text_file(project).write_text(damage, encoding="utf-8")
+        monkeypatch.setattr(measure, "_MEMO", {})
+        assert cli(project, "build", SAMPLE, "--output", "email")[0] == 0
+        assert pdfs(project) == good
+        json.loads(text_file(project).read_text(encoding="utf-8"))  # written again
+
+
+def test_a_process_with_threads_does_not_fork():
+    # watch mode's file watcher is a thread: a forked child would lack it, and any
+    # lock it held
+    stop = threading.Event()
+    watcher = threading.Thread(target=stop.wait)
+    watcher.start()
+    try:
+        with pipeline._Forked(os.getpid, "asking") as child:
+            assert child.pid is None
+            assert child.result() == os.getpid()
+    finally:
+        stop.set()
+        watcher.join()
+
+
+def no_children() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+TWO_CORES = len(os.sched_getaffinity(0)) > 1
+
+
+@pytest.fixture
+def forking(monkeypatch):
+    """Fork even when an earlier test left a thread behind (tqdm's monitor), which
+    `_cores` rightly counts as a reason not to (test_a_process_with_threads_does_not_fork):
+    these tests' own work takes no lock."""
+    monkeypatch.setattr(pipeline, "_cores", lambda: 2)
+
+
+def test_forked_work_returns_its_result_or_raises_its_error(forking):
+    with pipeline._Forked(lambda: {"pages": 23, "pid": os.getpid()}, "counting") as child:
+        assert child.pid is not None
+        result = child.result()
+    assert result == {"pages": 23, "pid": result["pid"]} and result["pid"] != os.getpid()
+
+    def fails():
+        raise InputError("no such photo", path="book/x.md", line=3, fix="add it")
+
+    with pipeline._Forked(fails, "failing") as child, pytest.raises(InputError) as raised:
+        child.result()
+    assert str(raised.value) == "book/x.md:3: no such photo\n  fix: add it"
+
+    def disk_full():
+        raise OSError(errno.ENOSPC, "No space left on device", "dist/x.pdf")
+
+    with pipeline._Forked(disk_full, "writing") as child, pytest.raises(OSError) as raised:
+        child.result()
+    assert (raised.value.errno, raised.value.filename) == (errno.ENOSPC, "dist/x.pdf")
+    assert no_children()
+
+
+def test_an_error_here_stops_and_reaps_the_forked_work(tmp_path, forking):
+    marker = tmp_path / "cleaned"
+
+    def slow():
+        try:
+            time.sleep(60)
+        finally:
+            marker.write_text("cleaned up")  # the child unwinds as a Ctrl-C would
+
+    started = time.monotonic()
+    with pytest.raises(RuntimeError), pipeline._Forked(slow, "sleeping"):
+        time.sleep(0.2)
+        raise RuntimeError("the parent's own write failed")
+    assert time.monotonic() - started < 10
+    assert marker.read_text() == "cleaned up"
+    assert no_children()
+
+
+def test_photos_prepared_on_two_cores_are_those_prepared_on_one(project, tmp_path, forking):
+    add_photos(project)
+    photos = project / "book" / SAMPLE / "photos"
+    manuscript = project / "book" / SAMPLE / "source.zh.md"
+    jobs = [PhotoJob(path, 60.0, spec.dpi, manuscript, 1, None, (0.5, 0.5))
+            for spec in (SPECS["print"], SPECS["email"])
+            for path in sorted(photos.iterdir())]
+    (photos / "broken.jpg").write_bytes(b"\xff\xd8 not a photo")
+    jobs.append(PhotoJob(photos / "broken.jpg", 60.0, None, manuscript, 9, None, (0.5, 0.5)))
+    serial = prepare_each(jobs, tmp_path / "one")
+    parallel = pipeline._prepare_on_all_cores(jobs, tmp_path / "two")
+    assert len(parallel) == len(serial) == len(jobs)
+    for one, two in zip(serial, parallel, strict=True):
+        if isinstance(one, InputError):
+            assert isinstance(two, InputError) and str(two) == str(one)
+        else:
+            assert two.path.name == one.path.name
+            assert two.path.read_bytes() == one.path.read_bytes()
+    assert no_children()
+
+
+SLOW_EMAIL = """
+import os, sys, time
+from pathlib import Path
+from parabook import pipeline
+
+def slow(data, cache=None):  # the email PDF's last step, in the forked process
+    Path("child.pid").write_text(str(os.getpid()))
+    time.sleep(60)
+    return data
+
+pipeline.shrink_cid_fonts = slow
+from parabook.cli import main
+sys.exit(main(["build", sys.argv[1]]))
+"""
+
+
+@pytest.mark.skipif(not TWO_CORES, reason="no core to fork onto")
+def test_ctrl_c_while_a_forked_process_writes_leaves_the_previous_pdfs(project, cli):
+    assert cli(project, "build", SAMPLE)[0] == 0
+    good = pdfs(project)
+    edit(project)
+    process = subprocess.Popen([sys.executable, "-c", SLOW_EMAIL, SAMPLE], cwd=project,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        deadline = time.monotonic() + 120
+        while not (project / "child.pid").exists():
+            assert process.poll() is None and time.monotonic() < deadline, \
+                process.communicate()
+            time.sleep(0.05)
+        child = int((project / "child.pid").read_text())
+        process.send_signal(signal.SIGINT)  # to the parent only, as `kill -INT` does
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    assert not Path(f"/proc/{child}").exists()  # stopped, not left writing
+    assert pdfs(project) == good
+    assert sorted(p.name for p in (project / "dist").iterdir()) == sorted(good)
+    assert [p for p in (project / ".cache").rglob("*") if p.name.endswith(".tmp")] == []
