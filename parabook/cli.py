@@ -280,6 +280,7 @@ class _Bar:
 
         self.report = report
         print(describe(report))
+        tqdm.monitor_interval = 0  # no monitor thread: a process with threads never forks
         self.bar = tqdm(total=report.jobs, unit="segment", file=sys.stderr, disable=None,
                         dynamic_ncols=True)
 
