@@ -505,3 +505,36 @@ def test_bad_options_are_refused_before_anything_is_sent(fresh, server, cli, mon
     assert code in (1, 2) and message in err
     assert server.calls == [] and not po_file(fresh).exists()
     assert "abc:fx" not in err
+
+
+def test_a_reviewer_saving_during_a_run_keeps_their_edits(fresh, server):
+    server.hang_after = 5
+    env = {**os.environ, **KEYS}
+    command = [sys.executable, str(REPO / "build.py"), "translate", "--endpoint", server.url,
+               *FAST]
+    proc = subprocess.Popen(command, cwd=fresh, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.hanging.wait(60)
+        # Poedit saves meanwhile: a draft reviewed as is, another rewritten, and an
+        # empty entry translated by hand.
+        cat = catalog(fresh)
+        drafts = [e for e in cat if entry_state(e) == "machine"]
+        empty = [e for e in cat if entry_state(e) == "missing"]
+        drafts[0].flags.remove("fuzzy")
+        drafts[1].msgstr = "A reviewer's own sentence."
+        empty[-1].msgstr = "Typed by hand."
+        cat.save(str(po_file(fresh)))
+        server.hang_after = None
+        server.release()
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    after = {e.msgid: e for e in catalog(fresh)}
+    assert entry_state(after[drafts[0].msgid]) == "reviewed"
+    assert after[drafts[1].msgid].msgstr == "A reviewer's own sentence."
+    assert entry_state(after[drafts[1].msgid]) == "unreviewed"
+    assert after[empty[-1].msgid].msgstr == "Typed by hand."
+    assert "left alone, it changed while drafting" in err
+    msgfmt_ok(po_file(fresh))
