@@ -6,7 +6,9 @@ import argparse
 import logging
 import os
 import re
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from .errors import BookError, InputError, display_path
@@ -113,6 +115,9 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
     # WeasyPrint's own chatter (e.g. unsupported CSS) is not for the user.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    # `kill`, `timeout` and a cancelled CI job send SIGTERM: clean up as for Ctrl-C.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
     try:
         command = {"import": _import, "build": _build, "update": _update, "check": _check,
                    "export": _export, "import-review": _import_review,
@@ -130,6 +135,13 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was half-written; run the command again", file=sys.stderr)
         return 130
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _import(project: Project, args: argparse.Namespace) -> int:

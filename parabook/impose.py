@@ -83,7 +83,10 @@ def impose_saddle(booklet_pdf: Path, output: Path) -> Imposition:
     # Files, not bytes, between the steps: a 200-page print PDF with its photos is
     # 170 MB, and PyMuPDF reads a file as it needs it.
     output.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=output.parent, prefix=".impose-") as folder:
+    # Named after the output (`.SLUG.handout.pdf.*`): the next build of the same book
+    # clears what a killed one left behind.
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name.lstrip('.')}"
+                                     ".impose-") as folder:
         trimmed_path, imposed_path = Path(folder) / "trimmed.pdf", Path(folder) / "imposed.pdf"
         source = _trimmed(booklet_pdf)
         try:

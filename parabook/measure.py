@@ -14,6 +14,7 @@ the text (`shaped_width`, Pango with the booklet's fonts).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -211,7 +212,10 @@ def text_cache(path: Path) -> Iterator[None]:
         _store = outer
 
 
+@functools.cache
 def _fingerprint() -> str:
+    """Once per process: the code and fonts this process measures with are the ones it
+    loaded, even when the files change on disk while it runs (a `git pull` during watch)."""
     import pyphen
     import weasyprint
     from weasyprint.text.ffi import pango

@@ -266,7 +266,10 @@ def prune_cache(folder: Path, keep_bytes: int) -> int:
     for _, size, path in sorted(files, key=lambda item: (item[0], item[2].name)):
         if total <= keep_bytes:
             break
-        path.unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:  # a read-only cache: pruning is tidying, never a reason to fail
+            continue
         total -= size
         deleted += 1
     return deleted

@@ -7,10 +7,13 @@ PDF); text measured by earlier builds is read from `.cache/text` (`measure.text_
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import errno
 import gc
 import os
 import pickle
+import shutil
 import signal
 import sys
 import tempfile
@@ -145,7 +148,7 @@ def _build(project: Project, slug: str, manuscript: Manuscript, lang: str,
     # the previous set of PDFs as it was. The PDFs are written to hidden files in
     # dist/ first (a long book's are hundreds of MB), renamed once all are there.
     written: list[OutputFile] = []
-    with _staged(project.dist, slug, outputs) as staged:
+    with _staged(project.dist, slug, outputs, project.cache / "locks") as staged:
         pages, imposed = _render(project, manuscript, document, outputs, final, warnings,
                                  staged)
         notes_by_output = {}
@@ -192,29 +195,75 @@ for a 20-page book."""
 
 
 @contextmanager
-def _staged(dist: Path, slug: str, outputs: tuple[str, ...]) -> Iterator[dict[str, Path]]:
+def _staged(dist: Path, slug: str, outputs: tuple[str, ...],
+            locks: Path) -> Iterator[dict[str, Path]]:
     """Hidden files in `dist` to write the outputs to ({name: path}; print too when only
     the handout is built); renamed over `dist/<slug>.<name>.pdf` when the block ends
     without an error, deleted when it fails."""
     dist.mkdir(parents=True, exist_ok=True)
     names = [n for n in OUTPUT_NAMES if n in outputs or (n == "print" and "handout" in outputs)]
     staged: dict[str, Path] = {}
-    try:
+    with ExitStack() as stack:
+        stack.enter_context(_book_lock(locks, slug))
+        _clear_leftovers(dist, slug)
+        stack.callback(lambda: [path.unlink(missing_ok=True) for path in staged.values()])
         for name in names:
             handle, path = tempfile.mkstemp(prefix=f".{slug}{suffix(name)}.", suffix=".tmp",
                                             dir=dist)
             os.close(handle)
             staged[name] = Path(path)
         yield staged
+        targets = {name: dist / f"{slug}{suffix(name)}" for name in outputs}
+        for target in targets.values():  # all or none: find what would stop a rename first
+            if target.is_dir():
+                raise OSError(errno.EISDIR, "is a folder, not a PDF; move it away",
+                              str(target))
         mode = 0o666 & ~_umask()
         for name in outputs:
             with staged[name].open("rb+") as handle:  # on disk before it is renamed
                 os.fsync(handle.fileno())
             staged[name].chmod(mode)  # mkstemp makes it private; outputs are shared
-        for name in outputs:
-            os.replace(staged.pop(name), dist / f"{slug}{suffix(name)}")
+        # A Ctrl-C between two renames would leave a mixed set: it waits until the end.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            for name, target in targets.items():
+                os.replace(staged[name], target)
+                del staged[name]
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+@contextmanager
+def _book_lock(locks: Path, slug: str) -> Iterator[None]:
+    """One build of a book at a time (watch mode and a build by hand, say): the second
+    waits for the first, so their outputs never mix."""
+    import filelock
+
+    locks.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(locks / f"{slug}.build.lock", timeout=BUILD_WAIT_SECONDS,
+                             thread_local=False)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise BookError(f"another build of {slug} has been running for "
+                        f"{BUILD_WAIT_SECONDS // 60} minutes", path=locks,
+                        fix="wait for it, or stop it, then build again") from None
+    try:
+        yield
     finally:
-        for path in staged.values():
+        lock.release()
+
+
+BUILD_WAIT_SECONDS = 600
+
+
+def _clear_leftovers(dist: Path, slug: str) -> None:
+    """Delete what a killed build of this book left in dist/ (staged PDFs, imposition
+    folders); safe under the book's lock, as no other build of it is running."""
+    for path in dist.glob(f".{slug}.*"):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
             path.unlink(missing_ok=True)
 
 
@@ -325,24 +374,34 @@ class _Forked:
         self.work, self.what = work, what
         self.pid: int | None = None
         self.pipe: int | None = None
+        self.stop_signal = signal.SIGINT
         if _cores() < 2:
             return
         sys.stdout.flush()  # or the child could write this process's buffered output too
         sys.stderr.flush()
+        # A child that ignores Ctrl-C (a build started with `&` from a script) is told
+        # to stop with SIGTERM instead.
+        self.stop_signal = (signal.SIGTERM if signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+                            else signal.SIGINT)
         read_end, write_end = os.pipe()
-        # Ctrl-C is held back until each side is ready for it (the child in `_serve`):
-        # neither may be interrupted before it knows of the other.
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        parent = os.getpid()
+        blocked: set | None = None
         try:
+            # Ctrl-C is held back until each side is ready for it (the child in `_serve`):
+            # neither may be interrupted before it knows of the other.
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             pid = os.fork()
-        except BaseException:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        except BaseException as exc:
+            if blocked is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             os.close(read_end)
             os.close(write_end)
+            if isinstance(exc, OSError):  # no process to spare (EAGAIN, ENOMEM): do it here
+                return
             raise
         if pid == 0:
             os.close(read_end)
-            _serve(work, what, write_end, blocked)  # never returns
+            _serve(work, what, write_end, blocked, parent)  # never returns
         self.pid, self.pipe = pid, read_end
         os.close(write_end)
         try:
@@ -369,7 +428,11 @@ class _Forked:
         if not payload:
             raise BookError(f"the process {self.what} ended without a result "
                             f"(exit status {os.waitstatus_to_exitcode(status)})")
-        ok, value = pickle.loads(payload)
+        try:
+            ok, value = pickle.loads(payload)
+        except Exception:  # noqa: BLE001 - cut short (the child was killed) or unreadable
+            raise BookError(f"the process {self.what} sent back an unreadable result "
+                            f"(exit status {os.waitstatus_to_exitcode(status)})") from None
         if not ok:
             raise value
         return value
@@ -383,7 +446,7 @@ class _Forked:
             return
         pid, self.pid = self.pid, None
         try:
-            os.kill(pid, signal.SIGINT)
+            os.kill(pid, self.stop_signal)
             deadline = time.monotonic() + STOP_SECONDS
             while os.waitpid(pid, os.WNOHANG) == (0, 0):
                 if time.monotonic() > deadline:
@@ -406,14 +469,16 @@ STOP_SECONDS = 10.0
 """How long a child that is told to stop may take to clean up before it is killed."""
 
 
-def _serve(work: Callable[[], object], what: str, pipe: int, mask: set) -> None:
+def _serve(work: Callable[[], object], what: str, pipe: int, mask: set, parent: int) -> None:
     """The forked child: run `work`, send back (True, result) or (False, exception), exit."""
     status = 1
     try:
         try:
             # One Ctrl-C stops the work; a second (the terminal's and the parent's) must
             # not cut short the cleanup the first set off.
-            signal.signal(signal.SIGINT, _interrupt_once)
+            if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+                signal.signal(signal.SIGINT, _interrupt_once)
+            _die_with(parent)
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             result = (True, work())
         except BaseException as exc:  # noqa: BLE001 (this process's parent raises it)
@@ -422,20 +487,41 @@ def _serve(work: Callable[[], object], what: str, pipe: int, mask: set) -> None:
             result = (False, exc)
         try:
             payload = pickle.dumps(result)
-        except Exception:  # noqa: BLE001 (an exception that cannot be pickled)
+            pickle.loads(payload)  # some exceptions pickle but cannot be read back
+        except Exception:  # noqa: BLE001 (an exception that cannot cross)
             payload = pickle.dumps((False, BookError(f"{what}: {result[1]!r}")))
         with os.fdopen(pipe, "wb") as out:
             out.write(payload)
         status = 0
     finally:
-        os._exit(status)
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(status)
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel interrupt this child when its parent dies (kill -9, a crash), so
+    it does not go on writing for nobody; the parent's next build clears its files."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGINT), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux
+        return
+    if os.getppid() != parent:  # it died before that took effect
+        raise KeyboardInterrupt
 
 
 def _prune(project: Project) -> None:
-    """Keep the caches from growing without end; what this build used stays."""
-    prune_cache(project.cache / "photos", PHOTO_CACHE_BYTES)
-    prune_cache(project.cache / "fonts", FONT_CACHE_BYTES)
-    prune_cache(project.cache / "text", TEXT_CACHE_BYTES)
+    """Keep the caches from growing without end; what this build used stays. The PDFs
+    are in place by now: tidying the cache never turns a build into a failure."""
+    for folder, budget in (("photos", PHOTO_CACHE_BYTES), ("fonts", FONT_CACHE_BYTES),
+                           ("text", TEXT_CACHE_BYTES)):
+        try:
+            prune_cache(project.cache / folder, budget)
+        except OSError:
+            pass
 
 
 STATE_PHRASES = {"machine": "is a machine draft", "stale": "has a changed source",

@@ -34,6 +34,8 @@ def inside(project, monkeypatch):
 def fresh_process(monkeypatch):
     """Nothing measured in this process yet, as in a new `build.py` run."""
     monkeypatch.setattr(measure, "_MEMO", {})
+    yield
+    measure._fingerprint.cache_clear()  # a test may have faked other fonts
 
 
 def shaping(monkeypatch) -> list[str]:
@@ -101,6 +103,7 @@ def test_other_fonts_measure_everything_again(project, cli, monkeypatch, fresh_p
     assert cli(project, "build", SAMPLE, "--output", "email")[0] == 0
     monkeypatch.setattr(measure, "_MEMO", {})
     monkeypatch.setattr(measure.fonts, "fingerprint", lambda: "other fonts")
+    measure._fingerprint.cache_clear()  # a fresh process with other fonts installed
     shaped = shaping(monkeypatch)
     assert cli(project, "build", SAMPLE, "--output", "email")[0] == 0
     assert len(shaped) > 100
@@ -254,3 +257,67 @@ def test_ctrl_c_while_a_forked_process_writes_leaves_the_previous_pdfs(project, 
     assert pdfs(project) == good
     assert sorted(p.name for p in (project / "dist").iterdir()) == sorted(good)
     assert [p for p in (project / ".cache").rglob("*") if p.name.endswith(".tmp")] == []
+
+
+def test_a_killed_build_leaves_nothing_the_next_build_keeps(project, cli):
+    """kill -9 skips every `finally`: the next build of the book clears its leftovers."""
+    dist = project / "dist"
+    dist.mkdir()
+    leftovers = [dist / f".{SAMPLE}.print.pdf.a1b2.tmp",
+                 dist / f".{SAMPLE}.handout.pdf.c3d4.tmp.impose-e5f6"]
+    leftovers[0].write_bytes(b"%PDF-1.7 half")
+    leftovers[1].mkdir()
+    (leftovers[1] / "trimmed.pdf").write_bytes(b"%PDF")
+    other = dist / f".{SAMPLE}-x10.print.pdf.zz.tmp"  # another book's: not ours to touch
+    other.write_bytes(b"%PDF")
+    assert cli(project, "build", SAMPLE)[0] == 0
+    assert not any(path.exists() for path in leftovers)
+    assert other.exists()
+
+
+def test_the_outputs_are_replaced_all_or_none(project, cli):
+    assert cli(project, "build", SAMPLE)[0] == 0
+    good = pdfs(project)
+    edit(project)
+    (project / "dist" / f"{SAMPLE}.email.pdf").unlink()
+    (project / "dist" / f"{SAMPLE}.email.pdf").mkdir()  # the last rename would fail
+    code, _, err = cli(project, "build", SAMPLE)
+    assert code == 1
+    assert f"dist/{SAMPLE}.email.pdf: is a folder, not a PDF; move it away" in err
+    for name in (f"{SAMPLE}.print.pdf", f"{SAMPLE}.handout.pdf"):  # not replaced either
+        assert (project / "dist" / name).read_bytes() == good[name]
+    assert [p for p in (project / "dist").iterdir() if p.name.startswith(".")] == []
+
+
+def test_without_a_process_to_spare_the_build_runs_in_one(project, cli, monkeypatch):
+    def no_fork():
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(pipeline, "_cores", lambda: 2)
+    monkeypatch.setattr(os, "fork", no_fork)
+    code, _, err = cli(project, "build", SAMPLE)
+    assert code == 0, err
+    assert len(pdfs(project)) == 3
+
+
+def test_sigterm_during_a_build_cleans_up_like_ctrl_c(project, cli):
+    assert cli(project, "build", SAMPLE)[0] == 0
+    good = pdfs(project)
+    edit(project)
+    process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "build", SAMPLE],
+                               cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not list((project / "dist").glob(f".{SAMPLE}.*.tmp")):
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        process.terminate()  # SIGTERM, as `timeout`, `kill` or a cancelled CI job sends
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    assert "interrupted: nothing was half-written" in err and "Traceback" not in err
+    assert pdfs(project) == good
+    assert [p for p in (project / "dist").iterdir() if p.name.startswith(".")] == []
