@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from .errors import InputError, not_utf8
+from .fsutil import read_input
 from .model import BookMeta
 
 PAGE_SIZES = ("A5", "A4", "B5")
@@ -56,12 +57,15 @@ REQUIRED = ("title", "byline")
 def load_meta(path: Path, slug: str) -> BookMeta:
     """Parse `path`; raise InputError naming the line of the first bad key."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = read_input(path, "book.yaml", limit=1024 * 1024)
     except FileNotFoundError:
         raise InputError("book.yaml is missing", path=path,
                          fix="create it with at least title and byline") from None
+    try:
+        # Universal newlines, as read_text would: a lone CR ends a line too.
+        text = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
-        raise not_utf8(path, path.read_bytes(), exc) from None
+        raise not_utf8(path, data, exc) from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -136,7 +140,16 @@ def load_meta(path: Path, slug: str) -> BookMeta:
 
 
 def _check_value(key: str, value: Any, path: Path, line: int) -> None:
+    from .manuscript import CONTROL  # (manuscript reads book.yaml through this module)
+
     bad = None
+    texts = [value] if isinstance(value, str) else (
+        [v for v in value if isinstance(v, str)] if isinstance(value, list) else [])
+    found = next((m for m in map(CONTROL.search, texts) if m), None)
+    if found:
+        raise InputError(f"{key!r} holds control character U+{ord(found.group()):04X} "
+                         "(invisible, and not printable)", path=path, line=line,
+                         fix="delete it (in quotes, YAML reads \\0 or \\x01 as one)")
     if key == "page_size" and value not in PAGE_SIZES:
         bad = f"page_size {value!r} is not supported"
     elif key == "layout" and value not in LAYOUTS:

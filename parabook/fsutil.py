@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+TEXT_LIMIT = 64 * 1024 * 1024
+"""Bytes: far beyond any article or translation file, far below the machine's memory."""
 
 
 def _umask() -> int:
@@ -29,3 +33,26 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_input(path: Path, what: str, limit: int = TEXT_LIMIT) -> bytes:
+    """The bytes of an input file, refusing what is not a regular file (a FIFO or a
+    device would block or never end) and what is too large to be what it claims."""
+    from .errors import InputError
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise
+    except (OSError, RuntimeError) as exc:  # a symlink loop, a name too long
+        raise InputError(f"cannot read the {what}: {getattr(exc, 'strerror', None) or exc}",
+                         path=path, fix="check the file name and any links to it") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"the {what} is not a regular file (a folder, pipe or device)",
+                         path=path, fix="put the file itself there")
+    if info.st_size > limit:
+        raise InputError(f"the {what} is {info.st_size / 2**20:,.0f} MB, over the limit of "
+                         f"{limit / 2**20:,.0f} MB", path=path,
+                         fix="check that it is the right file")
+    with path.open("rb") as handle:
+        return handle.read(limit + 1)[:limit]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .config import dump_meta
 from .errors import InputError
+from .fsutil import read_input
 from .manuscript import SOURCE_NAME, read_blocks, refuse_control_characters, write_markdown
 from .model import Block, Figure, Heading, Paragraph
 from .punctuation import FULL_WIDTH, to_full_width
@@ -75,7 +76,7 @@ def decode(data: bytes, path: Path, encoding: str | None) -> str:
     if encoding:
         try:
             return data.decode(encoding).removeprefix("\ufeff")
-        except (UnicodeDecodeError, LookupError) as exc:
+        except (UnicodeError, LookupError) as exc:
             raise InputError(f"cannot decode as {encoding}: {exc}", path=path,
                              fix="check the --encoding value") from None
     try:
@@ -229,7 +230,7 @@ def import_article(source: Path, books_dir: Path, slug: str, *, force: bool = Fa
         raise InputError(f"book name {slug!r} is not a valid folder name",
                          fix="use lower-case letters, digits and dashes, e.g. chuzhou-2021")
     try:
-        data = source.read_bytes()
+        data = read_input(source, "article")
     except FileNotFoundError:
         raise InputError("file not found", path=source, fix="check the path") from None
     imported = parse_article(decode(data, source, encoding), source)

@@ -29,7 +29,8 @@ def lock_path(po: Path) -> Path:
 def po_lock(po: Path) -> Iterator[None]:
     """Hold the PO's lock for the block, or fail at once if someone else holds it."""
     po.parent.mkdir(parents=True, exist_ok=True)
-    lock = filelock.FileLock(lock_path(po), timeout=0, thread_local=False)
+    # A linked PO is locked where it lives, as that is where it is written.
+    lock = filelock.FileLock(lock_path(po.resolve()), timeout=0, thread_local=False)
     try:
         lock.acquire()
     except filelock.Timeout:

@@ -11,6 +11,7 @@ from markdown_it.token import Token
 
 from .config import load_meta
 from .errors import InputError, not_utf8
+from .fsutil import read_input
 from .model import Block, Figure, Heading, Manuscript, Paragraph, Segment
 
 SOURCE_NAME = "source.zh.md"
@@ -31,12 +32,14 @@ def read_book(books_dir: Path, slug: str) -> Manuscript:
     meta = load_meta(folder / "book.yaml", slug)
     source_path = folder / SOURCE_NAME
     try:
-        text = source_path.read_bytes().decode("utf-8-sig")
+        data = read_input(source_path, "manuscript")
     except FileNotFoundError:
         raise InputError(f"{SOURCE_NAME} is missing", path=source_path,
                          fix="write the Chinese text there, or import it") from None
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise not_utf8(source_path, source_path.read_bytes(), exc) from None
+        raise not_utf8(source_path, data, exc) from None
     blocks = read_blocks(text, source_path)
     if not blocks:
         raise InputError("the manuscript has no text: the booklet would be only its cover",

@@ -129,13 +129,20 @@ def _photo(manuscript: Manuscript, figure: Figure, warnings: list[str],
                          path=named_in, line=line,
                          fix=f"put the photo in photos/ and write {written}")
     # resolve() follows symlinks, so a link pointing outside the book is refused too.
-    path = (folder / figure.src).resolve()
+    try:
+        path = (folder / figure.src).resolve()
+        present = path.is_file()
+    except (OSError, RuntimeError, ValueError) as exc:  # a loop, a NUL, a name too long
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise InputError(f"photo path {figure.src[:80]!r} cannot be used ({reason})",
+                         path=named_in, line=line,
+                         fix=f"name the photo simply, e.g. {written}") from None
     if not path.is_relative_to(folder):
         raise InputError(f"photo path {figure.src!r} leads outside the book folder",
                          path=named_in, line=line,
                          fix=f"copy the photo into photos/ (a copy, not a link) and write "
                              f"{written}")
-    if not path.is_file():
+    if not present:
         warnings.append(f"{where}: photo {figure.src} is missing; a placeholder frame is "
                         f"printed. Add the file as {display_path(folder / figure.src)}")
         return PhotoView(figure.src, None, figure)

@@ -68,6 +68,8 @@ VERSION = "4"
 
 MAX_PIXELS = 100_000_000
 """Larger photos are refused before decoding (a 100 MP photo needs 300 MB of memory)."""
+MAX_BYTES = 200 * 2**20
+"""A photo file larger than this is refused before it is read."""
 
 FORMATS = ("JPEG", "PNG", "WEBP", "TIFF", "GIF", "BMP")
 """Pillow formats accepted. Phone JPEGs with a depth map open as MPO, through JPEG."""
@@ -117,6 +119,10 @@ def prepare(src: Path, *, placed_width_mm: float, dpi: int | None, cache_dir: Pa
     _check_options(crop, focus, fail)
 
     try:
+        size = src.stat().st_size
+        if size > MAX_BYTES:  # read whole below: refuse before it fills the memory
+            raise fail(f"is {size / 2**20:,.0f} MB, over the limit of {MAX_BYTES // 2**20} MB",
+                       "export it again as a JPEG; a camera photo is 2-15 MB")
         data = src.read_bytes()
     except OSError as exc:
         raise fail(f"cannot be read ({exc.strerror or exc})",

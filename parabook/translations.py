@@ -25,7 +25,7 @@ import polib
 from rapidfuzz import fuzz, process
 
 from .errors import InputError, display_path
-from .fsutil import write_atomic
+from .fsutil import read_input, write_atomic
 from .model import Segment, Translation, TranslationState
 
 WRAP = 79  # what msgmerge and Poedit wrap at, so a round trip through them stays quiet
@@ -88,7 +88,7 @@ CHARSET_RE = re.compile(rb'^\s*"Content-Type:[^"\n]*charset=([^"\\\s;]+)', re.M)
 def read_catalog(path: Path) -> polib.POFile:
     """Read a PO file gettext accepts, or raise InputError with its line and the fix."""
     try:
-        data = path.read_bytes()
+        data = read_input(path, "translation file")
     except OSError as exc:
         raise InputError(f"cannot read the translation file: {exc.strerror or exc}", path=path,
                          fix="check that it is a readable file") from None
@@ -192,7 +192,7 @@ def save_catalog(catalog: polib.POFile, path: Path) -> bool:
     if path.exists() and path.read_bytes() == text.encode("utf-8"):
         return False
     check_po(path, text)
-    write_atomic(path, text)
+    write_atomic(path.resolve(), text)  # through a link: the file it points to
     return True
 
 
@@ -266,11 +266,23 @@ def load_translations(translations_dir: Path, slug: str, lang: str,
         return {segment: Translation(None, "missing", None) for segment in segments}
     catalog = read_catalog(path)
     check_book(catalog, path, slug, lang)
+    from .manuscript import CONTROL
+
     out = {}
     for segment, key in zip(segments, keys(segments), strict=True):
         entry = find_entry(catalog, key)
+        if entry is not None and entry.msgid_plural:
+            raise InputError("this entry has plural forms (msgid_plural), which a segment of "
+                             "the booklet cannot have", path=path, line=entry.linenum,
+                             fix="delete the msgid_plural line and write the translation as "
+                                 "a single msgstr")
         state = entry_state(entry)
         text = entry.msgstr if entry is not None and state != "missing" else None
+        found = CONTROL.search(text) if text else None
+        if found:
+            raise InputError(f"control character U+{ord(found.group()):04X} in the "
+                             "translation (invisible, and not printable)", path=path,
+                             line=entry.linenum, fix="delete it in Poedit or a text editor")
         out[segment] = Translation(text, state, entry.linenum if entry else None)
     return out
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import polib
 
 from .errors import InputError, display_path
-from .fsutil import write_atomic
+from .fsutil import read_input, write_atomic
 from .lock import po_lock
+from .manuscript import CONTROL
 from .translations import check_book, draft_hash, entry_state, read_catalog, save_catalog
 
 NS = "urn:oasis:names:tc:xliff:document:1.2"
@@ -110,7 +111,14 @@ class ReviewImport:
 def import_review(xlf: Path, translations_dir: Path) -> ReviewImport:
     """Apply a reviewed XLIFF file to the PO file it was exported from."""
     try:
-        tree = ET.parse(xlf)  # expat: no external entities, no network
+        data = read_input(xlf, "review file")
+    except FileNotFoundError:
+        raise InputError("file not found", path=xlf, fix="check the file name") from None
+    try:
+        tree = ET.ElementTree(ET.fromstring(data))  # expat: no external entities, no network
+    except ValueError as exc:  # e.g. "multi-byte encodings are not supported"
+        raise InputError(f"cannot read its XML: {exc}", path=xlf,
+                         fix="save it as UTF-8 and import it again") from None
     except ET.ParseError as exc:
         raise InputError(f"not well-formed XML: {exc.msg if hasattr(exc, 'msg') else exc}",
                          path=xlf, line=exc.position[0],
@@ -159,6 +167,10 @@ def import_review(xlf: Path, translations_dir: Path) -> ReviewImport:
             if target_node is not None and len(target_node):
                 report.skipped.append(f"{label}: its target has inline markup, which a "
                                       "booklet cannot print; write it as plain text")
+                continue
+            if CONTROL.search(target):
+                report.skipped.append(f"{label}: its target has a control character, "
+                                      "which cannot be printed; delete it")
                 continue
             if not target.strip():
                 continue  # an empty target never erases a translation

@@ -536,3 +536,100 @@ def test_update_never_drops_reviewed_text(project, cli):
     active = {e.msgid: e for e in catalog if not e.obsolete}
     assert all(active[msgid].msgstr == text and not active[msgid].fuzzy
                for msgid, text in done.items())
+
+
+# ---------------------------------------------------------------- found in review
+
+
+def test_a_pipe_in_place_of_a_file_is_refused_not_waited_on(project):
+    source = book(project) / "source.zh.md"
+    source.unlink()
+    os.mkfifo(source)
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "build", SAMPLE],
+                          cwd=project, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "the manuscript is not a regular file (a folder, pipe or device)" in done.stderr
+    source.unlink()
+    _source(project, SMALL)
+    po = po_file(project)
+    po.unlink()
+    os.mkfifo(po)
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "check", SAMPLE],
+                          cwd=project, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "the translation file is not a regular file" in done.stderr
+
+
+def test_a_huge_photo_file_is_refused_before_it_is_read(project, cli):
+    photo = book(project) / "photos" / "01.jpg"
+    photo.parent.mkdir(exist_ok=True)
+    with photo.open("wb") as handle:  # sparse: 300 MB on paper, nothing on disk
+        handle.truncate(300 * 2**20)
+    code, _, err = cli(project, "build", SAMPLE, "--output", "email")
+    assert code == 0, err
+    assert "photos/01.jpg is 300 MB, over the limit of 200 MB" in err
+
+
+@pytest.mark.parametrize("src", ["photos/a%00.jpg", "photos/" + "a" * 300 + ".jpg",
+                                 "photos/loop.jpg"])
+def test_an_unusable_photo_path_is_an_error_at_its_line(project, cli, src):
+    photos = book(project) / "photos"
+    photos.mkdir(exist_ok=True)
+    (photos / "loop.jpg").symlink_to("loop2.jpg")
+    (photos / "loop2.jpg").symlink_to("loop.jpg")
+    _source(project, SMALL + f"\n![一张照片]({src})\n")
+    err = refused(project, cli, "build", SAMPLE, "--output", "email")
+    assert "source.zh.md:7: photo path" in err and "cannot be used" in err
+
+
+def test_control_characters_in_book_yaml_and_translations_are_refused(project, cli):
+    yaml_path = book(project) / "book.yaml"
+    good = yaml_path.read_text(encoding="utf-8")
+    yaml_path.write_text(good.replace("place: 安徽省滁州市", 'place: "安徽\\0省"'),
+                         encoding="utf-8")
+    err = refused(project, cli, "build", SAMPLE, "--output", "email")
+    assert "book.yaml:" in err and "'place' holds control character U+0000" in err
+    yaml_path.write_text(good, encoding="utf-8")
+    po = po_file(project)
+    text = po.read_text(encoding="utf-8")
+    po.write_text(text.replace('msgstr "Liu Jinxin"', 'msgstr "Liu\\x1b[31m Jinxin"'),
+                  encoding="utf-8")
+    # polib keeps \x1b as text, not as ESC: only a real control character is refused.
+    catalog = polib.pofile(str(po))
+    next(e for e in catalog if e.msgid == "刘金鑫").msgstr = "Liu\x1bJinxin"
+    catalog.save(str(po))
+    err = refused(project, cli, "build", SAMPLE, "--output", "email")
+    assert "control character U+001B in the translation" in err
+
+
+def test_a_plural_entry_for_a_segment_is_refused(project, cli):
+    catalog = polib.pofile(str(po_file(project)))
+    byline = next(e for e in catalog if e.msgid == "刘金鑫")
+    byline.msgid_plural, byline.msgstr_plural, byline.msgstr = "x", {0: "Liu Jinxin",
+                                                                      1: "Liu"}, ""
+    catalog.save(str(po_file(project)))
+    err = refused(project, cli, "build", SAMPLE, "--output", "email")
+    assert "this entry has plural forms (msgid_plural)" in err
+
+
+def test_a_review_file_in_another_encoding_is_refused_clearly(project, cli):
+    code, _, err = cli(project, "export", SAMPLE, "-o", str(project / "review.xlf"))
+    assert code == 0, err
+    xlf = project / "review.xlf"
+    data = xlf.read_bytes()
+    assert data.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
+    xlf.write_bytes(data.replace(b"encoding='utf-8'", b"encoding='gb2312'", 1))
+    code, _, err = cli(project, "import-review", str(xlf))
+    assert code == 2 and "cannot read its XML" in err and "save it as UTF-8" in err
+
+
+def test_a_linked_po_file_is_written_where_it_lives(project, cli, tmp_path):
+    shared = tmp_path / "shared.po"
+    shutil.move(po_file(project), shared)
+    po_file(project).symlink_to(shared)
+    source = book(project) / "source.zh.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\n新加的一段。\n", encoding="utf-8")
+    code, _, err = cli(project, "update", SAMPLE)
+    assert code == 0, err
+    assert po_file(project).is_symlink()
+    assert "新加的一段" in shared.read_text(encoding="utf-8")
