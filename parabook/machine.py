@@ -40,6 +40,7 @@ from .qa import GlossaryTerm, check_glossary, glossary_path, load_glossary
 from .translations import (
     MACHINE_RE,
     Key,
+    entry_finder,
     entry_state,
     find_entry,
     keys,
@@ -657,11 +658,12 @@ def _plan(report: Report, catalog: polib.POFile | None, segs: list, settings: Se
     writable = WRITABLE[settings.only]
     seen: set[Key] = set()
     jobs = []
+    find = entry_finder(catalog) if catalog is not None else (lambda key: None)
     for key, segment in zip(keys(segs), segs, strict=True):
         if key in seen:
             continue
         seen.add(key)
-        entry = find_entry(catalog, key) if catalog is not None else None
+        entry = find(key)
         if entry is not None and entry.msgid_plural:
             continue  # plural forms are a person's job; a draft would lose one of them
         state = entry_state(entry)

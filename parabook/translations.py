@@ -242,6 +242,17 @@ def keys(segments: list[Segment]) -> list[Key]:
     return [(s.kind if len(kinds[s.text]) > 1 else None, s.text) for s in segments]
 
 
+def entry_finder(catalog: polib.POFile):
+    """`find_entry` for many keys: one pass over the catalog instead of one per key."""
+    exact: dict[Key, polib.POEntry] = {}
+    loose: dict[str, polib.POEntry] = {}
+    for entry in catalog:
+        if not entry.obsolete:
+            exact.setdefault((entry.msgctxt, entry.msgid), entry)
+            loose.setdefault(entry.msgid, entry)
+    return lambda key: exact.get(key) or loose.get(key[1])
+
+
 def find_entry(catalog: polib.POFile, key: Key) -> polib.POEntry | None:
     """The active entry for `key`, falling back to the same source in another context."""
     ctxt, msgid = key
@@ -269,8 +280,9 @@ def load_translations(translations_dir: Path, slug: str, lang: str,
     from .manuscript import CONTROL
 
     out = {}
+    find = entry_finder(catalog)
     for segment, key in zip(segments, keys(segments), strict=True):
-        entry = find_entry(catalog, key)
+        entry = find(key)
         if entry is not None and entry.msgid_plural:
             raise InputError("this entry has plural forms (msgid_plural), which a segment of "
                              "the booklet cannot have", path=path, line=entry.linenum,
