@@ -30,13 +30,23 @@ def po_lock(po: Path) -> Iterator[None]:
     """Hold the PO's lock for the block, or fail at once if someone else holds it."""
     po.parent.mkdir(parents=True, exist_ok=True)
     # A linked PO is locked where it lives, as that is where it is written.
-    lock = filelock.FileLock(lock_path(po.resolve()), timeout=0, thread_local=False)
+    busy = LockedError(f"another parabook command (update, translate or import-review) is "
+                       f"writing {display_path(po)} right now", path=po,
+                       fix="wait for it to finish, then run this command again")
+    with held(lock_path(po.resolve()), 0, busy):
+        yield
+
+
+@contextmanager
+def held(lock_file: Path, wait: float, busy: BookError) -> Iterator[None]:
+    """Hold an OS lock on `lock_file` for the block, waiting up to `wait` seconds for
+    another holder; raise `busy` if it is still held then."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(lock_file, timeout=wait, thread_local=False)
     try:
         lock.acquire()
     except filelock.Timeout:
-        raise LockedError(f"another parabook command (update, translate or import-review) "
-                          f"is writing {display_path(po)} right now", path=po,
-                          fix="wait for it to finish, then run this command again") from None
+        raise busy from None
     try:
         yield
     finally:

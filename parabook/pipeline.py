@@ -29,6 +29,7 @@ from . import fonts, qa
 from .errors import BookError, InputError, display_path
 from .html import render_html
 from .impose import PRINT_INSTRUCTIONS, Imposition, impose_saddle
+from .lock import held
 from .manuscript import read_book, segments
 from .measure import text_cache
 from .model import Document, Manuscript, Segment, Translation
@@ -237,21 +238,11 @@ def _staged(dist: Path, slug: str, outputs: tuple[str, ...],
 def _book_lock(locks: Path, slug: str) -> Iterator[None]:
     """One build of a book at a time (watch mode and a build by hand, say): the second
     waits for the first, so their outputs never mix."""
-    import filelock
-
-    locks.mkdir(parents=True, exist_ok=True)
-    lock = filelock.FileLock(locks / f"{slug}.build.lock", timeout=BUILD_WAIT_SECONDS,
-                             thread_local=False)
-    try:
-        lock.acquire()
-    except filelock.Timeout:
-        raise BookError(f"another build of {slug} has been running for "
-                        f"{BUILD_WAIT_SECONDS // 60} minutes", path=locks,
-                        fix="wait for it, or stop it, then build again") from None
-    try:
+    busy = BookError(f"another build of {slug} has been running for "
+                     f"{BUILD_WAIT_SECONDS // 60} minutes", path=locks,
+                     fix="wait for it, or stop it, then build again")
+    with held(locks / f"{slug}.build.lock", BUILD_WAIT_SECONDS, busy):
         yield
-    finally:
-        lock.release()
 
 
 BUILD_WAIT_SECONDS = 600
