@@ -334,8 +334,7 @@ def _translate(project: Project, args: argparse.Namespace) -> int:
     for slug in _slugs(project, args.slug):
         lang = _langs(project, slug, args.lang)[0]
         if args.dry_run:
-            print(describe(translate_book(project, slug, lang, settings)).replace(
-                "to draft", "would be drafted").replace("to send", "would be sent"))
+            print(describe(translate_book(project, slug, lang, settings), dry_run=True))
             continue
         bar = _Bar()
         try:

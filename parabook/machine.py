@@ -35,7 +35,7 @@ import polib
 
 from .errors import BookError, InputError, display_path
 from .lock import po_lock
-from .manuscript import read_book, segments
+from .manuscript import CONTROL, read_book, segments
 from .qa import GlossaryTerm, check_glossary, glossary_path, load_glossary
 from .translations import (
     MACHINE_RE,
@@ -428,9 +428,6 @@ def protect(text: str, glossary: list[GlossaryTerm]) -> str:
 def _plain(text: str) -> str:
     """Letters and digits only: an echo may come back with other punctuation."""
     return "".join(c for c in unicodedata.normalize("NFKC", text) if c.isalnum())
-
-
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # not printable; \t and \n are kept
 
 
 def clean(output: str) -> str:
@@ -882,9 +879,10 @@ def _short(message: str) -> str:
     return start + found[1][:76 - len(start)]
 
 
-def describe(report: Report) -> str:
-    """One line: where the drafts go and what is sent."""
-    return (f"{display_path(report.po)}: {report.jobs} segment(s) to draft with "
-            f"{report.provider.label}, {report.chars:,} characters to send "
+def describe(report: Report, *, dry_run: bool = False) -> str:
+    """One line: where the drafts go and what is (or, in a dry run, would be) sent."""
+    draft, send = ("would be drafted", "would be sent") if dry_run else ("to draft", "to send")
+    return (f"{display_path(report.po)}: {report.jobs} segment(s) {draft} with "
+            f"{report.provider.label}, {report.chars:,} characters {send} "
             f"({report.remembered} segment(s) need none: in the translation memory or all "
             "glossary terms)")

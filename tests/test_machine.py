@@ -67,6 +67,15 @@ def translate(cli, root: Path, server: Server, *args: str):
     return cli(root, "translate", "--endpoint", server.url, *FAST, *args)
 
 
+def start_translate(root: Path, server: Server) -> tuple[list[str], dict, subprocess.Popen]:
+    """`build.py translate` as its own process (to be interrupted): command, env, process."""
+    env = {**os.environ, **KEYS}
+    command = [sys.executable, str(REPO / "build.py"), "translate", "--endpoint", server.url,
+               *FAST]
+    return command, env, subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, text=True)
+
+
 def msgfmt_ok(path: Path) -> None:
     subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], check=True)
 
@@ -357,11 +366,7 @@ def test_a_second_writer_is_refused(fresh, server, cli):
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL])
 def test_interrupted_halfway_then_resumed_without_asking_twice(fresh, server, how):
     server.hang_after = 10
-    env = {**os.environ, **KEYS}
-    command = [sys.executable, str(REPO / "build.py"), "translate", "--endpoint", server.url,
-               *FAST]
-    proc = subprocess.Popen(command, cwd=fresh, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    command, env, proc = start_translate(fresh, server)
     try:
         assert server.hanging.wait(60), "the run never reached the eleventh request"
         time.sleep(0.2)
@@ -509,11 +514,7 @@ def test_bad_options_are_refused_before_anything_is_sent(fresh, server, cli, mon
 
 def test_a_reviewer_saving_during_a_run_keeps_their_edits(fresh, server):
     server.hang_after = 5
-    env = {**os.environ, **KEYS}
-    command = [sys.executable, str(REPO / "build.py"), "translate", "--endpoint", server.url,
-               *FAST]
-    proc = subprocess.Popen(command, cwd=fresh, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    _command, _env, proc = start_translate(fresh, server)
     try:
         assert server.hanging.wait(60)
         # Poedit saves meanwhile: a draft reviewed as is, another rewritten, and an
