@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polib
 
-from parabook.manuscript import read_book
+from parabook.source.manuscript import read_book
 from parabook.model import Figure, Heading, Paragraph
 from tests.conftest import copy_project
 from tests.photogen import SAMPLE, add_photos, distinct_copy

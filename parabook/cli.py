@@ -11,21 +11,21 @@ import sys
 import threading
 from pathlib import Path
 
-from .errors import BookError, InputError, display_path
-from .importer import SLUG_RE, import_article
-from .lock import po_lock
-from .machine import PROVIDERS, WRITABLE, ProviderError, Report, Settings, describe, translate_book
-from .manuscript import read_book
-from .outputs import OUTPUT_NAMES
-from .pipeline import (
+from parabook.errors import BookError, InputError, display_path
+from parabook.source.importer import SLUG_RE, import_article
+from parabook.infra.lock import po_lock
+from parabook.mt.engine import PROVIDERS, WRITABLE, ProviderError, Report, Settings, describe, translate_book
+from parabook.source.manuscript import read_book
+from parabook.output.outputs import OUTPUT_NAMES
+from parabook.pipeline import (
     Project,
     build_book,
     check_translations,
     update_translations,
 )
-from .qa import STATE_ORDER, CheckReport
-from .translations import po_path
-from .xliff import export_xliff, import_review
+from parabook.catalog.qa import STATE_ORDER, CheckReport
+from parabook.catalog.po import po_path
+from parabook.catalog.xliff import export_xliff, import_review
 
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -266,7 +266,7 @@ def _export(project: Project, args: argparse.Namespace) -> int:
 def _preview(project: Project, args: argparse.Namespace) -> int:
     if not 20 <= args.dpi <= 300:
         raise InputError(f"--dpi {args.dpi} is outside 20-300", fix="try --dpi 80")
-    from .preview import render_spreads  # PyMuPDF: only this command needs it
+    from parabook.output.preview import render_spreads  # PyMuPDF: only this command needs it
     for slug in _slugs(project, args.slug):
         lang = _langs(project, slug, args.lang)[0]
         result = build_book(project, slug, lang, outputs=("email",))
@@ -364,7 +364,7 @@ def _translate(project: Project, args: argparse.Namespace) -> int:
 
 
 def _watch(project: Project, args: argparse.Namespace) -> int:
-    from .watch import watch_command  # watchfiles is only needed here
+    from parabook.watch import watch_command  # watchfiles is only needed here
 
     return watch_command(project, args)
 

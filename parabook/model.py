@@ -202,7 +202,7 @@ class OutputSpec:
     pdf_variant: str | None
     """WeasyPrint's PDF variant, e.g. `pdf/ua-1` (tagged)."""
     shrink_fonts: bool
-    """Cut CJK fonts down to their used glyphs (`parabook.shrink`)."""
+    """Cut CJK fonts down to their used glyphs (`parabook.output.shrink`)."""
 
 
 @dataclass(frozen=True)

@@ -25,15 +25,16 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from . import fonts, qa
-from .errors import BookError, InputError, display_path
-from .html import render_html
-from .impose import PRINT_INSTRUCTIONS, Imposition, impose_saddle
-from .lock import held
-from .manuscript import read_book, segments
-from .measure import text_cache
-from .model import Document, Manuscript, Segment, Translation
-from .outputs import (
+from parabook.typeset import fonts
+from parabook.catalog import qa
+from parabook.errors import BookError, InputError, display_path
+from parabook.render.html import render_html
+from parabook.output.impose import PRINT_INSTRUCTIONS, Imposition, impose_saddle
+from parabook.infra.lock import held
+from parabook.source.manuscript import read_book, segments
+from parabook.typeset.measure import text_cache
+from parabook.model import Document, Manuscript, Segment, Translation
+from parabook.output.outputs import (
     OUTPUT_NAMES,
     SPECS,
     PhotoJob,
@@ -43,11 +44,11 @@ from .outputs import (
     prepare_each,
     suffix,
 )
-from .pairing import pair
-from .pdf import PdfWrite, lay_out, write_layout
-from .photos import prune_cache
-from .shrink import shrink_cid_fonts
-from .translations import UpdateReport, load_translations, po_path, update_catalog
+from parabook.compose.pairing import pair
+from parabook.render.pdf import PdfWrite, lay_out, write_layout
+from parabook.output.photos import prune_cache
+from parabook.output.shrink import shrink_cid_fonts
+from parabook.catalog.po import UpdateReport, load_translations, po_path, update_catalog
 
 
 @dataclass(frozen=True)

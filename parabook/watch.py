@@ -26,11 +26,11 @@ from pathlib import Path
 
 import watchfiles
 
-from .errors import BookError, InputError, display_path
-from .manuscript import read_book, segments
-from .outputs import OUTPUT_NAMES
-from .pipeline import BuildResult, Project, build_book
-from .translations import load_translations
+from parabook.errors import BookError, InputError, display_path
+from parabook.source.manuscript import read_book, segments
+from parabook.output.outputs import OUTPUT_NAMES
+from parabook.pipeline import BuildResult, Project, build_book
+from parabook.catalog.po import load_translations
 
 QUIET_MS = 200
 """Build once the watched files have had no change for this long ..."""

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from parabook.manuscript import read_book
+from parabook.source.manuscript import read_book
 from parabook.model import Figure, Heading, Paragraph
 
 from . import pdftools
@@ -78,7 +78,7 @@ def test_translation_column_never_shows_chinese(sample):
 
 
 def test_untranslated_segments_are_marked_pending(sample, manuscript):
-    from parabook.manuscript import segments as all_segments
+    from parabook.source.manuscript import segments as all_segments
 
     segments = len(all_segments(manuscript))  # cover, body and colophon
     all_words, sizes = pdftools.words(sample[1])
@@ -229,11 +229,11 @@ def test_only_the_two_named_fonts_are_used(sample):
 
 
 def test_html_marks_every_cell_with_its_language(project, manuscript):
-    from parabook.html import render_html
-    from parabook.manuscript import segments
-    from parabook.outputs import SPECS
-    from parabook.pairing import pair
-    from parabook.translations import load_translations
+    from parabook.render.html import render_html
+    from parabook.source.manuscript import segments
+    from parabook.output.outputs import SPECS
+    from parabook.compose.pairing import pair
+    from parabook.catalog.po import load_translations
 
     document = pair(manuscript, "en", load_translations(
         project / "translations", SAMPLE, "en", segments(manuscript)))

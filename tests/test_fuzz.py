@@ -23,12 +23,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from parabook.config import load_meta
+from parabook.source.config import load_meta
 from parabook.errors import BookError
-from parabook.importer import decode, parse_article
-from parabook.manuscript import read_blocks, write_markdown
+from parabook.source.importer import decode, parse_article
+from parabook.source.manuscript import read_blocks, write_markdown
 from parabook.model import Figure, Heading, Paragraph, Segment
-from parabook.translations import (
+from parabook.catalog.po import (
     find_entry,
     keys,
     read_catalog,

@@ -13,7 +13,7 @@ import shutil
 import pytest
 from PIL import Image, ImageChops
 
-from parabook.preview import render_spreads
+from parabook.output.preview import render_spreads
 
 from .conftest import REPO, SAMPLE, copy_project
 from .test_typography import build

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from parabook.errors import InputError
-from parabook.importer import import_article
-from parabook.manuscript import read_book
+from parabook.source.importer import import_article
+from parabook.source.manuscript import read_book
 from parabook.model import Figure, Heading, Paragraph
-from parabook.punctuation import to_full_width
+from parabook.source.punctuation import to_full_width
 
 from .conftest import REPO, SAMPLE, SEED
 

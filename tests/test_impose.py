@@ -11,7 +11,7 @@ import weasyprint
 from PIL import Image
 
 from parabook.errors import InputError
-from parabook.impose import PRINT_INSTRUCTIONS, impose_saddle
+from parabook.output.impose import PRINT_INSTRUCTIONS, impose_saddle
 
 from . import pdftools
 

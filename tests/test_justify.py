@@ -1,4 +1,4 @@
-"""Chinese justification (parabook.justify), checked on real WeasyPrint renders.
+"""Chinese justification (parabook.typeset.justify), checked on real WeasyPrint renders.
 
 Every document is rendered in one subprocess, first as WeasyPrint draws it and
 then after `justify.install()`, so that the patch never leaks into the other
@@ -19,8 +19,8 @@ import pymupdf
 import pytest
 import weasyprint
 
-from parabook import justify
-from parabook.html import zh
+from parabook.typeset import justify
+from parabook.render.html import zh
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "book" / "chuzhou-2021" / "source.zh.md"
@@ -59,7 +59,7 @@ from pathlib import Path
 import weasyprint
 from weasyprint.layout import inline
 
-from parabook import justify
+from parabook.typeset import justify
 
 folder, names = Path(sys.argv[1]), sys.argv[2:]
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import polib
 import pytest
 
-from parabook.lock import po_lock
-from parabook.machine import bad_output, protect, split_text
-from parabook.manuscript import read_book, segments
-from parabook.qa import glossary_path, load_glossary
-from parabook.translations import draft_hash, entry_state
+from parabook.infra.lock import po_lock
+from parabook.mt.engine import bad_output, protect, split_text
+from parabook.source.manuscript import read_book, segments
+from parabook.catalog.qa import glossary_path, load_glossary
+from parabook.catalog.po import draft_hash, entry_state
 
 from .conftest import REPO, SAMPLE
 from .mtserver import Server, pseudo

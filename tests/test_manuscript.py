@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from parabook.errors import InputError
-from parabook.manuscript import read_blocks, read_book
+from parabook.source.manuscript import read_blocks, read_book
 from parabook.model import Figure, Heading, Paragraph
 
 GOOD_YAML = "title: 标题\nbyline: 作者\ndate: '2021'\n"
@@ -120,7 +120,7 @@ def test_caption_markup_and_encoded_photo_names(tmp_path):
 def test_templates_refuse_undefined_names(tmp_path):
     import jinja2
 
-    from parabook.html import environment
+    from parabook.render.html import environment
 
     (tmp_path / "t.j2").write_text("{{ doc.nope }}")
     with pytest.raises(jinja2.UndefinedError):

@@ -240,7 +240,7 @@ def test_fonts_subset_with_harfbuzz_or_the_build_says_what_to_install(monkeypatc
     libharfbuzz-subset; it then leaves `harfbuzz_subset` None, which the check reads."""
     from weasyprint.pdf import fonts as weasyprint_fonts
 
-    from parabook import fonts
+    from parabook.typeset import fonts
 
     assert fonts.harfbuzz_subsetting(), "make setup installs libharfbuzz-subset0"
     assert fonts.subsetter_warning() is None

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from parabook.pdf import write_pdf
-from parabook.translations import read_catalog, save_catalog
+from parabook.render.pdf import write_pdf
+from parabook.catalog.po import read_catalog, save_catalog
 
 from . import pdftools
 from .conftest import SAMPLE, copy_project
@@ -59,7 +59,7 @@ def test_only_files_under_allowed_folders_are_fetched(tmp_path, caplog):
         server.shutdown()
         server.server_close()
     assert CountingHandler.hits == []
-    refused = [r.getMessage() for r in caplog.records if r.name == "parabook.pdf"]
+    refused = [r.getMessage() for r in caplog.records if r.name == "parabook.render.pdf"]
     assert len(refused) == 6, refused
     assert not any("ok.css" in r for r in refused)
     text = pdftools.text(out)
@@ -192,9 +192,9 @@ def test_every_way_html_and_css_can_reach_out_is_refused(tmp_path, caplog, serve
       <input type=image src="{http_}/input.png">
       </body></html>"""
     out = tmp_path / "out.pdf"
-    with caplog.at_level(logging.WARNING, logger="parabook.pdf"):
+    with caplog.at_level(logging.WARNING, logger="parabook.render.pdf"):
         assert write_pdf(html, out, base_dir=allowed, allowed=[allowed]) == 1
-    refused = [r.getMessage() for r in caplog.records if r.name == "parabook.pdf"]
+    refused = [r.getMessage() for r in caplog.records if r.name == "parabook.render.pdf"]
     assert all(m.startswith("refused to fetch ") and m.endswith(
         "(outside the book, templates and styles)") for m in refused), refused
     assert not any("ok.css" in m for m in refused)
@@ -262,7 +262,7 @@ def test_a_hostile_book_and_translation_fetch_nothing(project, cli, caplog, serv
     assert code == 0, err
     pdf = project / "dist" / f"{SAMPLE}.email.pdf"
     # WeasyPrint was never even asked for any of it: it was all text.
-    assert [r.getMessage() for r in caplog.records if r.name == "parabook.pdf"] == []
+    assert [r.getMessage() for r in caplog.records if r.name == "parabook.render.pdf"] == []
     assert "book/chuzhou-2021/source.zh.md:11: photo book/chuzhou-2021/photos/svg.jpg is " \
            "not an image file" in err
     assert pdftools.run("pdfimages", "-list", str(pdf)).count("\n") == 2  # no image at all

@@ -11,7 +11,7 @@ import weasyprint  # noqa: F401 (imported as in the build: it relaxes Pillow, se
 from PIL import ExifTags, Image, ImageFile
 
 from parabook.errors import InputError
-from parabook.photos import MAX_PIXELS, low_resolution_warning, prepare
+from parabook.output.photos import MAX_PIXELS, low_resolution_warning, prepare
 
 from .photogen import SECRETS as CAMERA_SECRETS
 from .photogen import camera_exif
@@ -377,7 +377,7 @@ def test_print_photos_are_one_file_for_every_placed_width(camera_jpeg, tmp_path)
 def test_the_cache_is_pruned_by_last_use(tmp_path):
     import os
 
-    from parabook.photos import prune_cache
+    from parabook.output.photos import prune_cache
 
     cache = tmp_path / "cache"
     paths = []

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from translate.storage import xliff
 
-from parabook.translations import read_catalog, save_catalog
+from parabook.catalog.po import read_catalog, save_catalog
 
 from . import pdftools
 from .conftest import SAMPLE

@@ -25,7 +25,7 @@ import polib
 import pytest
 from PIL import Image
 
-from parabook.translations import read_catalog, save_catalog
+from parabook.catalog.po import read_catalog, save_catalog
 
 from . import pdftools
 from .conftest import REPO, SAMPLE
@@ -499,7 +499,7 @@ def test_an_output_or_cache_write_that_fails_half_way_leaves_the_old_files(proje
 # ---------------------------------------------------------------- one writer per PO
 
 def test_a_second_command_waits_for_the_first_to_finish_with_the_po(project, cli):
-    lock = pytest.importorskip("parabook.lock")
+    lock = pytest.importorskip("parabook.infra.lock")
     _source(project, SMALL)
     before = po_file(project).read_bytes()
     with lock.po_lock(po_file(project)):
@@ -513,7 +513,7 @@ def test_a_second_command_waits_for_the_first_to_finish_with_the_po(project, cli
 
 
 def test_import_review_takes_the_po_lock(project, cli):
-    lock = pytest.importorskip("parabook.lock")
+    lock = pytest.importorskip("parabook.infra.lock")
     code, out, err = cli(project, "export", SAMPLE, "-o", str(project / "review.xlf"))
     assert code == 0, err
     with lock.po_lock(po_file(project)):

@@ -8,13 +8,13 @@ import pymupdf
 import pytest
 from PIL import Image, ImageChops
 
-from parabook.html import render_html
-from parabook.manuscript import read_book, segments
-from parabook.outputs import SPECS
-from parabook.pairing import pair
-from parabook.pdf import write_pdf
-from parabook.shrink import shrink_cid_fonts, used_cids
-from parabook.translations import load_translations
+from parabook.render.html import render_html
+from parabook.source.manuscript import read_book, segments
+from parabook.output.outputs import SPECS
+from parabook.compose.pairing import pair
+from parabook.render.pdf import write_pdf
+from parabook.output.shrink import shrink_cid_fonts, used_cids
+from parabook.catalog.po import load_translations
 
 from . import pdftools
 from .conftest import SAMPLE

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from parabook import measure, pipeline
+from parabook.typeset import measure
+from parabook import pipeline
 from parabook.errors import InputError
-from parabook.outputs import SPECS, PhotoJob, prepare_each
+from parabook.output.outputs import SPECS, PhotoJob, prepare_each
 
 from .conftest import REPO, SAMPLE
 from .photogen import add_photos

@@ -8,8 +8,8 @@ from pathlib import Path
 import polib
 import pytest
 
-from parabook.manuscript import read_book, segments
-from parabook.translations import (
+from parabook.source.manuscript import read_book, segments
+from parabook.catalog.po import (
     entry_state,
     load_translations,
     machine_comment,

@@ -9,7 +9,7 @@ import pymupdf
 import pytest
 from PIL import Image
 
-from parabook.html import CLOSING, OPENING
+from parabook.render.html import CLOSING, OPENING
 
 from . import pdftools
 from .conftest import SAMPLE, copy_project
@@ -244,7 +244,7 @@ def test_stacked_layout_puts_each_translation_under_its_paragraph(tmp_path):
 
 
 def test_no_english_word_space_is_stretched_past_twice_normal(geometry):
-    from parabook.measure import shaped_width
+    from parabook.typeset.measure import shaped_width
 
     all_glyphs, sizes, body_pages = geometry
     normal = shaped_width(" ", "Noto Serif", 9.5)
@@ -270,8 +270,8 @@ def test_no_english_word_space_is_stretched_past_twice_normal(geometry):
 def test_english_text_survives_the_chosen_line_breaks():
     import polib
 
-    from parabook.linebreak import HYPHEN, break_lines
-    from parabook.measure import shaped_width
+    from parabook.typeset.linebreak import HYPHEN, break_lines
+    from parabook.typeset.measure import shaped_width
 
     for entry in polib.pofile(str(Path(__file__).parent.parent / "translations"
                                   / f"{SAMPLE}.en.po")):

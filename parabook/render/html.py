@@ -7,8 +7,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from .linebreak import HYPHEN, break_lines
-from .model import Document, OutputSpec
+from parabook.typeset.linebreak import HYPHEN, break_lines
+from parabook.model import Document, OutputSpec
 
 TEMPLATE = "booklet.html.j2"
 

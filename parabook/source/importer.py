@@ -15,12 +15,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import dump_meta
-from .errors import InputError
-from .fsutil import read_input
-from .manuscript import SOURCE_NAME, read_blocks, refuse_control_characters, write_markdown
-from .model import Block, Figure, Heading, Paragraph
-from .punctuation import FULL_WIDTH, to_full_width
+from parabook.source.config import dump_meta
+from parabook.errors import InputError
+from parabook.infra.fsutil import read_input
+from parabook.source.manuscript import SOURCE_NAME, read_blocks, refuse_control_characters, write_markdown
+from parabook.model import Block, Figure, Heading, Paragraph
+from parabook.source.punctuation import FULL_WIDTH, to_full_width
 
 SENTENCE_END = "。！？…；!?."
 CLOSERS = "”’』」）》\"')"

@@ -24,9 +24,9 @@ from pathlib import Path
 import polib
 from rapidfuzz import fuzz, process
 
-from .errors import InputError, display_path
-from .fsutil import read_input, write_atomic
-from .model import Segment, Translation, TranslationState
+from parabook.errors import InputError, display_path
+from parabook.infra.fsutil import read_input, write_atomic
+from parabook.model import Segment, Translation, TranslationState
 
 WRAP = 79  # what msgmerge and Poedit wrap at, so a round trip through them stays quiet
 FUZZY_CUTOFF = 60  # percent similarity; msgmerge's own threshold is about the same
@@ -277,7 +277,7 @@ def load_translations(translations_dir: Path, slug: str, lang: str,
         return {segment: Translation(None, "missing", None) for segment in segments}
     catalog = read_catalog(path)
     check_book(catalog, path, slug, lang)
-    from .manuscript import CONTROL
+    from parabook.source.manuscript import CONTROL
 
     out = {}
     find = entry_finder(catalog)

@@ -31,11 +31,11 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.images import get_image_from_uri
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import justify
-from .errors import BookError
-from .fsutil import write_atomic
+from parabook.typeset import justify
+from parabook.errors import BookError
+from parabook.infra.fsutil import write_atomic
 
-log = logging.getLogger("parabook.pdf")
+log = logging.getLogger("parabook.render.pdf")
 
 
 PHOTO_SCHEME = "parabook-photo"

@@ -28,10 +28,10 @@ import pymupdf
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
-from .fsutil import write_atomic
-from .photos import touch_used
+from parabook.infra.fsutil import write_atomic
+from parabook.output.photos import touch_used
 
-log = logging.getLogger("parabook.shrink")
+log = logging.getLogger("parabook.output.shrink")
 
 VERSION = "1"
 """Part of the cache key: bump it when `_cut` gives other bytes for the same input."""
@@ -89,7 +89,7 @@ def shrink_cid_fonts(pdf: bytes, cache: Path | None = None) -> bytes:
 def _cached_cut(program: bytes, cids: set[int], cache: Path | None) -> bytes | None:
     if cache is None:
         return _cut(program, cids)
-    digest = hashlib.sha256(f"parabook.shrink {VERSION}\n".encode())
+    digest = hashlib.sha256(f"parabook.output.shrink {VERSION}\n".encode())
     digest.update(",".join(map(str, sorted(cids))).encode() + b"\n")
     digest.update(program)
     path = cache / f"{digest.hexdigest()}.cff"

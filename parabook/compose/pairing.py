@@ -6,9 +6,10 @@ import dataclasses
 from collections import Counter
 from pathlib import Path
 
-from . import dates, measure
-from .errors import InputError, display_path
-from .model import (
+from parabook.lang import dates
+from parabook.typeset import measure
+from parabook.errors import InputError, display_path
+from parabook.model import (
     Bilingual,
     Document,
     Figure,

@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 
-from .errors import SetupError
+from parabook.errors import SetupError
 
 REQUIRED_FAMILIES = {
     "Noto Serif CJK SC": "fonts-noto-cjk",

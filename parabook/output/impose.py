@@ -51,7 +51,7 @@ import pdfimpose
 import pymupdf
 from pdfimpose.schema import Margins, saddle
 
-from .errors import BookError, InputError
+from parabook.errors import BookError, InputError
 
 PT_PER_MM = 72 / 25.4
 A4_LANDSCAPE = (297 * PT_PER_MM, 210 * PT_PER_MM)

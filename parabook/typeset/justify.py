@@ -35,7 +35,7 @@ width is measured on the layout it will be drawn with.
 
 Usage, once, before rendering::
 
-    from parabook import justify
+    from parabook.typeset import justify
     justify.install()
 """
 
@@ -268,7 +268,7 @@ def install() -> None:
     """Make `text-align: justify` space CJK characters too; safe to call twice."""
     if weasyprint.__version__ != PINNED_WEASYPRINT:
         raise RuntimeError(
-            f"parabook.justify patches WeasyPrint {PINNED_WEASYPRINT}'s private layout "
+            f"parabook.typeset.justify patches WeasyPrint {PINNED_WEASYPRINT}'s private layout "
             f"functions, but WeasyPrint {weasyprint.__version__} is installed: pin "
             f"weasyprint=={PINNED_WEASYPRINT}, or check tests/test_justify.py against the "
             f"new release and update PINNED_WEASYPRINT")

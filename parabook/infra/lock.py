@@ -12,7 +12,7 @@ from pathlib import Path
 
 import filelock
 
-from .errors import BookError, display_path
+from parabook.errors import BookError, display_path
 
 
 class LockedError(BookError):

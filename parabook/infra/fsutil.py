@@ -38,7 +38,7 @@ def write_atomic(path: Path, data: bytes | str) -> None:
 def read_input(path: Path, what: str, limit: int = TEXT_LIMIT) -> bytes:
     """The bytes of an input file, refusing what is not a regular file (a FIFO or a
     device would block or never end) and what is too large to be what it claims."""
-    from .errors import InputError
+    from parabook.errors import InputError
 
     try:
         info = path.stat()

@@ -23,11 +23,11 @@ from pathlib import Path
 
 from PIL import Image
 
-from . import photos
-from .errors import InputError, display_path
-from .measure import PAGE_MM, SIDE_MARGINS_MM
-from .model import Document, OutputSpec, PhotoView
-from .pdf import PHOTO_SCHEME
+from parabook.output import photos
+from parabook.errors import InputError, display_path
+from parabook.typeset.measure import PAGE_MM, SIDE_MARGINS_MM
+from parabook.model import Document, OutputSpec, PhotoView
+from parabook.render.pdf import PHOTO_SCHEME
 
 OUTPUT_NAMES = ("print", "handout", "email")
 SPECS = {

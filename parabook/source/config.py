@@ -10,9 +10,9 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError, not_utf8
-from .fsutil import read_input
-from .model import BookMeta
+from parabook.errors import InputError, not_utf8
+from parabook.infra.fsutil import read_input
+from parabook.model import BookMeta
 
 PAGE_SIZES = ("A5", "A4", "B5")
 LANG_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
@@ -140,7 +140,7 @@ def load_meta(path: Path, slug: str) -> BookMeta:
 
 
 def _check_value(key: str, value: Any, path: Path, line: int) -> None:
-    from .manuscript import CONTROL  # (manuscript reads book.yaml through this module)
+    from parabook.source.manuscript import CONTROL  # (manuscript reads book.yaml through this module)
 
     bad = None
     texts = [value] if isinstance(value, str) else (

@@ -60,8 +60,8 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
-from .errors import InputError, display_path
-from .fsutil import write_atomic
+from parabook.errors import InputError, display_path
+from parabook.infra.fsutil import write_atomic
 
 VERSION = "4"
 """Part of the cache key: bump it when the same input should give a different output."""
@@ -133,7 +133,7 @@ def prepare(src: Path, *, placed_width_mm: float, dpi: int | None, cache_dir: Pa
                "dpi": dpi,
                "crop": [float(v) for v in crop] if crop else None,
                "focus": [float(v) for v in focus] if crop else None}
-    digest = hashlib.sha256(f"parabook.photos {VERSION}\n".encode())
+    digest = hashlib.sha256(f"parabook.output.photos {VERSION}\n".encode())
     digest.update(json.dumps(options, sort_keys=True).encode() + b"\n")
     digest.update(data)
     key = digest.hexdigest()

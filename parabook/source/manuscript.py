@@ -9,10 +9,10 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .config import load_meta
-from .errors import InputError, not_utf8
-from .fsutil import read_input
-from .model import Block, Figure, Heading, Manuscript, Paragraph, Segment
+from parabook.source.config import load_meta
+from parabook.errors import InputError, not_utf8
+from parabook.infra.fsutil import read_input
+from parabook.model import Block, Figure, Heading, Manuscript, Paragraph, Segment
 
 SOURCE_NAME = "source.zh.md"
 FIX_FORMAT = "see the manuscript format in README.md"

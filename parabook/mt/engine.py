@@ -33,11 +33,11 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import polib
 
-from .errors import BookError, InputError, display_path
-from .lock import po_lock
-from .manuscript import CONTROL, read_book, segments
-from .qa import GlossaryTerm, check_glossary, glossary_path, load_glossary
-from .translations import (
+from parabook.errors import BookError, InputError, display_path
+from parabook.infra.lock import po_lock
+from parabook.source.manuscript import CONTROL, read_book, segments
+from parabook.catalog.qa import GlossaryTerm, check_glossary, glossary_path, load_glossary
+from parabook.catalog.po import (
     MACHINE_RE,
     Key,
     entry_finder,

@@ -21,7 +21,7 @@ from functools import cache
 
 import pyphen
 
-from .measure import remembered, shaped_width
+from parabook.typeset.measure import remembered, shaped_width
 
 HYPHEN = "\u2010"  # what WeasyPrint prints when it hyphenates
 SAFETY_PT = 0.5

@@ -12,7 +12,7 @@ from pathlib import Path
 import pymupdf
 from PIL import Image
 
-from .fsutil import write_atomic
+from parabook.infra.fsutil import write_atomic
 
 
 def spreads(pages: int) -> list[tuple[int | None, int | None]]:

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from . import fonts
-from .fsutil import write_atomic
-from .photos import touch_used
+from parabook.typeset import fonts
+from parabook.infra.fsutil import write_atomic
+from parabook.output.photos import touch_used
 
-log = logging.getLogger("parabook.measure")
+log = logging.getLogger("parabook.typeset.measure")
 
 MM = 72 / 25.4
 # styles/booklet.css: td.zh p / td.tr p sizes, line heights, cell padding, indent.

@@ -1,0 +1,1 @@
+"""Language data, one place per language."""

@@ -1,0 +1,1 @@
+"""Machine drafts: an engine that plans and saves, and providers that translate."""

@@ -1,0 +1,1 @@
+"""Stage 4, rendering: the document to HTML (Jinja2), the HTML to PDF (WeasyPrint)."""

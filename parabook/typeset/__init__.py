@@ -1,0 +1,1 @@
+"""Setting text: fonts, widths, line breaks, Chinese justification; WeasyPrint's internals."""
