@@ -5,29 +5,17 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import re
 import signal
 import sys
 import threading
 from pathlib import Path
 
-from parabook.errors import BookError, InputError, display_path
-from parabook.source.importer import SLUG_RE, import_article
-from parabook.infra.lock import po_lock
-from parabook.mt.engine import PROVIDERS, WRITABLE, ProviderError, Report, Settings, describe, translate_book
-from parabook.source.manuscript import read_book
-from parabook.output.outputs import OUTPUT_NAMES
-from parabook.pipeline import (
-    Project,
-    build_book,
-    check_translations,
-    update_translations,
-)
+from parabook import service
 from parabook.catalog.qa import STATE_ORDER, CheckReport
-from parabook.catalog.po import po_path
-from parabook.catalog.xliff import export_xliff, import_review
-
-LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+from parabook.errors import BookError, display_path
+from parabook.mt.engine import PROVIDERS, WRITABLE, ProviderError, Report, Settings, describe
+from parabook.pipeline import OutputFile
+from parabook.project import DEFAULTS, Project
 
 
 def main(argv: list[str] | None = None, root: Path | None = None) -> int:
@@ -42,12 +30,13 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
                      help="replace an existing book's text (its photos are kept)")
     imp.add_argument("--encoding", help="decode the file with this encoding, e.g. gb18030")
 
-    bld = sub.add_parser("build", help="render dist/SLUG.pdf")
+    bld = sub.add_parser("build", help="render the PDFs: dist/SLUG.print.pdf, .handout.pdf, "
+                                         ".email.pdf")
     bld.add_argument("slug", nargs="?", help="book to build (default: every book)")
     bld.add_argument("--lang", help="target language (default: the book's first)")
     bld.add_argument("--final", action="store_true",
                      help="refuse unless every translation is reviewed and every photo is there")
-    bld.add_argument("--output", default=",".join(OUTPUT_NAMES),
+    bld.add_argument("--output", default=",".join(DEFAULTS["outputs"]),
                      help="comma-separated: print (print shop: bleed, crop marks), handout "
                           "(office printer: A4, duplex, fold and staple), email (small, "
                           "tagged); default: all three")
@@ -66,7 +55,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     exp = sub.add_parser("export", help="write the translations for review tools (XLIFF 1.2)")
     exp.add_argument("slug")
     exp.add_argument("--lang", help="target language (default: the book's first)")
-    exp.add_argument("--format", choices=["xliff"], default="xliff")
+    exp.add_argument("--format", choices=["xliff"], default=DEFAULTS["export_format"])
     exp.add_argument("-o", "--output", type=Path,
                      help="file to write (default: dist/SLUG.LANG.xlf)")
 
@@ -74,15 +63,16 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
                                          "spreads to dist/preview/")
     pre.add_argument("slug", nargs="?", help="book (default: every book)")
     pre.add_argument("--lang", help="target language (default: the book's first)")
-    pre.add_argument("--dpi", type=int, default=80, help="resolution (default 80)")
+    pre.add_argument("--dpi", type=int, default=DEFAULTS["preview_dpi"],
+                     help=f"resolution (default {DEFAULTS['preview_dpi']})")
 
     tra = sub.add_parser("translate", help="machine-draft untranslated segments into the PO "
                                            "file (fuzzy, for a person to review)")
     tra.add_argument("slug", nargs="?", help="book (default: every book)")
     tra.add_argument("--lang", help="target language (default: the book's first)")
-    tra.add_argument("--provider", default="google", choices=sorted(PROVIDERS),
+    tra.add_argument("--provider", default=DEFAULTS["mt_provider"], choices=sorted(PROVIDERS),
                      help="translation service (default: google; keys: see README)")
-    tra.add_argument("--only", default="missing", choices=list(WRITABLE),
+    tra.add_argument("--only", default=DEFAULTS["mt_only"], choices=list(WRITABLE),
                      help="missing: empty entries (default); stale: also entries whose "
                           "Chinese changed; all-unreviewed: also untouched machine drafts. "
                           "Reviewed entries and drafts a person edited are never replaced")
@@ -91,20 +81,20 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     tra.add_argument("--endpoint", default=os.environ.get("PARABOOK_MT_ENDPOINT"),
                      help="send to this base URL instead of the provider's own (a "
                           "self-hosted or proxy server); env PARABOOK_MT_ENDPOINT")
-    tra.add_argument("--timeout", type=float, default=20.0,
+    tra.add_argument("--timeout", type=float, default=DEFAULTS["mt_timeout"],
                      help="seconds to wait for each answer (default 20)")
-    tra.add_argument("--rate", type=float,
+    tra.add_argument("--rate", type=float, default=DEFAULTS["mt_rate"],
                      help="requests per second (default: the provider's, 1-3)")
-    tra.add_argument("--retries", type=int, default=5,
+    tra.add_argument("--retries", type=int, default=DEFAULTS["mt_retries"],
                      help="retries after HTTP 429, 5xx or a timeout (default 5)")
-    tra.add_argument("--backoff", type=float, default=1.0,
+    tra.add_argument("--backoff", type=float, default=DEFAULTS["mt_backoff"],
                      help="seconds before the first retry, doubled each time (default 1)")
 
     wat = sub.add_parser("watch", help="rebuild a PDF whenever a source, translation, template, "
                                        "style or photo changes")
     wat.add_argument("slug", nargs="?", help="book (default: the only book)")
     wat.add_argument("--lang", help="target language (default: the book's first)")
-    wat.add_argument("--output", default="email",
+    wat.add_argument("--output", default=",".join(DEFAULTS["watch_outputs"]),
                      help="comma-separated outputs to rebuild (default: email)")
 
     rev = sub.add_parser("import-review", help="read a reviewed XLIFF file back into its PO file")
@@ -145,53 +135,24 @@ def _terminated(signum, frame) -> None:
 
 
 def _import(project: Project, args: argparse.Namespace) -> int:
-    target, report = import_article(args.file, project.books, args.book,
-                                    force=args.force, encoding=args.encoding)
-    for line in report.lines():
+    imported = service.import_article(project, args.file, args.book, force=args.force,
+                                      encoding=args.encoding)
+    for line in imported.report.lines():
         print(line)
-    print(f"Wrote {display_path(target)}/ ({report.joined} paragraphs rejoined). "
-          "Check the decisions above against the text.")
+    print(f"Wrote {display_path(imported.folder)}/ ({imported.report.joined} paragraphs "
+          "rejoined). Check the decisions above against the text.")
     return 0
 
 
-def _slugs(project: Project, slug: str | None) -> list[str]:
-    slugs = [slug] if slug else sorted(p.parent.name for p in project.books.glob("*/book.yaml"))
-    if not slugs:
-        raise BookError(f"no books in {project.books}",
-                        fix="import one: python build.py import FILE.txt --book SLUG")
-    for name in slugs:
-        if not SLUG_RE.match(name):
-            raise InputError(f"book name {name!r} is not a book folder name",
-                             fix="give the folder name under book/, e.g. chuzhou-2021")
-    return slugs
-
-
-def _langs(project: Project, slug: str, lang: str | None) -> list[str]:
-    """The one language asked for, or every target language of the book."""
-    if lang:
-        if not LANG_RE.match(lang):
-            raise InputError(f"--lang {lang!r} is not a language tag",
-                             fix="give a tag such as en, de or pt-BR")
-        return [lang]
-    return list(read_book(project.books, slug).meta.target_langs)
-
-
 def _build(project: Project, args: argparse.Namespace) -> int:
-    outputs = tuple(dict.fromkeys(o.strip() for o in args.output.split(",") if o.strip()))
-    unknown = [o for o in outputs if o not in OUTPUT_NAMES]
-    if unknown or not outputs:
-        raise InputError(f"--output {args.output!r}: " + (
-                             f"unknown output {', '.join(unknown)}" if unknown else "no output"),
-                         fix=f"choose from {', '.join(OUTPUT_NAMES)}, e.g. --output email")
-    for slug in _slugs(project, args.slug):
-        lang = _langs(project, slug, args.lang)[0]
-        result = build_book(project, slug, lang, final=args.final, outputs=outputs)
-        for warning in result.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+    outputs = service.parse_outputs(args.output)
+    for slug in project.slugs(args.slug):
+        lang = project.langs(slug, args.lang)[0]
+        result = service.build(project, slug, lang, final=args.final, outputs=outputs)
+        _print_warnings(result.warnings)
         for out in result.outputs:
-            size = out.path.stat().st_size
-            count = f"{out.pages} sheets" if out.name == "handout" else f"{out.pages} pages"
-            print(f"built {display_path(out.path)}: {count}, {size / 1024:.0f} KiB")
+            print(f"built {display_path(out.path)}: {_count(out)}, "
+                  f"{out.path.stat().st_size / 1024:.0f} KiB")
             if out.note:
                 print(f"  {out.note}")
         for note in result.notes:
@@ -200,11 +161,19 @@ def _build(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(out: OutputFile) -> str:
+    return f"{out.pages} sheets" if out.name == "handout" else f"{out.pages} pages"
+
+
+def _print_warnings(warnings: tuple[str, ...]) -> None:
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
 def _update(project: Project, args: argparse.Namespace) -> int:
-    for slug in _slugs(project, args.slug):
-        for lang in _langs(project, slug, args.lang):
-            with po_lock(po_path(project.translations, slug, lang)):
-                r = update_translations(project, slug, lang)
+    for slug in project.slugs(args.slug):
+        for lang in project.langs(slug, args.lang):
+            r = service.update(project, slug, lang)
             what = "created" if r.created else ("updated" if r.written else "unchanged")
             print(f"{display_path(r.path)}: {what}; {r.added} new, {r.suggested} edited "
                   f"(old translation kept as a fuzzy suggestion), {r.obsoleted} obsolete, "
@@ -218,9 +187,9 @@ STATE_LABELS = {"reviewed": "reviewed", "machine": "machine drafts", "stale": "s
 
 def _check(project: Project, args: argparse.Namespace) -> int:
     clean = True
-    for slug in _slugs(project, args.slug):
-        for lang in _langs(project, slug, args.lang):
-            report = check_translations(project, slug, lang)
+    for slug in project.slugs(args.slug):
+        for lang in project.langs(slug, args.lang):
+            report = service.check(project, slug, lang)
             for line in _check_lines(report):
                 print(line)
             clean = clean and report.final
@@ -249,32 +218,19 @@ def _check_lines(report: CheckReport) -> list[str]:
 
 
 def _export(project: Project, args: argparse.Namespace) -> int:
-    slug = _slugs(project, args.slug)[0]
-    lang = _langs(project, slug, args.lang)[0]
-    po = po_path(project.translations, slug, lang)
-    if not po.exists():
-        raise InputError("there is no translation file to export", path=po,
-                         fix=f"create it with: python build.py update {slug} --lang {lang}")
-    output = args.output or project.dist / f"{slug}.{lang}.xlf"
-    source_lang = read_book(project.books, slug).meta.source_lang
-    count = export_xliff(po, output, source_lang)
-    print(f"wrote {display_path(output)}: {count} units (XLIFF 1.2; reviewed units are "
-          "approved=\"yes\"). Read it back with: python build.py import-review FILE")
+    slug = project.slugs(args.slug)[0]
+    exported = service.export(project, slug, project.langs(slug, args.lang)[0], args.output)
+    print(f"wrote {display_path(exported.path)}: {exported.units} units (XLIFF 1.2; reviewed "
+          "units are approved=\"yes\"). Read it back with: python build.py import-review FILE")
     return 0
 
 
 def _preview(project: Project, args: argparse.Namespace) -> int:
-    if not 20 <= args.dpi <= 300:
-        raise InputError(f"--dpi {args.dpi} is outside 20-300", fix="try --dpi 80")
-    from parabook.output.preview import render_spreads  # PyMuPDF: only this command needs it
-    for slug in _slugs(project, args.slug):
-        lang = _langs(project, slug, args.lang)[0]
-        result = build_book(project, slug, lang, outputs=("email",))
-        for warning in result.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        pdf = result.outputs[0].path
-        images = render_spreads(pdf, project.dist / "preview", slug, args.dpi)
-        print(f"wrote {len(images)} spread(s) of {display_path(pdf)} to "
+    for slug in project.slugs(args.slug):
+        lang = project.langs(slug, args.lang)[0]
+        result, preview = service.preview(project, slug, lang, dpi=args.dpi)
+        _print_warnings(result.warnings)
+        print(f"wrote {len(preview.images)} spread(s) of {display_path(preview.pdf)} to "
               f"{display_path(project.dist / 'preview')}/")
     return 0
 
@@ -331,14 +287,14 @@ def _translate(project: Project, args: argparse.Namespace) -> int:
                         timeout=args.timeout, rate=args.rate, retries=args.retries,
                         backoff=args.backoff, dry_run=args.dry_run)
     status = 0
-    for slug in _slugs(project, args.slug):
-        lang = _langs(project, slug, args.lang)[0]
+    for slug in project.slugs(args.slug):
+        lang = project.langs(slug, args.lang)[0]
         if args.dry_run:
-            print(describe(translate_book(project, slug, lang, settings), dry_run=True))
+            print(describe(service.translate(project, slug, lang, settings), dry_run=True))
             continue
         bar = _Bar()
         try:
-            report = translate_book(project, slug, lang, settings, bar)
+            report = service.translate(project, slug, lang, settings, bar)
         except (ProviderError, KeyboardInterrupt) as stop:
             bar.close()
             if bar.report is not None:
@@ -364,13 +320,14 @@ def _translate(project: Project, args: argparse.Namespace) -> int:
 
 
 def _watch(project: Project, args: argparse.Namespace) -> int:
-    from parabook.watch import watch_command  # watchfiles is only needed here
+    from parabook.watch import Watched, watch  # watchfiles is only needed here
 
-    return watch_command(project, args)
+    outputs = service.parse_outputs(args.output)
+    return watch(Watched(project, project.only_book(args.slug), args.lang, outputs))
 
 
 def _import_review(project: Project, args: argparse.Namespace) -> int:
-    report = import_review(args.file, project.translations)
+    report = service.import_review(project, args.file)
     for line in report.kept + report.skipped:
         print(f"note: {line}", file=sys.stderr)
     what = "updated" if report.written else "unchanged"

@@ -17,6 +17,8 @@ class BookError(Exception):
         self.path = Path(path) if path is not None else None
         self.line = line
         self.fix = fix
+        self.diagnostics: tuple = ()
+        """Every finding, when the error stands for several (`parabook.diagnostics`)."""
 
     def located(self) -> str:
         """`path:line: problem`, without the fix."""

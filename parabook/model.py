@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -95,14 +96,70 @@ SegmentKind = Literal["title", "subtitle", "byline", "heading", "paragraph", "ca
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where a segment stands in the book: compared as data, described for people.
+
+    `describe()` is the wording of PO extracted comments and messages; `parse()` reads
+    it back (for PO files written before an entry carried its kind another way). Both
+    live here so that the wording has one owner.
+    """
+
+    kind: SegmentKind
+    section: int = 0
+    """Section number (1-based) of a heading or paragraph; 0 before the first heading."""
+    number: int = 0
+    """Paragraph number within its section; 0 for other kinds."""
+    photo: str = ""
+    """A caption's photo path as the manuscript writes it."""
+
+    def describe(self) -> str:
+        """E.g. `section 2, paragraph 3`, `section 1 heading`, `caption of photos/01.jpg`."""
+        if self.kind == "heading":
+            return f"section {self.section} heading"
+        if self.kind == "paragraph":
+            part = f"section {self.section}" if self.section else "opening"
+            return f"{part}, paragraph {self.number}"
+        if self.kind == "caption":
+            return f"caption of {self.photo}"
+        return _FIXED_PLACES.get(self.kind, self.kind)
+
+    @classmethod
+    def parse(cls, text: str) -> Place | None:
+        """The place `describe()` wrote as `text`; None for any other text."""
+        for kind, fixed in _FIXED_PLACES.items():
+            if text == fixed:
+                return cls(kind)  # type: ignore[arg-type]
+        if text.startswith("caption of ") and len(text) > len("caption of "):
+            return cls("caption", photo=text[len("caption of "):])
+        found = _PLACE_RE.fullmatch(text)
+        if found is None:
+            return None
+        if found["heading"]:
+            return cls("heading", section=int(found["heading"]))
+        section = int(found["section"]) if found["section"] else 0
+        return cls("paragraph", section=section, number=int(found["number"]))
+
+
+_FIXED_PLACES = {"title": "title", "subtitle": "subtitle", "byline": "byline",
+                 "publisher": "colophon: publisher", "place": "colophon: place"}
+_PLACE_RE = re.compile(r"section (?P<heading>[1-9]\d*) heading"
+                       r"|(?:section (?P<section>[1-9]\d*)|opening), paragraph (?P<number>[1-9]\d*)")
+
+
+@dataclass(frozen=True)
 class Segment:
     """One translatable unit of the manuscript."""
 
     kind: SegmentKind
     text: str
     """Source text, the `msgid` of its translation entry."""
-    where: str
-    """Human description of the place, e.g. `section 2, paragraph 3`."""
+    place: Place
+    """Where it stands; `where` describes it for people."""
+
+    @property
+    def where(self) -> str:
+        """Human description of the place, e.g. `section 2, paragraph 3`."""
+        return self.place.describe()
 
 
 TranslationState = Literal["reviewed", "machine", "stale", "unreviewed", "missing"]

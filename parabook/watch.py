@@ -5,7 +5,7 @@
 
 The process stays up between rebuilds, so what it has loaded stays loaded: Python's
 imports, the fonts, the measured widths of words (`measure`), and the photo and font
-caches on disk. A rebuild is a real build (`pipeline.build_book`): everything is
+caches on disk. A rebuild is a real build (`service.build`): everything is
 rendered before anything is written, so a viewer never sees half a PDF, and a bad
 edit leaves the last good PDF in place. The error is printed with its file and line,
 and the next save builds again.
@@ -17,7 +17,6 @@ editor backups and swap files are ignored. Ctrl-C stops it, with exit code 0.
 
 from __future__ import annotations
 
-import argparse
 import re
 import time
 from collections.abc import Callable
@@ -26,11 +25,11 @@ from pathlib import Path
 
 import watchfiles
 
-from parabook.errors import BookError, InputError, display_path
-from parabook.source.manuscript import read_book, segments
-from parabook.output.outputs import OUTPUT_NAMES
-from parabook.pipeline import BuildResult, Project, build_book
-from parabook.catalog.po import load_translations
+from parabook import service
+from parabook.errors import BookError, display_path
+from parabook.model import Place
+from parabook.pipeline import BuildResult
+from parabook.project import Project
 
 QUIET_MS = 200
 """Build once the watched files have had no change for this long ..."""
@@ -66,15 +65,8 @@ class Watched:
         return True
 
 
-Texts = dict[str, tuple[str, str | None, str]]
+Texts = dict[Place, tuple[str, str | None, str]]
 """Each segment's place -> (source, translation, review state)."""
-
-
-def watch_command(project: Project, args: argparse.Namespace) -> int:
-    """`build.py watch [SLUG] [--lang L] [--output email]`: build, then rebuild on every change."""
-    outputs = _outputs(args.output)
-    watched = Watched(project, _slug(project, args.slug), args.lang, outputs)
-    return watch(watched)
 
 
 def watch(watched: Watched, out: Callable[[str], None] | None = None) -> int:
@@ -110,8 +102,8 @@ def _build(watched: Watched, say: Callable[[str], None], verb: str,
     """One build; prints what it wrote and the time, or the error. Returns its warnings."""
     started = time.perf_counter()
     try:
-        result: BuildResult = build_book(watched.project, watched.slug, watched.lang,
-                                         outputs=watched.outputs)
+        result: BuildResult = service.build(watched.project, watched.slug, watched.lang,
+                                            outputs=watched.outputs)
     except BookError as error:
         say(f"error: {error}")
         say("  the previous PDF is unchanged; save a fix to build again")
@@ -136,16 +128,12 @@ def _build(watched: Watched, say: Callable[[str], None], verb: str,
 def _texts(watched: Watched) -> Texts | None:
     """The book's segments with their translations; None when they cannot be read now
     (the build will say why)."""
-    project = watched.project
     try:
-        manuscript = read_book(project.books, watched.slug)
-        lang = watched.lang or manuscript.meta.target_langs[0]
-        found = load_translations(project.translations, watched.slug, lang,
-                                  segments(manuscript))
+        found = service.texts(watched.project, watched.slug, watched.lang)
     except (BookError, OSError):
         return None
-    return {segment.where: (segment.text, translation.text, translation.state)
-            for segment, translation in found.items()}
+    return {t.segment.place: (t.segment.text, t.translation.text, t.translation.state)
+            for t in found}
 
 
 def _segment_changes(before: Texts | None, after: Texts | None) -> list[str]:
@@ -154,8 +142,9 @@ def _segment_changes(before: Texts | None, after: Texts | None) -> list[str]:
     if before is None or after is None:
         return []
     lines = []
-    for where, (source, target, state) in after.items():
-        old = before.get(where)
+    for place, (source, target, state) in after.items():
+        where = place.describe()
+        old = before.get(place)
         if old is None:
             lines.append(f"{where}: new")
             continue
@@ -166,32 +155,7 @@ def _segment_changes(before: Texts | None, after: Texts | None) -> list[str]:
             what.append(f"now {state}")
         if what:
             lines.append(f"{where}: {', '.join(what)}")
-    lines += [f"{where}: removed" for where in before if where not in after]
+    lines += [f"{place.describe()}: removed" for place in before if place not in after]
     if len(lines) > LISTED:
         lines = lines[:LISTED] + [f"... and {len(lines) - LISTED} more segment(s)"]
     return lines
-
-
-def _outputs(option: str) -> tuple[str, ...]:
-    outputs = tuple(dict.fromkeys(o.strip() for o in option.split(",") if o.strip()))
-    unknown = [o for o in outputs if o not in OUTPUT_NAMES]
-    if unknown or not outputs:
-        raise InputError(f"--output {option!r}: " + (
-                             f"unknown output {', '.join(unknown)}" if unknown else "no output"),
-                         fix=f"choose from {', '.join(OUTPUT_NAMES)}, e.g. --output email")
-    return outputs
-
-
-def _slug(project: Project, slug: str | None) -> str:
-    """The book asked for, or the only book there is."""
-    books = sorted(p.parent.name for p in project.books.glob("*/book.yaml"))
-    if slug:
-        if slug not in books:
-            raise InputError(f"there is no book {slug!r} in {display_path(project.books)}/",
-                             fix="give a folder name under book/"
-                                 + (f", e.g. {books[0]}" if books else ""))
-        return slug
-    if len(books) != 1:
-        raise InputError(f"{len(books)} books in {display_path(project.books)}/; watch "
-                         "rebuilds one", fix="name it: python build.py watch SLUG")
-    return books[0]

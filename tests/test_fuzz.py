@@ -246,7 +246,8 @@ KINDS = ["title", "byline", "heading", "paragraph", "caption"]
 segment_texts = st.sampled_from(["城北新区", "城北新区办事处", "党建引领", "党建引领发展",
                                  "居民竖起大拇指。", "垃圾被清理", "一", "二"])
 segment_lists = st.lists(st.tuples(st.sampled_from(KINDS), segment_texts), max_size=8).map(
-    lambda pairs: [Segment(kind, text, f"{kind} {n}") for n, (kind, text) in enumerate(pairs)])
+    lambda pairs: [Segment(kind, text, Place(kind, n + 1, n + 1, f"photos/{n}.jpg"))
+                   for n, (kind, text) in enumerate(pairs)])
 
 
 @budget(120)

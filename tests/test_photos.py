@@ -377,7 +377,7 @@ def test_print_photos_are_one_file_for_every_placed_width(camera_jpeg, tmp_path)
 def test_the_cache_is_pruned_by_last_use(tmp_path):
     import os
 
-    from parabook.output.photos import prune_cache
+    from parabook.infra.cache import prune_folder
 
     cache = tmp_path / "cache"
     paths = []
@@ -392,7 +392,7 @@ def test_the_cache_is_pruned_by_last_use(tmp_path):
     kept = prepare(paths[0], placed_width_mm=40, dpi=150, cache_dir=cache)
     sizes = {entry: entry.stat().st_size for entry in cache.iterdir()}
     budget = kept.path.stat().st_size + kept.path.with_suffix(".json").stat().st_size
-    assert prune_cache(cache, budget) == 4
+    assert prune_folder(cache, budget) == 4
     assert sorted(cache.iterdir()) == sorted([kept.path, kept.path.with_suffix(".json")])
     assert sum(sizes.values()) > budget
-    assert prune_cache(tmp_path / "nothing-here", 0) == 0
+    assert prune_folder(tmp_path / "nothing-here", 0) == 0

@@ -26,7 +26,7 @@ from rapidfuzz import fuzz, process
 
 from parabook.errors import InputError, display_path
 from parabook.infra.fsutil import read_input, write_atomic
-from parabook.model import Segment, Translation, TranslationState
+from parabook.model import Place, Segment, Translation, TranslationState
 
 WRAP = 79  # what msgmerge and Poedit wrap at, so a round trip through them stays quiet
 FUZZY_CUTOFF = 60  # percent similarity; msgmerge's own threshold is about the same
@@ -323,20 +323,13 @@ def has_translation(entry: polib.POEntry) -> bool:
     return bool(entry.msgstr.strip() or any(v.strip() for v in entry.msgstr_plural.values()))
 
 
-ROLES_BY_COMMENT = (("caption of ", "caption"), ("title", "title"), ("subtitle", "subtitle"),
-                    ("byline", "byline"), ("colophon: publisher", "publisher"),
-                    ("colophon: place", "place"))
-
-
 def _role(entry: polib.POEntry) -> str:
-    """The kind of segment an entry was made for: its context, or our own comment."""
+    """The kind of segment an entry was made for: its context, or the place `update`
+    described in its extracted comment (the first, when it stands in several)."""
     if entry.msgctxt:
         return entry.msgctxt
-    comment = entry.comment or ""
-    for prefix, role in ROLES_BY_COMMENT:
-        if comment.startswith(prefix):
-            return role
-    return "heading" if comment.endswith(" heading") else "paragraph"
+    place = Place.parse((entry.comment or "").split("; ")[0])
+    return place.kind if place else "paragraph"
 
 
 def _fold(into: polib.POEntry, other: polib.POEntry) -> None:

@@ -29,8 +29,6 @@ TARGET_STATES = {"reviewed": "final", "machine": "needs-review-translation",
                  "stale": "needs-review-translation", "unreviewed": "needs-review-translation",
                  "missing": "needs-translation"}
 
-ET.register_namespace("", NS)
-
 
 def unit_id(msgctxt: str | None, msgid: str) -> str:
     """Stable across exports: gettext's own key, msgctxt EOT msgid, hashed."""
@@ -83,6 +81,8 @@ def export_xliff(po: Path, output: Path, source_lang: str) -> int:
                     ET.SubElement(group, _q("context"), {"context-type": kind}).text = value
         count += 1
     ET.indent(root)
+    # The prefix map is process-wide, and WeasyPrint registers its own: claim ours here.
+    ET.register_namespace("", NS)
     data = ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
     try:
         write_atomic(output, data)

@@ -61,6 +61,7 @@ from pathlib import Path
 from PIL import ExifTags, Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from parabook.errors import InputError, display_path
+from parabook.infra.cache import touch_used
 from parabook.infra.fsutil import write_atomic
 
 VERSION = "4"
@@ -245,40 +246,6 @@ def _render(data: bytes, output: Path, placed_width_mm: float, dpi: int | None,
     write_atomic(output, buffer.getvalue())
     return {"width_px": image.width, "height_px": image.height, "source_px": list(upright),
             "crop_px": box[2] - box[0]}
-
-
-def touch_used(*paths: Path) -> None:
-    """Mark cache files as just used (their access time; the modification time stays the
-    time they were written), for pruning by last use. A read-only cache is fine."""
-    now = time.time_ns()
-    for path in paths:
-        try:
-            os.utime(path, ns=(now, path.stat().st_mtime_ns))
-        except OSError:
-            pass
-
-
-def prune_cache(folder: Path, keep_bytes: int) -> int:
-    """Delete the least recently used files of `folder` until it holds at most `keep_bytes`;
-    return how many were deleted. Files used by the build just made were touched last, so
-    they stay unless they alone exceed the budget."""
-    try:
-        files = [(stat.st_atime, stat.st_size, entry) for entry in folder.iterdir()
-                 if entry.is_file() and (stat := entry.stat())]
-    except OSError:
-        return 0  # no cache yet
-    total = sum(size for _, size, _ in files)
-    deleted = 0
-    for _, size, path in sorted(files, key=lambda item: (item[0], item[2].name)):
-        if total <= keep_bytes:
-            break
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:  # a read-only cache: pruning is tidying, never a reason to fail
-            continue
-        total -= size
-        deleted += 1
-    return deleted
 
 
 @contextmanager

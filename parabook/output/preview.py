@@ -12,6 +12,7 @@ from pathlib import Path
 import pymupdf
 from PIL import Image
 
+from parabook.errors import InputError
 from parabook.infra.fsutil import write_atomic
 
 
@@ -48,3 +49,14 @@ def render_spreads(pdf: Path, folder: Path, stem: str, dpi: int = 80) -> list[Pa
 def _page(page: pymupdf.Page, dpi: int) -> Image.Image:
     pixmap = page.get_pixmap(dpi=dpi, alpha=False)
     return Image.frombytes("RGB", (pixmap.width, pixmap.height), pixmap.samples)
+
+
+def render_page(pdf: Path, page: int, dpi: int = 80) -> bytes:
+    """Page `page` (1-based) of `pdf` as PNG bytes."""
+    doc = pymupdf.open(pdf)
+    if not 1 <= page <= doc.page_count:
+        raise InputError(f"page {page} is not in the booklet, which has {doc.page_count} "
+                         "pages", path=pdf, fix=f"ask for a page from 1 to {doc.page_count}")
+    buffer = BytesIO()
+    _page(doc[page - 1], dpi).save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()

@@ -29,7 +29,7 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 
 from parabook.infra.fsutil import write_atomic
-from parabook.output.photos import touch_used
+from parabook.infra.cache import touch_used
 
 log = logging.getLogger("parabook.output.shrink")
 

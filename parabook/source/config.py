@@ -13,6 +13,7 @@ import yaml
 from parabook.errors import InputError, not_utf8
 from parabook.infra.fsutil import read_input
 from parabook.model import BookMeta
+from parabook.diagnostics import Diagnostics
 
 PAGE_SIZES = ("A5", "A4", "B5")
 LANG_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
@@ -55,7 +56,7 @@ REQUIRED = ("title", "byline")
 
 
 def load_meta(path: Path, slug: str) -> BookMeta:
-    """Parse `path`; raise InputError naming the line of the first bad key."""
+    """Parse `path`; raise one InputError naming every bad key with its line."""
     try:
         data = read_input(path, "book.yaml", limit=1024 * 1024)
     except FileNotFoundError:
@@ -80,44 +81,57 @@ def load_meta(path: Path, slug: str) -> BookMeta:
         raise InputError("book.yaml must be a mapping of key: value", path=path,
                          line=root.start_mark.line + 1, fix="write one `key: value` per line")
 
+    found = Diagnostics()
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
     for key_node, value_node in root.value:
         line = key_node.start_mark.line + 1
+        value_line = value_node.start_mark.line + 1
         if not isinstance(key_node, yaml.ScalarNode):
-            raise InputError("a key must be a plain word", path=path, line=line,
-                             fix="write one `key: value` per line")
+            found.error("config.bad-key", "a key must be a plain word", path=path, line=line,
+                        fix="write one `key: value` per line")
+            continue
         key = key_node.value
         if key not in OPTIONS:
-            known = ", ".join(OPTIONS)
-            raise InputError(f"unknown key {key!r}", path=path, line=line,
-                             fix=f"remove it or use one of: {known}")
-        if key in values:
-            raise InputError(f"key {key!r} is given twice", path=path, line=line,
-                             fix="keep only one")
+            found.error("config.unknown-key", f"unknown key {key!r}", path=path, line=line,
+                        fix=f"remove it or use one of: {', '.join(OPTIONS)}")
+            continue
+        if key in lines:
+            found.error("config.duplicate-key", f"key {key!r} is given twice", path=path,
+                        line=line, fix="keep only one")
+            continue
+        lines[key] = value_line
         try:
             value = yaml.safe_load(yaml.serialize(value_node))
         except yaml.YAMLError as exc:
-            raise InputError(f"{key!r} has a value YAML cannot read safely: "
-                             f"{getattr(exc, 'problem', exc)}", path=path,
-                             line=value_node.start_mark.line + 1,
-                             fix=f"{key} is {OPTIONS[key].help}") from None
+            found.error("config.unsafe-value", f"{key!r} has a value YAML cannot read safely: "
+                        f"{getattr(exc, 'problem', exc)}", path=path, line=value_line,
+                        fix=f"{key} is {OPTIONS[key].help}")
+            continue
         option = OPTIONS[key]
         if key == "date" and isinstance(value, int | datetime.date) and \
                 not isinstance(value, bool):
             value = str(value)  # YAML reads 2021 as int and 2021-12-30 as a date
         if isinstance(value, bool) or not isinstance(value, option.kind):
-            raise InputError(f"{key!r} has the wrong type ({type(value).__name__})",
-                             path=path, line=value_node.start_mark.line + 1,
-                             fix=f"{key} is {option.help}")
+            found.error("config.wrong-type", f"{key!r} has the wrong type "
+                        f"({type(value).__name__})", path=path, line=value_line,
+                        fix=f"{key} is {option.help}")
+            continue
+        problem = _check_value(key, value)
+        if problem:
+            found.error("config.bad-value", problem[0], path=path, line=value_line,
+                        fix=problem[1])
+            continue
         values[key] = value
-        lines[key] = value_node.start_mark.line + 1
-        _check_value(key, value, path, lines[key])
 
     for key in REQUIRED:
-        if not str(values.get(key) or "").strip():
-            raise InputError(f"{key!r} is missing or empty", path=path,
-                             fix=f"add `{key}: ...` ({OPTIONS[key].help})")
+        if key not in lines and not str(values.get(key) or "").strip():
+            found.error("config.missing-key", f"{key!r} is missing or empty", path=path,
+                        fix=f"add `{key}: ...` ({OPTIONS[key].help})")
+        elif key in values and not str(values[key]).strip():
+            found.error("config.missing-key", f"{key!r} is missing or empty", path=path,
+                        line=lines[key], fix=f"{key} is {OPTIONS[key].help}")
+    found.raise_errors()
     merged = {key: values.get(key, option.default) for key, option in OPTIONS.items()}
     return BookMeta(
         slug=slug,
@@ -139,39 +153,42 @@ def load_meta(path: Path, slug: str) -> BookMeta:
     )
 
 
-def _check_value(key: str, value: Any, path: Path, line: int) -> None:
+def _check_value(key: str, value: Any) -> tuple[str, str] | None:
+    """What is wrong with a value of the right type, and the fix; None when it is fine."""
     from parabook.source.manuscript import CONTROL  # (manuscript reads book.yaml through this module)
 
-    bad = None
     texts = [value] if isinstance(value, str) else (
         [v for v in value if isinstance(v, str)] if isinstance(value, list) else [])
-    found = next((m for m in map(CONTROL.search, texts) if m), None)
-    if found:
-        raise InputError(f"{key!r} holds control character U+{ord(found.group()):04X} "
-                         "(invisible, and not printable)", path=path, line=line,
-                         fix="delete it (in quotes, YAML reads \\0 or \\x01 as one)")
+    control = next((m for m in map(CONTROL.search, texts) if m), None)
+    if control:
+        return (f"{key!r} holds control character U+{ord(control.group()):04X} "
+                "(invisible, and not printable)",
+                "delete it (in quotes, YAML reads \\0 or \\x01 as one)")
     if key == "page_size" and value not in PAGE_SIZES:
-        bad = f"page_size {value!r} is not supported"
-    elif key == "layout" and value not in LAYOUTS:
-        bad = f"layout {value!r} is not supported"
-    elif key == "source_share" and isinstance(value, str) and value != "auto":
-        bad = f"source_share {value!r} is neither a number nor auto"
-    elif key == "source_share" and not isinstance(value, str) and not 0.25 <= value <= 0.75:
-        bad = f"source_share {value} is outside 0.25-0.75"
-    elif key == "target_langs" and (not value or not all(
+        return f"page_size {value!r} is not supported", _help(key)
+    if key == "layout" and value not in LAYOUTS:
+        return f"layout {value!r} is not supported", _help(key)
+    if key == "source_share" and isinstance(value, str) and value != "auto":
+        return f"source_share {value!r} is neither a number nor auto", _help(key)
+    if key == "source_share" and not isinstance(value, str) and not 0.25 <= value <= 0.75:
+        return f"source_share {value} is outside 0.25-0.75", _help(key)
+    if key == "target_langs" and (not value or not all(
             isinstance(v, str) and LANG_TAG.fullmatch(v) for v in value)):
-        bad = "target_langs must be a non-empty list of language tags"
-    elif key == "date" and not _real_date(value):
-        bad = f"date {value!r} is not a date of the calendar"
-    elif key == "source_lang" and not LANG_TAG.fullmatch(value):
-        bad = f"source_lang {value!r} is not a language tag"
-    elif key == "cover_photo" and value.strip() and (
+        return "target_langs must be a non-empty list of language tags", _help(key)
+    if key == "date" and not _real_date(value):
+        return f"date {value!r} is not a date of the calendar", _help(key)
+    if key == "source_lang" and not LANG_TAG.fullmatch(value):
+        return f"source_lang {value!r} is not a language tag", _help(key)
+    if key == "cover_photo" and value.strip() and (
             value.strip().startswith(("/", "\\")) or ":" in value
             or ".." in re.split(r"[/\\]", value)):
         # Checked again where the folder is known (pairing), for symlinks leading out.
-        bad = f"cover_photo {value.strip()!r} is not a file inside the book folder"
-    if bad:
-        raise InputError(bad, path=path, line=line, fix=f"{key} is {OPTIONS[key].help}")
+        return f"cover_photo {value.strip()!r} is not a file inside the book folder", _help(key)
+    return None
+
+
+def _help(key: str) -> str:
+    return f"{key} is {OPTIONS[key].help}"
 
 
 def _real_date(value: str) -> bool:

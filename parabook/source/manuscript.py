@@ -12,7 +12,7 @@ from markdown_it.token import Token
 from parabook.source.config import load_meta
 from parabook.errors import InputError, not_utf8
 from parabook.infra.fsutil import read_input
-from parabook.model import Block, Figure, Heading, Manuscript, Paragraph, Segment
+from parabook.model import Block, Figure, Heading, Manuscript, Paragraph, Place, Segment
 
 SOURCE_NAME = "source.zh.md"
 FIX_FORMAT = "see the manuscript format in README.md"
@@ -217,25 +217,24 @@ def write_markdown(blocks: tuple[Block, ...]) -> str:
 
 
 def segments(manuscript: Manuscript) -> list[Segment]:
-    """Every translatable unit, in reading order, with a description of its place."""
+    """Every translatable unit, in reading order, with its place."""
     meta = manuscript.meta
-    out = [Segment("title", meta.title, "title")]
+    out = [Segment("title", meta.title, Place("title"))]
     if meta.subtitle:
-        out.append(Segment("subtitle", meta.subtitle, "subtitle"))
-    out.append(Segment("byline", meta.byline, "byline"))
+        out.append(Segment("subtitle", meta.subtitle, Place("subtitle")))
+    out.append(Segment("byline", meta.byline, Place("byline")))
     section, paragraph = 0, 0
     for block in manuscript.blocks:
         if isinstance(block, Heading):
             section, paragraph = section + 1, 0
-            out.append(Segment("heading", block.text, f"section {section} heading"))
+            out.append(Segment("heading", block.text, Place("heading", section)))
         elif isinstance(block, Figure):
-            out.append(Segment("caption", block.caption, f"caption of {block.src}"))
+            out.append(Segment("caption", block.caption, Place("caption", photo=block.src)))
         else:
             paragraph += 1
-            part = f"section {section}" if section else "opening"
-            out.append(Segment("paragraph", block.text, f"{part}, paragraph {paragraph}"))
+            out.append(Segment("paragraph", block.text, Place("paragraph", section, paragraph)))
     if meta.publisher:
-        out.append(Segment("publisher", meta.publisher, "colophon: publisher"))
+        out.append(Segment("publisher", meta.publisher, Place("publisher")))
     if meta.place:
-        out.append(Segment("place", meta.place, "colophon: place"))
+        out.append(Segment("place", meta.place, Place("place")))
     return out

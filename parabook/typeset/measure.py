@@ -27,7 +27,7 @@ from pathlib import Path
 
 from parabook.typeset import fonts
 from parabook.infra.fsutil import write_atomic
-from parabook.output.photos import touch_used
+from parabook.infra.cache import touch_used
 
 log = logging.getLogger("parabook.typeset.measure")
 

@@ -1,0 +1,238 @@
+"""The one API of parabook: what the command line, watch mode and the review app call.
+
+Each function takes a `Project` and plain values, does one job, and returns a typed
+report; none prints, none exits. Problems are raised as `BookError`s that carry the
+file, the line and the fix. Defaults come from `project.DEFAULTS`.
+
+    project = Project(Path("."))
+    update(project, "chuzhou-2021", "en")           # the PO in step with the manuscript
+    check(project, "chuzhou-2021", "en").final      # everything reviewed, QA clean?
+    build(project, "chuzhou-2021", outputs=("email",)).outputs[0].path
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polib
+
+from parabook.catalog import qa
+from parabook.catalog.po import (
+    UpdateReport,
+    entry_finder,
+    entry_state,
+    keys,
+    load_translations,
+    read_catalog,
+    save_catalog,
+    update_catalog,
+)
+from parabook.catalog.xliff import ReviewImport, export_xliff
+from parabook.catalog.xliff import import_review as _import_review
+from parabook.errors import InputError
+from parabook.infra.lock import po_lock
+from parabook.model import Place, Segment, Translation
+from parabook.output.outputs import OUTPUT_NAMES
+from parabook.pipeline import BuildResult, build_book
+from parabook.project import DEFAULTS, Project
+from parabook.source.importer import ImportReport
+from parabook.source.importer import import_article as _import_article
+from parabook.source.manuscript import read_book, segments
+
+if TYPE_CHECKING:  # requests and deep-translator are imported when a run starts
+    from parabook.mt.engine import Progress, Report, Settings
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What `import_article` wrote."""
+
+    folder: Path
+    """The new book's folder, `book/<slug>/`."""
+    report: ImportReport
+    """Every decision the importer made, for a person to check."""
+
+
+def import_article(project: Project, file: Path, slug: str, *, force: bool = False,
+                   encoding: str | None = None) -> Imported:
+    """Turn a plain-text Chinese article into `book/<slug>/`."""
+    folder, report = _import_article(file, project.books, slug, force=force,
+                                     encoding=encoding)
+    return Imported(folder, report)
+
+
+def parse_outputs(option: str | tuple[str, ...]) -> tuple[str, ...]:
+    """`print,email` -> ("print", "email"), each known, none twice."""
+    names = option.split(",") if isinstance(option, str) else list(option)
+    outputs = tuple(dict.fromkeys(o.strip() for o in names if o.strip()))
+    unknown = [o for o in outputs if o not in OUTPUT_NAMES]
+    if unknown or not outputs:
+        shown = option if isinstance(option, str) else ",".join(option)
+        raise InputError(f"--output {shown!r}: " + (
+                             f"unknown output {', '.join(unknown)}" if unknown else "no output"),
+                         fix=f"choose from {', '.join(OUTPUT_NAMES)}, e.g. --output email")
+    return outputs
+
+
+def build(project: Project, slug: str, lang: str | None = None, *,
+          final: bool = DEFAULTS["final"],
+          outputs: tuple[str, ...] = DEFAULTS["outputs"]) -> BuildResult:
+    """Render `dist/<slug>.<output>.pdf` for each output (`pipeline.build_book`)."""
+    return build_book(project, slug, lang, final=final, outputs=parse_outputs(outputs))
+
+
+def update(project: Project, slug: str, lang: str | None = None) -> UpdateReport:
+    """Bring `translations/<slug>.<lang>.po` in step with the manuscript, under its lock."""
+    manuscript = read_book(project.books, slug)
+    lang = lang or manuscript.meta.target_langs[0]
+    po = project.po(slug, lang)
+    with po_lock(po):
+        return update_catalog(po, segments(manuscript), slug, lang)
+
+
+def check(project: Project, slug: str, lang: str | None = None) -> qa.CheckReport:
+    """Review counts and QA findings for one book and language."""
+    manuscript = read_book(project.books, slug)
+    lang = lang or manuscript.meta.target_langs[0]
+    translations = load_translations(project.translations, slug, lang, segments(manuscript))
+    glossary = qa.load_glossary(qa.glossary_path(project.translations,
+                                                 manuscript.meta.source_lang, lang))
+    return qa.check(slug, lang, project.po(slug, lang), translations, glossary)
+
+
+@dataclass(frozen=True)
+class SegmentText:
+    """One segment of a book beside its translation, as a reviewer sees it."""
+
+    segment: Segment
+    translation: Translation
+
+
+def texts(project: Project, slug: str, lang: str | None = None) -> tuple[SegmentText, ...]:
+    """Every segment with its translation and review state, in reading order."""
+    manuscript = read_book(project.books, slug)
+    lang = lang or manuscript.meta.target_langs[0]
+    found = load_translations(project.translations, slug, lang, segments(manuscript))
+    return tuple(SegmentText(segment, translation) for segment, translation in found.items())
+
+
+@dataclass(frozen=True)
+class SavedEntry:
+    """What `save_entry` wrote."""
+
+    po: Path
+    segment: Segment
+    translation: Translation
+    """The entry as it now reads back: its text, state and line."""
+
+
+def save_entry(project: Project, slug: str, lang: str, place: Place, text: str, *,
+               reviewed: bool) -> SavedEntry:
+    """Save a person's translation of the segment at `place`: reviewed (no fuzzy flag)
+    or as an unreviewed edit. The PO is brought in step with the manuscript first, so
+    the entry exists; the file is written atomically under its lock."""
+    manuscript = read_book(project.books, slug)
+    segs = segments(manuscript)
+    index = next((i for i, s in enumerate(segs) if s.place == place), None)
+    if index is None:
+        raise InputError(f"{place.describe()} is not in book/{slug}/ any more",
+                         fix="reload: the manuscript changed since this page was opened")
+    if not text.strip():
+        raise InputError(f"{place.describe()}: the translation is empty",
+                         fix="type the translation, or leave the entry as it is")
+    key = keys(segs)[index]
+    po = project.po(slug, lang)
+    with po_lock(po):
+        update_catalog(po, segs, slug, lang)
+        catalog = read_catalog(po)
+        entry = entry_finder(catalog)(key)
+        if entry is None:  # update_catalog made one for every segment
+            raise InputError(f"{place.describe()} has no entry", path=po,
+                             fix=f"run: python build.py update {slug} --lang {lang}")
+        _set_text(entry, text, reviewed)
+        save_catalog(catalog, po)
+    found = load_translations(project.translations, slug, lang, segs)
+    return SavedEntry(po, segs[index], found[segs[index]])
+
+
+def _set_text(entry: polib.POEntry, text: str, reviewed: bool) -> None:
+    entry.msgstr = text
+    if reviewed:
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
+        entry.previous_msgid = entry.previous_msgctxt = None
+    elif entry_state(entry) == "reviewed":
+        entry.flags.append("fuzzy")
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What `export` wrote."""
+
+    path: Path
+    units: int
+    """Translation units in the file."""
+
+
+def export(project: Project, slug: str, lang: str | None = None, output: Path | None = None,
+           ) -> Exported:
+    """Write the translations as XLIFF 1.2 for review tools (default `dist/SLUG.LANG.xlf`)."""
+    manuscript = read_book(project.books, slug)
+    lang = lang or manuscript.meta.target_langs[0]
+    po = project.po(slug, lang)
+    if not po.exists():
+        raise InputError("there is no translation file to export", path=po,
+                         fix=f"create it with: python build.py update {slug} --lang {lang}")
+    output = output or project.dist / f"{slug}.{lang}.xlf"
+    return Exported(output, export_xliff(po, output, manuscript.meta.source_lang))
+
+
+def import_review(project: Project, file: Path) -> ReviewImport:
+    """Read a reviewed XLIFF file back into its PO file; reviewed text is never lowered."""
+    return _import_review(file, project.translations)
+
+
+def translate(project: Project, slug: str, lang: str | None, settings: Settings,
+              progress: Progress | None = None) -> Report:
+    """Machine-draft the segments `settings.only` allows into the PO, each saved at once
+    (`mt.engine.translate_book`); returns its `Report`."""
+    from parabook.mt.engine import translate_book  # requests and deep-translator: only here
+
+    return translate_book(project, slug, lang, settings, progress)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Images of a booklet's pages, built from its email PDF."""
+
+    pdf: Path
+    images: tuple[Path, ...]
+
+
+def preview(project: Project, slug: str, lang: str | None = None, *,
+            dpi: int = DEFAULTS["preview_dpi"]) -> tuple[BuildResult, Preview]:
+    """Build the email PDF and write PNG images of its spreads to `dist/preview/`."""
+    _check_dpi(dpi)
+    from parabook.output.preview import render_spreads  # PyMuPDF: only previews need it
+
+    result = build_book(project, slug, lang, outputs=("email",))
+    pdf = result.outputs[0].path
+    images = render_spreads(pdf, project.dist / "preview", slug, dpi)
+    return result, Preview(pdf, tuple(images))
+
+
+def preview_page(project: Project, slug: str, lang: str | None, page: int, *,
+                 dpi: int = DEFAULTS["preview_dpi"]) -> bytes:
+    """One page (1-based) of the email PDF as it is now, as PNG bytes; builds it first."""
+    _check_dpi(dpi)
+    from parabook.output.preview import render_page
+
+    pdf = build_book(project, slug, lang, outputs=("email",)).outputs[0].path
+    return render_page(pdf, page, dpi)
+
+
+def _check_dpi(dpi: int) -> None:
+    if not 20 <= dpi <= 300:
+        raise InputError(f"--dpi {dpi} is outside 20-300", fix="try --dpi 80")
