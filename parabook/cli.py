@@ -23,14 +23,17 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
                                      description="Build bilingual Chinese booklets.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    imp = sub.add_parser("import", help="turn a plain-text Chinese article into book/SLUG/")
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=text, description=text)
+
+    imp = command("import", "turn a plain-text Chinese article into book/SLUG/")
     imp.add_argument("file", type=Path)
     imp.add_argument("--book", required=True, metavar="SLUG", help="folder name under book/")
     imp.add_argument("--force", action="store_true",
                      help="replace an existing book's text (its photos are kept)")
     imp.add_argument("--encoding", help="decode the file with this encoding, e.g. gb18030")
 
-    bld = sub.add_parser("build", help="render the PDFs: dist/SLUG.print.pdf, .handout.pdf, "
+    bld = command("build", "render the PDFs: dist/SLUG.print.pdf, .handout.pdf, "
                                          ".email.pdf")
     bld.add_argument("slug", nargs="?", help="book to build (default: every book)")
     bld.add_argument("--lang", help="target language (default: the book's first)")
@@ -41,32 +44,32 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
                           "(office printer: A4, duplex, fold and staple), email (small, "
                           "tagged); default: all three")
 
-    upd = sub.add_parser("update", help="bring translations/SLUG.LANG.po in step with the "
+    upd = command("update", "bring translations/SLUG.LANG.po in step with the "
                                         "manuscript")
     upd.add_argument("slug", nargs="?", help="book (default: every book)")
     upd.add_argument("--lang", help="target language (default: all of the book's)")
 
-    chk = sub.add_parser("check", help="review counts and QA findings of the translations")
+    chk = command("check", "review counts and QA findings of the translations")
     chk.add_argument("slug", nargs="?", help="book (default: every book)")
     chk.add_argument("--lang", help="target language (default: all of the book's)")
     chk.add_argument("--final", action="store_true",
                      help="exit 1 unless everything is reviewed and QA is clean")
 
-    exp = sub.add_parser("export", help="write the translations for review tools (XLIFF 1.2)")
+    exp = command("export", "write the translations for review tools (XLIFF 1.2)")
     exp.add_argument("slug")
     exp.add_argument("--lang", help="target language (default: the book's first)")
     exp.add_argument("--format", choices=["xliff"], default=DEFAULTS["export_format"])
     exp.add_argument("-o", "--output", type=Path,
                      help="file to write (default: dist/SLUG.LANG.xlf)")
 
-    pre = sub.add_parser("preview", help="build the email PDF and write PNG images of its "
+    pre = command("preview", "build the email PDF and write PNG images of its "
                                          "spreads to dist/preview/")
     pre.add_argument("slug", nargs="?", help="book (default: every book)")
     pre.add_argument("--lang", help="target language (default: the book's first)")
     pre.add_argument("--dpi", type=int, default=DEFAULTS["preview_dpi"],
                      help=f"resolution (default {DEFAULTS['preview_dpi']})")
 
-    tra = sub.add_parser("translate", help="machine-draft untranslated segments into the PO "
+    tra = command("translate", "machine-draft untranslated segments into the PO "
                                            "file (fuzzy, for a person to review)")
     tra.add_argument("slug", nargs="?", help="book (default: every book)")
     tra.add_argument("--lang", help="target language (default: the book's first)")
@@ -90,14 +93,14 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     tra.add_argument("--backoff", type=float, default=DEFAULTS["mt_backoff"],
                      help="seconds before the first retry, doubled each time (default 1)")
 
-    wat = sub.add_parser("watch", help="rebuild a PDF whenever a source, translation, template, "
+    wat = command("watch", "rebuild a PDF whenever a source, translation, template, "
                                        "style or photo changes")
     wat.add_argument("slug", nargs="?", help="book (default: the only book)")
     wat.add_argument("--lang", help="target language (default: the book's first)")
     wat.add_argument("--output", default=",".join(DEFAULTS["watch_outputs"]),
                      help="comma-separated outputs to rebuild (default: email)")
 
-    rev = sub.add_parser("import-review", help="read a reviewed XLIFF file back into its PO file")
+    rev = command("import-review", "read a reviewed XLIFF file back into its PO file")
     rev.add_argument("file", type=Path)
 
     args = parser.parse_args(argv)
@@ -109,10 +112,10 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
     try:
-        command = {"import": _import, "build": _build, "update": _update, "check": _check,
-                   "export": _export, "import-review": _import_review,
-                   "preview": _preview, "watch": _watch, "translate": _translate}[args.command]
-        return command(project, args)
+        run = {"import": _import, "build": _build, "update": _update, "check": _check,
+               "export": _export, "import-review": _import_review,
+               "preview": _preview, "watch": _watch, "translate": _translate}[args.command]
+        return run(project, args)
     except BookError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
