@@ -92,7 +92,8 @@ class Failure:
     fix: str = ""
     """For stop: what the person can do."""
     wait: float | None = None
-    """For retry: the seconds the server asked to wait, if it did."""
+    """For retry: the seconds the server asked to wait, if it did (asked for more than
+    `LONGEST_WAIT`, a provider stops instead)."""
 
 
 @dataclass
