@@ -1,6 +1,7 @@
 """A translation server on 127.0.0.1 that speaks the providers' wire formats.
 
-The real deep-translator classes talk to it through `translate --endpoint`. It
+The real deep-translator classes talk to it through `translate --endpoint`, and
+a provider with its own client can send it a whole batch as JSON (`/batch`). It
 answers with a deterministic pseudo-translation (Han characters become Latin
 tokens, Latin text such as protected glossary terms passes through), and can be
 told to misbehave: HTTP errors, stalls, echoes, or hanging until released.
@@ -61,6 +62,8 @@ class Server:
     calls: list[Call] = field(default_factory=list)
     answered: list[str] = field(default_factory=list)
     """Texts that got a translation back, in order."""
+    batches: list[dict] = field(default_factory=list)
+    """Every request to `/batch`, as sent."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -117,6 +120,8 @@ class _Handler(BaseHTTPRequestHandler):
         if route is None:
             return self._send(404, "text/plain", b"no such endpoint")
         provider, reader, writer = route
+        if provider == "batch":
+            return self._batch(json.loads(body))
         if provider == "microsoft-languages":
             return self._send(200, "application/json", json.dumps({"translation": {
                 "en": {"name": "English"}, "zh-Hans": {"name": "Chinese Simplified"},
@@ -151,6 +156,26 @@ class _Handler(BaseHTTPRequestHandler):
             state.answered.append(text)
         kind, payload = writer(answer, text)
         self._send(200, kind, payload)
+
+    def _batch(self, request: dict) -> None:
+        """A language model's shape: the segments, the title and the glossary terms in one
+        request, the translations in one answer (glossary renderings used as given)."""
+        state = self.server_state
+        texts = [segment["text"] for segment in request["segments"]]
+        action = state._next()
+        status = action if isinstance(action, int) else 200
+        state.calls.append(Call("batch", "\n".join(texts), status))
+        state.batches.append(request)
+        if isinstance(action, int):
+            return self._send(action, "application/json", json.dumps(
+                {"message": "scripted failure"}).encode())
+        answers = []
+        for text in texts:
+            for term, rendering in request["glossary"]:  # longest first
+                text = text.replace(term, f" {rendering} ")
+            answers.append(state.translate(text))
+        state.answered += texts
+        self._send(200, "application/json", json.dumps({"translations": answers}).encode())
 
     def _drip(self) -> None:
         try:
@@ -260,4 +285,5 @@ ROUTES = {
     "/api/trans/vip/translate": ("baidu", _baidu_in, _baidu_out),
     "/translate-microsoft": ("microsoft", _microsoft_in, _microsoft_out),
     "/languages": ("microsoft-languages", None, None),
+    "/batch": ("batch", None, None),
 }

@@ -3,21 +3,39 @@ speaks each provider's wire format (tests/mtserver.py)."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import polib
 import pytest
+import requests
 
-from parabook.infra.lock import po_lock
-from parabook.mt.engine import bad_output, protect, split_text
-from parabook.source.manuscript import read_book, segments
-from parabook.catalog.qa import glossary_path, load_glossary
 from parabook.catalog.po import draft_hash, entry_state
+from parabook.catalog.qa import (
+    GlossaryMiss,
+    GlossaryTerm,
+    check_glossary,
+    glossary_misses,
+    glossary_path,
+    load_glossary,
+)
+from parabook.infra.lock import po_lock
+from parabook.model import Segment
+from parabook.mt.deeptranslator import protect, split_text
+from parabook.mt.engine import PROVIDERS, translate_book
+from parabook.mt.provider import Batch, Draft, Failure, Settings, Usage, bad_output
+from parabook.pipeline import Project
+from parabook.source.manuscript import read_book, segments
 
 from .conftest import REPO, SAMPLE
 from .mtserver import Server, pseudo
@@ -138,7 +156,7 @@ def test_429_then_success(fresh, server, cli):
 def test_5xx_until_it_gives_up_keeps_finished_drafts(fresh, server, cli):
     server.script = ["ok"] * 5
     server.default = 503
-    code, out, err = translate(cli, fresh, server, "--retries", "2")
+    code, _out, err = translate(cli, fresh, server, "--retries", "2")
     assert code == 1
     assert "Google kept failing (HTTP 503), 2 retries; 5 of 42 segment(s) drafted and saved" \
         in err
@@ -198,7 +216,7 @@ def test_a_missing_key_is_named_before_any_request(fresh, server, cli, monkeypat
 
 def test_echoed_output_is_never_stored(fresh, server, cli):
     server.script = ["echo"]
-    code, out, err = translate(cli, fresh, server)
+    code, _out, err = translate(cli, fresh, server)
     assert code == 1
     assert "no draft, the answer repeated the Chinese; the entry stays empty" in err
     assert "1 segment(s) got no draft" in err
@@ -371,7 +389,7 @@ def test_interrupted_halfway_then_resumed_without_asking_twice(fresh, server, ho
         assert server.hanging.wait(60), "the run never reached the eleventh request"
         time.sleep(0.2)
         proc.send_signal(how)
-        out, err = proc.communicate(timeout=30)
+        _out, err = proc.communicate(timeout=30)
     finally:
         proc.kill()
     first = list(server.answered)
@@ -385,7 +403,7 @@ def test_interrupted_halfway_then_resumed_without_asking_twice(fresh, server, ho
 
     server.hang_after = None
     server.release()
-    done = subprocess.run(command, cwd=fresh, env=env, capture_output=True, text=True,
+    done = subprocess.run(command, cwd=fresh, env=env, capture_output=True, text=True, check=False,
                           timeout=120)
     assert done.returncode == 0, done.stderr
     second = server.answered[len(first):]
@@ -405,7 +423,7 @@ def test_deepl_gets_the_key_in_a_header_as_its_api_now_requires(fresh, server, c
         plain.translate("你好")
     assert server.calls[-1].status == 403
     # Through `translate` the same class works: POST, key in the Authorization header.
-    code, out, err = translate(cli, fresh, server, "--provider", "deepl")
+    code, _out, err = translate(cli, fresh, server, "--provider", "deepl")
     assert code == 0, err
     assert all(c.status == 200 for c in server.calls[1:])
 
@@ -445,7 +463,7 @@ def test_retry_after_is_obeyed_and_a_long_one_stops_the_run(fresh, server, cli):
 def test_a_server_that_drips_its_answer_is_timed_out(fresh, server, cli):
     server.script = ["drip"]
     started = time.monotonic()
-    code, out, err = cli(fresh, "translate", "--endpoint", server.url, "--rate", "1000",
+    code, _out, err = cli(fresh, "translate", "--endpoint", server.url, "--rate", "1000",
                          "--backoff", "0.001", "--timeout", "0.5")
     assert code == 0, err
     assert "no answer within 0.5 s; retrying" in err
@@ -528,7 +546,7 @@ def test_a_reviewer_saving_during_a_run_keeps_their_edits(fresh, server):
         cat.save(str(po_file(fresh)))
         server.hang_after = None
         server.release()
-        out, err = proc.communicate(timeout=120)
+        _out, err = proc.communicate(timeout=120)
     finally:
         proc.kill()
     assert proc.returncode == 0, err
@@ -539,3 +557,131 @@ def test_a_reviewer_saving_during_a_run_keeps_their_edits(fresh, server):
     assert after[empty[-1].msgid].msgstr == "Typed by hand."
     assert "left alone, it changed while drafting" in err
     msgfmt_ok(po_file(fresh))
+
+
+# ---------------------------------------------------------------- the provider protocol
+
+
+@dataclass(frozen=True)
+class BatchProvider:
+    """The shape of a language-model provider: an HTTP client of its own (the standard
+    library's), one request per batch carrying the title, the segments' kinds and the
+    glossary, and typed failures."""
+
+    url: str
+    name: str = "batch"
+    label: str = "Batch"
+    keys: tuple[str, ...] = ()
+    batch_size: int = 16
+    seen: list = field(default_factory=list)
+    """`requests.Session.request` as each batch found it."""
+
+    def check(self, source_lang: str, lang: str, env: Mapping[str, str]) -> None:
+        pass
+
+    def memory_name(self, settings: Settings, env: Mapping[str, str]) -> str:
+        return f"{self.name}@{self.url}"
+
+    def cost(self, text: str, glossary: tuple[GlossaryTerm, ...]) -> int:
+        return len(text)
+
+    @contextmanager
+    def session(self, settings: Settings, env: Mapping[str, str]) -> Iterator[BatchSession]:
+        yield BatchSession(self, settings.timeout)
+
+
+class BatchSession:
+    def __init__(self, provider: BatchProvider, timeout: float) -> None:
+        self.provider, self.timeout = provider, timeout
+        self.usage = Usage()
+
+    def translate(self, batch: Batch) -> list[Draft | Failure]:
+        self.provider.seen.append(requests.Session.request)
+        body = json.dumps({
+            "from": batch.source_lang, "to": batch.target_lang, "title": batch.title,
+            "segments": [{"text": s.text, "kind": s.kind, "where": s.where}
+                         for s in batch.segments],
+            "glossary": [[t.term, t.renderings[0]] for t in batch.glossary]})
+        url = urlsplit(self.provider.url)
+        connection = http.client.HTTPConnection(url.netloc, timeout=self.timeout)
+        try:
+            connection.request("POST", "/batch", body, {"Content-Type": "application/json"})
+            response = connection.getresponse()
+            answer = response.read()
+        finally:
+            connection.close()
+        self.usage.requests += 1
+        self.usage.chars += sum(len(s.text) for s in batch.segments)
+        self.usage.statuses[str(response.status)] += 1
+        if response.status == 429:
+            return [Failure("retry", "HTTP 429")] * len(batch.segments)
+        if response.status != 200:
+            return [Failure("stop", f"Batch refused the request (HTTP {response.status})",
+                            fix="see the server's log")]
+        return [Draft(text) for text in json.loads(answer)["translations"]]
+
+
+def test_a_provider_with_its_own_http_client_needs_no_patch(fresh, server, monkeypatch):
+    original = requests.Session.request
+    provider = BatchProvider(server.url)
+    monkeypatch.setitem(PROVIDERS, provider.name, provider)
+    server.script = [429]  # the first batch is retried: a typed failure, no text parsed
+    report = translate_book(Project(fresh), SAMPLE, "en",
+                            Settings(provider="batch", backoff=0.001, timeout=5))
+    assert report.drafted == report.jobs == 42 and report.retries == 1
+    assert report.statuses == {"429": 1, "200": report.requests - 1}
+    # One request per batch, never more segments than the provider takes.
+    assert {c.provider for c in server.calls} == {"batch"}
+    assert len(server.batches) == report.requests
+    assert all(len(b["segments"]) <= 16 for b in server.batches)
+    assert server.batches[0] == server.batches[1]  # the same batch, sent again
+    entries = [e for e in catalog(fresh) if not e.obsolete]
+    assert sorted(server.answered) == sorted({e.msgid for e in entries})
+    # The context went along: the title, each segment's kind and the glossary terms in it.
+    title = read_book(fresh / "book", SAMPLE).meta.title
+    assert {b["title"] for b in server.batches} == {title}
+    first = server.batches[0]
+    assert first["segments"][0] == {"text": title, "kind": "title", "where": "title"}
+    for sent in server.batches:
+        texts = "".join(s["text"] for s in sent["segments"])
+        assert all(term in texts for term, _ in sent["glossary"])
+    assert ["滁州经开区", "Chuzhou Economic and Technological Development Zone"] in \
+        first["glossary"]
+    for entry in entries:
+        assert entry.fuzzy and entry_state(entry) == "machine"
+        assert f"machine draft: Batch sha256:{draft_hash(entry.msgstr)}" in entry.tcomment
+    subtitle = next(e for e in entries if e.comment == "subtitle")
+    assert "Chuzhou Economic and Technological Development Zone" in subtitle.msgstr
+    # requests was never patched: not during a batch, not after.
+    assert len(provider.seen) == report.requests
+    assert all(seen is original for seen in provider.seen)
+    assert requests.Session.request is original
+    msgfmt_ok(po_file(fresh))
+
+
+def test_the_deep_translator_patch_lasts_as_long_as_its_session(server):
+    original = requests.Session.request
+    batch = Batch("zh-CN", "en", "标题", (Segment("paragraph", "你好世界。", "p 1"),
+                                          Segment("paragraph", "滁州经开区", "p 2")),
+                  (GlossaryTerm("滁州经开区", ("Chuzhou ETDZ",), "", 2),))
+    with pytest.raises(KeyError), \
+            PROVIDERS["google"].session(Settings(endpoint=server.url), {}) as session:
+        assert requests.Session.request is not original
+        assert list(session.translate(batch)) == [Draft(pseudo("你好世界。")),
+                                                  Draft("Chuzhou ETDZ")]
+        assert session.usage.requests == 1  # a segment of glossary terms asks nobody
+        raise KeyError("an error inside the session still ends it")
+    assert requests.Session.request is original
+
+
+def test_glossary_misses_are_data_and_read_as_before():
+    glossary = [GlossaryTerm("滁州经开区", ("Chuzhou ETDZ", "Chuzhou Development Zone"), "", 2),
+                GlossaryTerm("经开区", ("development zone",), "", 3)]
+    misses = glossary_misses("滁州经开区很大", "It is big", glossary)
+    assert misses == [GlossaryMiss("滁州经开区", ("Chuzhou ETDZ", "Chuzhou Development Zone"),
+                                   2)]
+    assert check_glossary("滁州经开区很大", "It is big", glossary) == [misses[0].message]
+    assert misses[0].message == ("glossary: 滁州经开区 should be rendered as “Chuzhou ETDZ” "
+                                 "or “Chuzhou Development Zone” (glossary line 2)")
+    assert glossary_misses("滁州经开区很大", "The Chuzhou ETDZ is big", glossary) == []
+

@@ -117,7 +117,26 @@ def check_numbers(source: str, target: str) -> list[str]:
     return [f"number {n} is in the source but not in the translation" for n in missing]
 
 
-def check_glossary(source: str, target: str, glossary: list[GlossaryTerm]) -> list[str]:
+@dataclass(frozen=True)
+class GlossaryMiss:
+    """A glossary term in the source whose translation is missing from the target."""
+
+    term: str
+    """The source-language term."""
+    renderings: tuple[str, ...]
+    """The accepted translations, none of which the target has."""
+    line: int
+    """Line of the term in the glossary file."""
+
+    @property
+    def message(self) -> str:
+        wanted = " or ".join(f"“{r}”" for r in self.renderings)
+        return f"glossary: {self.term} should be rendered as {wanted} (glossary line {self.line})"
+
+
+def glossary_misses(source: str, target: str,
+                    glossary: list[GlossaryTerm]) -> list[GlossaryMiss]:
+    """The glossary terms of `source` that `target` does not render."""
     out = []
     lowered = target.lower()
     covered = source
@@ -126,10 +145,12 @@ def check_glossary(source: str, target: str, glossary: list[GlossaryTerm]) -> li
             continue
         covered = covered.replace(term.term, "\0")  # a longer term already spoke for it
         if not any(r.lower() in lowered for r in term.renderings):
-            wanted = " or ".join(f"“{r}”" for r in term.renderings)
-            out.append(f"glossary: {term.term} should be rendered as {wanted} "
-                       f"(glossary line {term.line})")
+            out.append(GlossaryMiss(term.term, term.renderings, term.line))
     return out
+
+
+def check_glossary(source: str, target: str, glossary: list[GlossaryTerm]) -> list[str]:
+    return [miss.message for miss in glossary_misses(source, target, glossary)]
 
 
 def check_untranslated(target: str) -> list[str]:

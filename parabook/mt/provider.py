@@ -1,0 +1,209 @@
+"""What a machine translation provider is to the engine: a small protocol.
+
+The engine (`engine.py`) decides what to translate and keeps what comes back;
+a provider only translates. It gets a `Batch` (segments in reading order, with
+their kind and place, the book's title and the glossary terms that occur) and
+answers each segment with a `Draft` or a typed `Failure`, so the engine never
+reads a provider's text to know what happened. How a provider reaches its
+service is its own business: deep-translator's classes through a scoped patch of
+`requests` (`deeptranslator.py`), or an HTTP client of its own, one request per
+batch, as a language model's chat API wants.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal, Protocol
+
+from parabook.catalog.qa import GlossaryTerm
+from parabook.model import Segment
+from parabook.source.manuscript import CONTROL
+
+Only = Literal["missing", "stale", "all-unreviewed"]
+NO_SPACES = ("zh", "ja", "ko", "th", "lo", "km", "my")  # targets written without word spaces
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+LONGEST_WAIT = 120.0  # seconds; a server asking for more is asked again another day
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to run: `translate`'s options."""
+
+    provider: str = "google"
+    """The `--provider` name."""
+    only: Only = "missing"
+    """Which entries may be written (see `engine.WRITABLE`)."""
+    endpoint: str | None = None
+    """A base URL replacing the provider's own (self-hosted, proxy or test server)."""
+    timeout: float = 20.0
+    """Seconds to wait for a whole answer."""
+    rate: float | None = None
+    """Requests per second; None is the provider's default."""
+    retries: int = 5
+    """Retries after a retryable failure before the run stops."""
+    backoff: float = 1.0
+    """Seconds before the first retry; doubled each time, with jitter."""
+    dry_run: bool = False
+    """Plan and count only: send and write nothing."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Segments to translate together, with what a translator would want to know."""
+
+    source_lang: str
+    """The book's language as `book.yaml` gives it, e.g. `zh-CN`."""
+    target_lang: str
+    """The language to translate into, e.g. `en`."""
+    title: str
+    """The book's title, in the source language: what the text is about."""
+    segments: tuple[Segment, ...]
+    """In reading order, no two with the same text; each with its kind and place."""
+    glossary: tuple[GlossaryTerm, ...]
+    """The glossary terms that occur in `segments`, longest first."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A translation of one segment, as the provider gave it."""
+
+    text: str
+    """The draft; the engine checks it (not empty, not the Chinese) before keeping it."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why one segment got no draft, and what the engine should do about it."""
+
+    action: Literal["retry", "skip", "stop"]
+    """retry: later, after a wait (429, 5xx, timeout); skip: leave this segment empty
+    and go on; stop: end the run (key, quota, address), keeping what is saved."""
+    why: str
+    """Safe to show, never a server's or an exception's text (which may hold a key).
+    For retry and skip a short reason (`HTTP 503`); for stop the whole problem,
+    naming the provider (`DeepL refused the key (HTTP 403)`)."""
+    fix: str = ""
+    """For stop: what the person can do."""
+    wait: float | None = None
+    """For retry: the seconds the server asked to wait, if it did (asked for more than
+    `LONGEST_WAIT`, a provider stops instead)."""
+
+
+@dataclass
+class Usage:
+    """What a session sent so far, for the report and the progress bar."""
+
+    requests: int = 0
+    """HTTP requests made, retries included."""
+    chars: int = 0
+    """Characters sent, retries included."""
+    statuses: Counter[str] = field(default_factory=Counter)
+    """How each request ended: an HTTP status, `timeout` or `no connection`."""
+
+
+class Session(Protocol):
+    """A provider, connected for one run."""
+
+    usage: Usage
+
+    def translate(self, batch: Batch) -> Iterable[Draft | Failure]:
+        """One result per segment, in order. A generator hands each over as it is ready
+        and the engine saves it at once. It may end early after a retryable failure,
+        so as not to press a struggling server: segments left without a result are
+        sent again, after the wait."""
+        ...
+
+
+class Provider(Protocol):
+    """One translation service."""
+
+    @property
+    def name(self) -> str:
+        """The `--provider` value."""
+        ...
+
+    @property
+    def label(self) -> str:
+        """Shown to people and written in `machine draft: LABEL` comments (no spaces)."""
+        ...
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Environment variables that must be set; their values are never shown or stored."""
+        ...
+
+    @property
+    def batch_size(self) -> int:
+        """The most segments one batch carries."""
+        ...
+
+    def check(self, source_lang: str, lang: str, env: Mapping[str, str]) -> None:
+        """Refuse, with an `InputError`, a language or option that cannot work: called
+        before anything is sent or written, in a dry run too."""
+        ...
+
+    def memory_name(self, settings: Settings, env: Mapping[str, str]) -> str:
+        """The name drafts are remembered under: drafts from another endpoint (a test
+        server) or another model are never reused for this one."""
+        ...
+
+    def cost(self, text: str, glossary: tuple[GlossaryTerm, ...]) -> int:
+        """Characters sending `text` takes; 0 when it is answered without a request."""
+        ...
+
+    def session(self, settings: Settings,
+                env: Mapping[str, str]) -> AbstractContextManager[Session]:
+        """Connect for one run; whatever the connection changes is undone on exit."""
+        ...
+
+
+def secrets(keys: tuple[str, ...], env: Mapping[str, str]) -> tuple[str, ...]:
+    """The values of `keys` long enough to look real: what must never be shown or stored
+    (a region or an e-mail address is not a secret)."""
+    return tuple(env[k] for k in keys if len(env.get(k) or "") >= 4)
+
+
+def retry_after(value: str | None) -> float | None:
+    """An HTTP Retry-After header in seconds (a number or an HTTP date), if there is one."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _plain(text: str) -> str:
+    """Letters and digits only: an echo may come back with other punctuation."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text) if c.isalnum())
+
+
+def clean(output: str) -> str:
+    return CONTROL.sub("", output).strip()
+
+
+def bad_output(sent: str, output: object, lang: str, secrets: tuple[str, ...] = ()) -> str | None:
+    """Why an answer to `sent` cannot be a draft, or None when it can."""
+    if not isinstance(output, str) or not clean(output):
+        return "the answer was empty"
+    if any(secret in output for secret in secrets):
+        return "the answer contains your API key"
+    if HAN.search(sent) and _plain(output) == _plain(sent):
+        return "the answer repeated the Chinese"
+    if lang.split("-")[0] not in NO_SPACES:
+        letters = [c for c in output if c.isalpha()]
+        if letters and sum(1 for c in letters if HAN.match(c)) > 0.3 * len(letters):
+            return "the answer is still mostly Chinese"
+    return None
