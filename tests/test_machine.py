@@ -34,7 +34,7 @@ from parabook.model import Segment
 from parabook.mt.deeptranslator import protect, split_text
 from parabook.mt.engine import PROVIDERS, translate_book
 from parabook.mt.provider import Batch, Draft, Failure, Settings, Usage, bad_output
-from parabook.pipeline import Project
+from parabook.project import Project
 from parabook.source.manuscript import read_book, segments
 
 from .conftest import REPO, SAMPLE

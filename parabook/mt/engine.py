@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import polib
 
@@ -37,7 +37,6 @@ from parabook.catalog.po import (
     keys,
     machine_comment,
     machine_provider,
-    po_path,
     read_catalog,
     save_catalog,
     update_catalog,
@@ -49,6 +48,7 @@ from parabook.catalog.qa import (
     glossary_path,
     load_glossary,
 )
+from parabook.project import Project
 from parabook.errors import BookError, InputError, display_path
 from parabook.infra.lock import po_lock
 from parabook.model import Segment
@@ -164,7 +164,7 @@ class _Book:
     """The translation memory's key before the text: provider, source and target language."""
 
 
-def translate_book(project: Any, slug: str, lang: str | None, settings: Settings,
+def translate_book(project: Project, slug: str, lang: str | None, settings: Settings,
                    progress: Progress | None = None, env: Mapping[str, str] | None = None,
                    sleep: Callable[[float], None] = time.sleep) -> Report:
     """Draft the book's untranslated segments into `translations/<slug>.<lang>.po`."""
@@ -175,7 +175,7 @@ def translate_book(project: Any, slug: str, lang: str | None, settings: Settings
     manuscript = read_book(project.books, slug)
     meta = manuscript.meta
     lang = lang or meta.target_langs[0]
-    po = po_path(project.translations, slug, lang)
+    po = project.po(slug, lang)
     if not settings.dry_run:
         _check_keys(provider, env)
     provider.check(meta.source_lang, lang, env)
@@ -184,7 +184,7 @@ def translate_book(project: Any, slug: str, lang: str | None, settings: Settings
                  (provider.memory_name(settings, env), meta.source_lang, lang))
     segs = segments(manuscript)
     report = Report(po, provider)
-    memory = Memory(project.cache / "translation-memory.sqlite3", read_only=settings.dry_run)
+    memory = Memory(project.cache.translation_memory, read_only=settings.dry_run)
     if memory.problem:
         progress.say(memory.problem)
     with closing(memory):
