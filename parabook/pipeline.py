@@ -33,7 +33,7 @@ from parabook.output.impose import PRINT_INSTRUCTIONS, Imposition, impose_saddle
 from parabook.infra.lock import held
 from parabook.source.manuscript import read_book, segments
 from parabook.typeset.measure import text_cache
-from parabook.model import Document, Manuscript, Segment, Translation
+from parabook.model import Document, LayoutPlan, Manuscript, Segment, Translation
 from parabook.output.outputs import (
     OUTPUT_NAMES,
     SPECS,
@@ -45,6 +45,7 @@ from parabook.output.outputs import (
     suffix,
 )
 from parabook.compose.pairing import pair
+from parabook.layouts import plan_layout
 from parabook.render.pdf import PdfWrite, lay_out, write_layout
 from parabook.output.photos import prune_cache
 from parabook.output.shrink import shrink_cid_fonts
@@ -135,6 +136,7 @@ def _build(project: Project, slug: str, manuscript: Manuscript, lang: str,
     """`build_book` from pairing the texts on: the steps that measure text (`pair`, and
     `render_html` for the line breaks), inside `build_book`'s `text_cache`."""
     document = pair(manuscript, lang, translations)
+    plan = plan_layout(document)
     if final and any(view.photo.source is None for row in document.rows
                      for view in row.figures):
         missing = [w for w in document.warnings if "photo" in w]
@@ -151,8 +153,8 @@ def _build(project: Project, slug: str, manuscript: Manuscript, lang: str,
     # dist/ first (a long book's are hundreds of MB), renamed once all are there.
     written: list[OutputFile] = []
     with _staged(project.dist, slug, outputs, project.cache / "locks") as staged:
-        pages, imposed = _render(project, manuscript, document, outputs, final, warnings,
-                                 staged)
+        pages, imposed = _render(project, manuscript, document, plan, outputs, final,
+                                 warnings, staged)
         notes_by_output = {}
         if imposed is not None:
             blanks = f" + {imposed.blanks} blank" if imposed.blanks else ""
@@ -163,10 +165,7 @@ def _build(project: Project, slug: str, manuscript: Manuscript, lang: str,
             if name in outputs:
                 written.append(OutputFile(name, project.dist / f"{slug}{suffix(name)}",
                                           pages[name], notes_by_output.get(name, "")))
-    how = ("chosen from the measured lengths of the two texts; set source_share in "
-           "book.yaml to override" if document.split_measured else "source_share in book.yaml")
-    notes.insert(0, f"columns: Chinese {document.source_share:.0%} of the text width, "
-                    f"translation {1 - document.source_share:.0%} ({how})")
+    notes[:0] = plan.notes
     _prune(project)
     return BuildResult(tuple(written), 0.0, tuple(warnings), tuple(notes))
 
@@ -265,7 +264,7 @@ def _umask() -> int:
     return current
 
 
-def _render(project: Project, manuscript: Manuscript, document: Document,
+def _render(project: Project, manuscript: Manuscript, document: Document, plan: LayoutPlan,
             outputs: tuple[str, ...], final: bool, warnings: list[str],
             staged: dict[str, Path]) -> tuple[dict[str, int], Imposition | None]:
     """Write the print and email PDFs the outputs need to their `staged` files, from one
@@ -302,7 +301,7 @@ def _render(project: Project, manuscript: Manuscript, document: Document,
                 postprocess=partial(shrink_cid_fonts, cache=fonts_cache)
                 if spec.shrink_fonts else None, target=staged[name]))
             names.remove(name)
-        html = render_html(placed[layout_spec.name], project.templates,
+        html = render_html(placed[layout_spec.name], plan, project.templates,
                            project.styles / "booklet.css", layout_spec)
         layout = lay_out(html, base_dir=manuscript.folder, allowed=allowed, photos=photos)
         # A write only reads the layout, and writing is a third of the build: the
