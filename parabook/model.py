@@ -28,7 +28,8 @@ class BookMeta:
     page_size: str
     """CSS page size, e.g. `A5`."""
     layout: str
-    """Arrangement of source and translation: `parallel` (side by side) or `stacked`."""
+    """Arrangement of source and translation, a name in `parabook.layouts.LAYOUTS`:
+    `parallel` (side by side) or `stacked`."""
     source_share: float | None
     """Fraction of the text width given to the source column; None: measured."""
     cover_photo: str = ""

@@ -26,9 +26,8 @@ PENDING_LABELS = {"en": "[translation pending]"}
 
 def pair(manuscript: Manuscript, lang: str,
          translations: dict[Segment, Translation]) -> Document:
-    """Pair each block with its translation into rows, for any layout (the layout's
-    own plan comes after: `parabook.layouts.arrange`); missing text is marked, never
-    copied."""
+    """Pair each block with its translation into rows, for any layout (what only one
+    layout needs comes after: `layouts.plan_layout`); missing text is marked, never copied."""
     by_kind_text = {(s.kind, s.text): t for s, t in translations.items()}
 
     def bilingual(kind: str, text: str) -> Bilingual:
