@@ -143,6 +143,7 @@ def layout_html(root: Path, slug: str, target: Path) -> None:
     from parabook.source.manuscript import read_book, segments
     from parabook.output.outputs import SPECS, place_photos
     from parabook.compose.pairing import pair
+    from parabook.layouts import plan_layout
     from parabook.catalog.po import load_translations
 
     manuscript = read_book(root / "book", slug)
@@ -150,8 +151,8 @@ def layout_html(root: Path, slug: str, target: Path) -> None:
     photos = root / ".cache" / "photos"
     document, _ = place_photos(pair(manuscript, "en", translations), SPECS["print"], photos,
                                final=False, manuscript_path=manuscript.source_path)
-    html = render_html(document, root / "templates", root / "styles" / "booklet.css",
-                       SPECS["print"])
+    html = render_html(document, plan_layout(document), root / "templates",
+                       root / "styles" / "booklet.css", SPECS["print"])
     target.write_text(html.replace("parabook-photo:", photos.resolve().as_uri() + "/"),
                       encoding="utf-8")
 

@@ -29,7 +29,8 @@ class BookMeta:
     page_size: str
     """CSS page size, e.g. `A5`."""
     layout: str
-    """Arrangement of source and translation: `parallel` (side by side) or `stacked`."""
+    """Arrangement of source and translation, a name in `parabook.layouts.LAYOUTS`:
+    `parallel` (side by side) or `stacked`."""
     source_share: float | None
     """Fraction of the text width given to the source column; None: measured."""
     cover_photo: str = ""
@@ -235,8 +236,6 @@ class Row:
     never part at a page break."""
     anchor: str = ""
     """Id of the section heading in this row, for the contents and bookmarks."""
-    keep: bool = False
-    """A short pair (a few lines) that must not be split across pages."""
 
 
 @dataclass(frozen=True)
@@ -245,6 +244,17 @@ class TocEntry:
 
     anchor: str
     title: Bilingual
+
+
+@dataclass(frozen=True)
+class LayoutPlan:
+    """What a layout computed for one document, rendered with it; each layout
+    (`parabook.layouts`) extends it with what its template reads."""
+
+    notes: tuple[str, ...]
+    """What the build prints about the layout's choices, e.g. the column split."""
+    kept: frozenset[int]
+    """Indices in `Document.rows` of short pairs kept whole on one page."""
 
 
 @dataclass(frozen=True)
@@ -276,14 +286,6 @@ class Document:
     """What the target column shows for an untranslated segment."""
     draft: bool
     """Something is unreviewed or missing: every page says so."""
-    source_share: float = 0.44
-    """Fraction of the text width for the Chinese column."""
-    source_column: str = "44%"
-    """CSS width of the Chinese column: exact points for a whole number of characters."""
-    target_width_pt: float = 0.0
-    """Width of a translation paragraph, for choosing its line breaks; 0: leave to WeasyPrint."""
-    split_measured: bool = False
-    """True when the split was chosen from the texts, not set in book.yaml."""
     toc: tuple[TocEntry, ...] = ()
     date: Bilingual | None = None
     """The date as written in each language, e.g. 2021年12月30日 / 30 December 2021."""

@@ -19,7 +19,8 @@ from parabook.catalog.po import load_translations
 from parabook.compose.pairing import pair
 from parabook.errors import InputError, display_path
 from parabook.infra.fork import Forked, cores
-from parabook.model import Document, Manuscript, PhotoView, Segment, Translation
+from parabook.layouts import plan_layout
+from parabook.model import Document, LayoutPlan, Manuscript, PhotoView, Segment, Translation
 from parabook.output.impose import PRINT_INSTRUCTIONS, Imposition, impose_saddle
 from parabook.output.outputs import (
     OUTPUT_NAMES,
@@ -86,21 +87,23 @@ def build_book(project: Project, slug: str, lang: str | None = None, *,
         outputs = tuple(o for o in outputs if o != "handout")
         notes.append(f"no handout: it folds A5 pages from A4 sheets, and this book is "
                      f"{manuscript.meta.page_size}")
-    # Pairing measures text (the column split) and so does rendering (line breaks).
+    # Planning the layout measures text (the column split) and so does rendering (line
+    # breaks): both within the text cache.
     with text_cache(project.cache.text(slug, lang)):
         document = pair(manuscript, lang, translations)
+        plan = plan_layout(document)
         if final:
             refuse_missing_photos(manuscript, document)
         warnings += document.warnings
         # Everything is rendered before anything replaces an output, so a failure leaves
         # the previous PDFs as they were (`staged`).
         with staged(project.dist, slug, outputs, project.cache.locks) as files:
-            pages, imposed = _render(project, manuscript, document, outputs, final, warnings,
-                                     files)
+            pages, imposed = _render(project, manuscript, document, plan, outputs, final,
+                                     warnings, files)
     written = tuple(OutputFile(name, project.dist / f"{slug}{suffix(name)}", pages[name],
                                _handout_note(imposed) if name == "handout" else "")
                     for name in OUTPUT_NAMES if name in outputs)
-    notes.insert(0, _columns_note(document))
+    notes[:0] = plan.notes
     project.cache.prune()
     return BuildResult(written, time.perf_counter() - started, tuple(warnings), tuple(notes))
 
@@ -110,13 +113,6 @@ def _handout_note(imposed: Imposition | None) -> str:
         return ""
     blanks = f" + {imposed.blanks} blank" if imposed.blanks else ""
     return f"{imposed.pages} pages{blanks} on {imposed.sheets} A4 sheet(s). {PRINT_INSTRUCTIONS}"
-
-
-def _columns_note(document: Document) -> str:
-    how = ("chosen from the measured lengths of the two texts; set source_share in "
-           "book.yaml to override" if document.split_measured else "source_share in book.yaml")
-    return (f"columns: Chinese {document.source_share:.0%} of the text width, "
-            f"translation {1 - document.source_share:.0%} ({how})")
 
 
 def _freeze_imports() -> None:
@@ -134,7 +130,7 @@ def _freeze_imports() -> None:
 _imports_frozen = False
 
 
-def _render(project: Project, manuscript: Manuscript, document: Document,
+def _render(project: Project, manuscript: Manuscript, document: Document, plan: LayoutPlan,
             outputs: tuple[str, ...], final: bool, warnings: list[str],
             files: dict[str, Path]) -> tuple[dict[str, int], Imposition | None]:
     """Write the print and email PDFs the outputs need to their staged `files`, from one
@@ -171,7 +167,7 @@ def _render(project: Project, manuscript: Manuscript, document: Document,
                 postprocess=partial(shrink_cid_fonts, cache=fonts_cache)
                 if spec.shrink_fonts else None, target=files[name]))
             names.remove(name)
-        html = render_html(placed[layout_spec.name], project.templates,
+        html = render_html(placed[layout_spec.name], plan, project.templates,
                            project.styles / "booklet.css", layout_spec)
         layout = lay_out(html, base_dir=manuscript.folder, allowed=allowed, photos=photos)
         # A write only reads the layout, and writing is a third of the build: the

@@ -234,11 +234,12 @@ def test_html_marks_every_cell_with_its_language(project, manuscript):
     from parabook.output.outputs import SPECS
     from parabook.compose.pairing import pair
     from parabook.catalog.po import load_translations
+    from parabook.layouts import plan_layout
 
     document = pair(manuscript, "en", load_translations(
         project / "translations", SAMPLE, "en", segments(manuscript)))
-    html = render_html(document, project / "templates", project / "styles" / "booklet.css",
-                       SPECS["email"])
+    html = render_html(document, plan_layout(document), project / "templates",
+                       project / "styles" / "booklet.css", SPECS["email"])
     assert html.count('<td class="zh" lang="zh-CN">') == html.count('<td class="tr" lang="en">')
     # One row per paragraph; each heading rides at the top of the row after it.
     assert html.count('<td class="tr" lang="en">') == sum(

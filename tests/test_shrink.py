@@ -12,6 +12,7 @@ from parabook.render.html import render_html
 from parabook.source.manuscript import read_book, segments
 from parabook.output.outputs import SPECS
 from parabook.compose.pairing import pair
+from parabook.layouts import plan_layout
 from parabook.render.pdf import write_pdf
 from parabook.output.shrink import shrink_cid_fonts, used_cids
 from parabook.catalog.po import load_translations
@@ -37,7 +38,8 @@ def both(tmp_path_factory):
     root = copy_project(tmp_path_factory.mktemp("shrink"))
     manuscript = read_book(root / "book", SAMPLE)
     translations = load_translations(root / "translations", SAMPLE, "en", segments(manuscript))
-    html = render_html(pair(manuscript, "en", translations), root / "templates",
+    document = pair(manuscript, "en", translations)
+    html = render_html(document, plan_layout(document), root / "templates",
                        root / "styles" / "booklet.css", SPECS["email"])
     allowed = [manuscript.folder, root / "templates", root / "styles"]
     plain, small = root / "plain.pdf", root / "small.pdf"

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from pathlib import Path
 
 from parabook.lang import dates
-from parabook.typeset import measure
 from parabook.errors import InputError, display_path
 from parabook.model import (
     Bilingual,
@@ -28,7 +26,8 @@ PENDING_LABELS = {"en": "[translation pending]"}
 
 def pair(manuscript: Manuscript, lang: str,
          translations: dict[Segment, Translation]) -> Document:
-    """Build rows of source beside target; missing text is marked, never copied."""
+    """Pair each block with its translation into rows, for any layout (what only one
+    layout needs comes after: `layouts.plan_layout`); missing text is marked, never copied."""
     by_kind_text = {(s.kind, s.text): t for s, t in translations.items()}
 
     def bilingual(kind: str, text: str) -> Bilingual:
@@ -65,17 +64,6 @@ def pair(manuscript: Manuscript, lang: str,
             else:
                 rows.append(Row("paragraph", text))
 
-    text_width = measure.text_width_pt(meta.page_size)
-    pairs = [(r.text.source, r.text.target or pending) for r in rows
-             if r.kind == "paragraph" and r.text]
-    split = measure.choose_split(pairs, text_width, meta.source_share)
-    rows = [dataclasses.replace(r, keep=measure.is_short(
-        r.text.source, r.text.target or pending, split, text_width))
-        if r.kind == "paragraph" and r.text else r for r in rows]
-
-    # A whole number of Chinese characters, exactly (a hair over, against rounding).
-    source_pt = (split.chars_per_line * measure.ZH_SIZE + measure.CELL_PADDING + 0.05
-                 if split.measured else split.share * text_width)
     states = Counter(t.state for t in translations.values())
     unreviewed = sum(states.values()) - states["reviewed"]
     if unreviewed:
@@ -97,11 +85,6 @@ def pair(manuscript: Manuscript, lang: str,
         rows=tuple(rows),
         pending_label=pending,
         draft=bool(unreviewed),
-        source_share=split.share,
-        source_column=f"{source_pt:.2f}pt",
-        target_width_pt=(text_width if meta.layout == "stacked"
-                         else text_width - source_pt - measure.CELL_PADDING),
-        split_measured=split.measured,
         toc=tuple(TocEntry(r.anchor, r.heading or r.text) for r in rows
                   if r.anchor and (r.heading or r.text)),
         date=Bilingual(dates.source_date(meta.date), dates.target_date(meta.date, lang))

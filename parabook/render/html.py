@@ -7,8 +7,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from parabook.errors import SetupError
+from parabook.layouts import LAYOUTS
+from parabook.model import Document, LayoutPlan, OutputSpec
 from parabook.typeset.linebreak import HYPHEN, break_lines
-from parabook.model import Document, OutputSpec
 
 TEMPLATE = "booklet.html.j2"
 
@@ -75,9 +77,19 @@ def environment(templates_dir: Path) -> Environment:
     return env
 
 
-def render_html(document: Document, templates_dir: Path, stylesheet: Path,
-                output: OutputSpec) -> str:
-    """The booklet as one HTML string; the stylesheet is linked by `file:` URL."""
+def render_html(document: Document, plan: LayoutPlan, templates_dir: Path,
+                stylesheet: Path, output: OutputSpec) -> str:
+    """The booklet as one HTML string, in the document's layout with its `plan`
+    (`layouts.plan_layout`); `stylesheet`, then the layout's own from the folder beside
+    it, are linked by `file:` URL."""
+    layout = LAYOUTS[document.meta.layout]
+    sheets = [stylesheet, stylesheet.parent / layout.stylesheet]
+    for sheet in sheets:  # WeasyPrint would only log it, and lay the booklet out unstyled
+        if not sheet.is_file():
+            raise SetupError("stylesheet missing", path=sheet,
+                             fix="restore it from the repository, e.g. with git checkout")
     template = environment(templates_dir).get_template(TEMPLATE)
-    return template.render(doc=document, output=output,
-                           stylesheet_url=stylesheet.resolve().as_uri())
+    return template.render(doc=document, plan=plan, output=output,
+                           layout_template=layout.template,
+                           stylesheet_url=sheets[0].resolve().as_uri(),
+                           layout_stylesheet_url=sheets[1].resolve().as_uri())

@@ -12,12 +12,12 @@ import yaml
 
 from parabook.errors import InputError, not_utf8
 from parabook.infra.fsutil import read_input
+from parabook.layouts import LAYOUTS
 from parabook.model import BookMeta
 from parabook.diagnostics import Diagnostics
 
 PAGE_SIZES = ("A5", "A4", "B5")
 LANG_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
-LAYOUTS = ("parallel", "stacked")
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ OPTIONS: dict[str, Option] = {
     "layout": Option(str, "parallel",
                      "parallel (side by side) or stacked (each Chinese paragraph above "
                      "its translation, for narrow pages and phones)"),
+    # The names come from parabook.layouts.LAYOUTS; the help says what each does.
     "source_share": Option((int, float, str), "auto",
                            "share of the text width for the Chinese column, 0.25-0.75, "
                            "or auto (from the measured lengths of the two texts)"),

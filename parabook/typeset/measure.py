@@ -1,15 +1,7 @@
-"""Choose the split between the Chinese and the translation column from the texts.
+"""Text measured as WeasyPrint sets it (Pango with the booklet's fonts), and kept.
 
-English runs far longer than the Chinese it translates, so equal columns leave
-one side half empty. For each split between 30% and 65% of the text width this
-estimates every row's height (lines of Chinese at a whole number of characters
-per line, lines of translation from their shaped width) and keeps the
-split whose rows add up to the least height: the columns then end nearly level.
-The Chinese column is then rounded to a whole number of characters, so a full
-line of Han characters fills it exactly.
-
-The sizes mirror `styles/booklet.css`; widths are measured as WeasyPrint sets
-the text (`shaped_width`, Pango with the booklet's fonts).
+The sizes mirror the stylesheets (`styles/booklet.css`, `styles/layouts/`); the
+layouts (`parabook.layouts`) and the line breaker measure with them.
 """
 
 from __future__ import annotations
@@ -18,7 +10,6 @@ import functools
 import hashlib
 import json
 import logging
-import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,72 +29,12 @@ TR_SIZE, TR_LEADING = 9.5, 1.45
 CELL_PADDING = 3.5 * MM
 ZH_INDENT_EM = 2
 PARAGRAPH_GAP = 2.6 * MM
-WRAP_SLACK = 1.06  # words do not fill a line exactly
-SHARES = [s / 1000 for s in range(300, 651, 5)]
-# A line one character short must be fillable between its characters within the
-# justification's limit (parabook/justify.py: under 0.1 em a gap, or text
-# extraction reads a space): 11 gaps x 0.098 em > 1 em takes 12 characters.
-MIN_CHARS = 12
-
-
-@dataclass(frozen=True)
-class ColumnSplit:
-    """The chosen width of the Chinese column."""
-
-    share: float
-    """Fraction of the text width for the Chinese column (cell padding included)."""
-    chars_per_line: int
-    """Han characters in one full line of the Chinese column."""
-    measured: bool
-    """True when chosen from the texts, False when `book.yaml` set it."""
-
-
-def choose_split(rows: list[tuple[str, str]], text_width_pt: float,
-                 fixed: float | None) -> ColumnSplit:
-    """The split for rows of (Chinese, translation); `fixed` is book.yaml's own choice."""
-    zh = [shaped_width(s, "Noto Serif CJK SC", ZH_SIZE, "zh-CN") + ZH_INDENT_EM * ZH_SIZE
-          for s, _ in rows]
-    tr = [shaped_width(t, "Noto Serif", TR_SIZE) * WRAP_SLACK for _, t in rows]
-
-    def height(share: float) -> float:
-        zh_line = _chars(share, text_width_pt) * ZH_SIZE
-        tr_line = (1 - share) * text_width_pt - CELL_PADDING
-        return sum(max(math.ceil(a / zh_line) * ZH_SIZE * ZH_LEADING,
-                       math.ceil(b / tr_line) * TR_SIZE * TR_LEADING) + PARAGRAPH_GAP
-                   for a, b in zip(zh, tr, strict=True))
-
-    if fixed is not None:
-        share = fixed
-    else:
-        # Least total height; among near-equals the wider Chinese column reads better.
-        best = min(height(s) for s in SHARES)
-        share = max(s for s in SHARES if height(s) <= best * 1.002)
-    chars = _chars(share, text_width_pt)
-    if fixed is None:  # whole characters: a full line of Han fills the column exactly
-        share = (chars * ZH_SIZE + CELL_PADDING) / text_width_pt
-    return ColumnSplit(share, chars, fixed is None)
-
-
-def _chars(share: float, text_width_pt: float) -> int:
-    return max(MIN_CHARS, math.floor((share * text_width_pt - CELL_PADDING) / ZH_SIZE + 1e-6))
-
-
 PAGE_MM = {"A5": (148.0, 210.0), "A4": (210.0, 297.0), "B5": (176.0, 250.0)}
 SIDE_MARGINS_MM = 29.0  # styles/booklet.css: 13 + 16 mm
-SHORT_LINES = 6
 
 
 def text_width_pt(page_size: str) -> float:
     return (PAGE_MM[page_size][0] - SIDE_MARGINS_MM) * MM
-
-
-def is_short(source: str, target: str, split: ColumnSplit, text_width_pt: float) -> bool:
-    """True when both sides of a pair fit in a few lines: such a pair is kept whole."""
-    zh = shaped_width(source, "Noto Serif CJK SC", ZH_SIZE, "zh-CN") + ZH_INDENT_EM * ZH_SIZE
-    tr = shaped_width(target, "Noto Serif", TR_SIZE) * WRAP_SLACK
-    tr_line = (1 - split.share) * text_width_pt - CELL_PADDING
-    return (math.ceil(zh / (split.chars_per_line * ZH_SIZE)) <= SHORT_LINES
-            and math.ceil(tr / tr_line) <= SHORT_LINES)
 
 
 @cache
