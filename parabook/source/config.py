@@ -12,6 +12,7 @@ import yaml
 
 from parabook.errors import InputError, not_utf8
 from parabook.infra.fsutil import read_input
+from parabook.lang.script import CONTROL
 from parabook.model import BookMeta
 
 PAGE_SIZES = ("A5", "A4", "B5")
@@ -140,8 +141,6 @@ def load_meta(path: Path, slug: str) -> BookMeta:
 
 
 def _check_value(key: str, value: Any, path: Path, line: int) -> None:
-    from parabook.source.manuscript import CONTROL  # (manuscript reads book.yaml through this module)
-
     bad = None
     texts = [value] if isinstance(value, str) else (
         [v for v in value if isinstance(v, str)] if isinstance(value, list) else [])
