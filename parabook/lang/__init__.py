@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import re
-from dataclasses import dataclass
 from functools import cache
 
 import pyphen
@@ -23,7 +22,7 @@ OTHER_PLURAL_FORMS = {"fr": "nplurals=2; plural=(n > 1);", "es": "nplurals=2; pl
                       "it": "nplurals=2; plural=(n != 1);", "ja": "nplurals=1; plural=0;"}
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Quotes:
     """A language's quotation marks."""
 
@@ -45,7 +44,7 @@ class Quotes:
         return self.primary[1] + self.secondary[1]
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Language:
     """What the booklet, its PO file and its QA need to know about one language."""
 
@@ -60,9 +59,9 @@ class Language:
     date_formats: tuple[str, str, str] | None
     """How a year, a month of a year and a day are written (str.format with year,
     month (a name from `months`) and day); None: dates stay as book.yaml writes them."""
-    number_words: dict[int, tuple[str, ...]]
+    number_words: dict[int, tuple[str, ...]] = dataclasses.field(hash=False)
     """Lower-case words that say a number (two, second, twice), for QA."""
-    scale_words: dict[str, int]
+    scale_words: dict[str, int] = dataclasses.field(hash=False)
     """Lower-case words that multiply the number before them (million, Milliarden, 万)."""
     thousands_separator: str
     """Groups the digits of a large number: 1,600 in English, 1.600 in German."""
