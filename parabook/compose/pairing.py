@@ -23,6 +23,7 @@ from parabook.model import (
     Translation,
 )
 
+
 def pair(manuscript: Manuscript, lang: str,
          translations: dict[Segment, Translation]) -> Document:
     """Build rows of source beside target; missing text is marked, never copied."""
