@@ -21,6 +21,7 @@ from parabook.catalog.po import read_catalog, save_catalog
 from parabook.catalog.qa import check_translation
 from parabook.cli import main
 from parabook.lang import language
+from parabook.lang.script import CONTROL, HAN, HAN_OR_CJK_PUNCTUATION, is_cjk
 from parabook.typeset.linebreak import HYPHEN, break_lines
 
 from . import pdftools
@@ -238,3 +239,22 @@ def test_the_german_draft_needs_german_rules():
     assert "numbers" in as_english and "brackets" in as_english
     assert not [name for e in catalog
                 for name, _ in check_translation(e.msgid, e.msgstr, [], "de")]
+
+
+@pytest.mark.parametrize(("char", "han", "chinese", "wide_in_zh", "wide_in_de"), [
+    ("中", True, True, True, True), ("㐀", True, True, True, True),  # extension A
+    ("𠀀", True, True, True, True), ("，", False, True, True, True),  # extension B
+    ("。", False, True, True, True), ("Ａ", False, False, True, True),  # full-width letter
+    ("“", False, False, True, False), ("·", False, False, True, False),
+    ("„", False, False, False, False), ("a", False, False, False, False),
+    ("한", False, False, False, False),  # Hangul is spaced as Latin
+])
+def test_one_definition_of_chinese_characters(char, han, chinese, wide_in_zh, wide_in_de):
+    assert bool(HAN.fullmatch(char)) is han
+    assert bool(HAN_OR_CJK_PUNCTUATION.fullmatch(char)) is chinese
+    assert (is_cjk(char, "zh-CN"), is_cjk(char, "de")) == (wide_in_zh, wide_in_de)
+
+
+def test_control_characters():
+    assert [m.group() for m in CONTROL.finditer("a\x00b\tc\nd\x85e\x7f")] == [
+        "\x00", "\x85", "\x7f"]
