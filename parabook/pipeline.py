@@ -77,6 +77,8 @@ def build_book(project: Project, slug: str, lang: str | None = None, *,
     _freeze_imports()
     manuscript = read_book(project.books, slug)
     lang = lang or manuscript.meta.target_langs[0]
+    # The first language's PDFs are the book's; another language's are named for it.
+    stem = slug if lang == manuscript.meta.target_langs[0] else f"{slug}.{lang}"
     fonts.check()
     warnings = list(filter(None, [fonts.subsetter_warning()]))  # first: it explains a slow build
     translations = load_translations(project.translations, slug, lang, segments(manuscript))
@@ -97,10 +99,10 @@ def build_book(project: Project, slug: str, lang: str | None = None, *,
         warnings += document.warnings
         # Everything is rendered before anything replaces an output, so a failure leaves
         # the previous PDFs as they were (`staged`).
-        with staged(project.dist, slug, outputs, project.cache.locks) as files:
+        with staged(project.dist, slug, stem, outputs, project.cache.locks) as files:
             pages, imposed = _render(project, manuscript, document, plan, outputs, final,
                                      warnings, files)
-    written = tuple(OutputFile(name, project.dist / f"{slug}{suffix(name)}", pages[name],
+    written = tuple(OutputFile(name, project.dist / f"{stem}{suffix(name)}", pages[name],
                                _handout_note(imposed) if name == "handout" else "")
                     for name in OUTPUT_NAMES if name in outputs)
     notes[:0] = plan.notes

@@ -219,7 +219,8 @@ def preview(project: Project, slug: str, lang: str | None = None, *,
 
     result = build_book(project, slug, lang, outputs=("email",))
     pdf = result.outputs[0].path
-    images = render_spreads(pdf, project.dist / "preview", slug, dpi)
+    images = render_spreads(pdf, project.dist / "preview", pdf.name.removesuffix(".email.pdf"),
+                            dpi)
     return result, Preview(pdf, tuple(images))
 
 

@@ -27,7 +27,7 @@ from parabook.source.config import load_meta
 from parabook.errors import BookError
 from parabook.source.importer import decode, parse_article
 from parabook.source.manuscript import read_blocks, write_markdown
-from parabook.model import Figure, Heading, Paragraph, Segment
+from parabook.model import Figure, Heading, Paragraph, Place, Segment
 from parabook.catalog.po import (
     find_entry,
     keys,

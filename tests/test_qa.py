@@ -7,8 +7,8 @@ import subprocess
 import polib
 import pytest
 
-from parabook.catalog.qa import check_translation, load_glossary
 from parabook.catalog.po import read_catalog, save_catalog
+from parabook.catalog.qa import check_translation, load_glossary
 
 from .conftest import REPO, SAMPLE
 
@@ -52,9 +52,21 @@ def test_check_final_is_clean_on_the_sample(project, cli):
     ("2021年3月评选", "the 2021 selection", ["numbers"]),
     ("3个组织、3名同志", "3 organizations and three people", []),
     ("3个组织、3名同志", "3 organizations and some people", ["numbers"]),
+    # 万 and 亿 scale the number before them, as million and billion do.
+    ("投资200万元", "2 million yuan", []),
+    ("投资200万元", "2,000,000 yuan", []),
+    ("投资200万元", "200 yuan", ["numbers"]),
+    ("受益1.2万人", "12,000 people", []),
+    ("投资3亿元", "0.3 billion yuan", []),
+    ("投资3亿元", "3 billion yuan", ["numbers"]),
 ])
 def test_numbers(source, target, expected, glossary):
     assert checks(source, target, glossary) == expected
+
+
+def test_a_scaled_number_is_reported_by_its_value(glossary):
+    found = check_translation("受益1.2万人", "1,200 people", glossary)
+    assert [m for _, m in found] == ["number 12000 is in the source but not in the translation"]
 
 
 def test_glossary_terms_longest_first(glossary):

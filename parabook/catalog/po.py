@@ -26,13 +26,13 @@ from rapidfuzz import fuzz, process
 
 from parabook.errors import InputError, display_path
 from parabook.infra.fsutil import read_input, write_atomic
+from parabook.lang import language
+from parabook.lang.script import CONTROL
 from parabook.model import Place, Segment, Translation, TranslationState
 
 WRAP = 79  # what msgmerge and Poedit wrap at, so a round trip through them stays quiet
 FUZZY_CUTOFF = 60  # percent similarity; msgmerge's own threshold is about the same
 MACHINE_RE = re.compile(r"^machine draft: (\S+?)(?: sha256:([0-9a-f]{16}))?$", re.M)
-PLURAL_FORMS = {"en": "nplurals=2; plural=(n != 1);", "de": "nplurals=2; plural=(n != 1);",
-                "fr": "nplurals=2; plural=(n > 1);"}
 Key = tuple[str | None, str]
 
 
@@ -277,8 +277,6 @@ def load_translations(translations_dir: Path, slug: str, lang: str,
         return {segment: Translation(None, "missing", None) for segment in segments}
     catalog = read_catalog(path)
     check_book(catalog, path, slug, lang)
-    from parabook.source.manuscript import CONTROL
-
     out = {}
     find = entry_finder(catalog)
     for segment, key in zip(segments, keys(segments), strict=True):
@@ -355,8 +353,8 @@ def new_catalog(slug: str, lang: str) -> polib.POFile:
         "Content-Type": "text/plain; charset=UTF-8",
         "Content-Transfer-Encoding": "8bit",
     }
-    if lang.split("-")[0] in PLURAL_FORMS:
-        catalog.metadata["Plural-Forms"] = PLURAL_FORMS[lang.split("-")[0]]
+    if language(lang).plural_forms:
+        catalog.metadata["Plural-Forms"] = language(lang).plural_forms
     return catalog
 
 

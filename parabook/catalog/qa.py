@@ -12,28 +12,18 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from parabook.errors import InputError
+from parabook.lang import Language, language
+from parabook.lang.script import HAN, HAN_OR_CJK_PUNCTUATION
 from parabook.model import Segment, Translation, TranslationState
 
-HAN_OR_CJK_PUNCT = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-                              r"\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
-NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
-NUMBER_WORDS = {
-    1: "one first once", 2: "two second twice both", 3: "three third", 4: "four fourth",
-    5: "five fifth", 6: "six sixth", 7: "seven seventh", 8: "eight eighth", 9: "nine ninth",
-    10: "ten tenth", 11: "eleven eleventh", 12: "twelve twelfth dozen",
-    13: "thirteen thirteenth", 14: "fourteen fourteenth", 15: "fifteen fifteenth",
-    16: "sixteen sixteenth", 17: "seventeen seventeenth", 18: "eighteen eighteenth",
-    19: "nineteen nineteenth", 20: "twenty twentieth", 30: "thirty thirtieth",
-    40: "forty fortieth", 50: "fifty fiftieth", 60: "sixty sixtieth", 70: "seventy seventieth",
-    80: "eighty eightieth", 90: "ninety ninetieth", 100: "hundred hundredth centenary",
-    1000: "thousand thousandth",
-}
-MONTHS = ("january february march april may june july august september october november "
-          "december").split()
-PAIRS = {"(": ")", "[": "]", "{": "}", "“": "”", "‘": "’"}
+BRACKETS = {"(": ")", "[": "]", "{": "}"}
+APOSTROPHE = "’"
+SOURCE_LANG = "zh"  # how the manuscript writes numbers: 1,600 and 200万
 STATE_ORDER: tuple[TranslationState, ...] = ("reviewed", "machine", "stale", "unreviewed",
                                              "missing")
 
@@ -90,31 +80,50 @@ def load_glossary(path: Path) -> list[GlossaryTerm]:
     return sorted(terms, key=lambda t: -len(t.term))
 
 
-def _numbers(text: str) -> Counter[str]:
-    text = unicodedata.normalize("NFKC", text)
-    return Counter(n.replace(",", "") for n in NUMBER.findall(text))
+@cache
+def _number_pattern(tag: str) -> re.Pattern[str]:
+    """A number as `tag` writes it (1,600.5 or 1.600,5), then maybe a scale word (million)."""
+    lang = language(tag)
+    group, point = re.escape(lang.thousands_separator), re.escape(lang.decimal_mark)
+    # A Latin word must end there (Millionen is not Million); 万 runs on into the next Han.
+    scales = "|".join(re.escape(w) + ("" if HAN.match(w) else r"(?![^\W\d_])")
+                      for w in sorted(lang.scale_words, key=len, reverse=True))
+    return re.compile(rf"(\d+(?:{group}\d{{3}})*(?:{point}\d+)?)(?:\s*({scales}))?",
+                      re.IGNORECASE)
 
 
-def _number_said(number: str, source: str, words: Counter[str]) -> int:
-    """How often the translation says `number` in words (nine, ninth, March for 3月)."""
-    value = float(number)
-    if not value.is_integer():
+def _numbers(text: str, lang: Language) -> Counter[Decimal]:
+    """The numbers in `text`, each scaled by the word after it (200万, 2 Millionen: 2000000)."""
+    out: Counter[Decimal] = Counter()
+    for digits, scale in _number_pattern(lang.tag).findall(unicodedata.normalize("NFKC", text)):
+        value = Decimal(digits.replace(lang.thousands_separator, "")
+                        .replace(lang.decimal_mark, "."))
+        out[value * lang.scale_words[scale.lower()] if scale else value] += 1
+    return out
+
+
+def _number_said(value: Decimal, source: str, words: Counter[str], lang: Language) -> int:
+    """How often the translation says `value` in words (nine, ninth, March for 3月)."""
+    if value != value.to_integral_value():
         return 0
-    said = sum(words[w] for w in NUMBER_WORDS.get(int(value), "").split())
+    said = sum(words[w] for w in lang.number_words.get(int(value), ()))
     # 7月 is July: a month may be named instead of numbered.
-    if 1 <= value <= 12 and re.search(rf"(?<!\d){number}月", source):
-        said += words[MONTHS[int(value) - 1]]
+    if 1 <= value <= 12 and re.search(rf"(?<!\d)0*{int(value)}月", source):
+        said += words[lang.months[int(value) - 1].lower()]
     return said
 
 
-def check_numbers(source: str, target: str) -> list[str]:
-    missing = []
-    target_numbers = _numbers(target)
-    words = Counter(re.findall(r"[a-z]+", target.lower()))
-    for number, count in _numbers(source).items():
-        if target_numbers[number] + _number_said(number, source, words) < count:
-            missing.append(number)
-    return [f"number {n} is in the source but not in the translation" for n in missing]
+def check_numbers(source: str, target: str, lang: str = "en") -> list[str]:
+    """Every number of the source must be in the translation: in digits as the target
+    language groups them (1.600 in German), scaled alike (200万: 2 million), or in
+    words (two, zweite)."""
+    target_lang = language(lang)
+    found = _numbers(target, target_lang)
+    words = Counter(re.findall(r"[^\W\d_]+", target.lower()))
+    missing = [value for value, count in _numbers(source, language(SOURCE_LANG)).items()
+               if found[value] + _number_said(value, source, words, target_lang) < count]
+    return [f"number {n.normalize():f} is in the source but not in the translation"
+            for n in missing]
 
 
 @dataclass(frozen=True)
@@ -154,20 +163,23 @@ def check_glossary(source: str, target: str, glossary: list[GlossaryTerm]) -> li
 
 
 def check_untranslated(target: str) -> list[str]:
-    found = sorted(set(HAN_OR_CJK_PUNCT.findall(target)))
+    found = sorted(set(HAN_OR_CJK_PUNCTUATION.findall(target)))
     if not found:
         return []
     return [f"Chinese characters or punctuation left in the translation: {' '.join(found)}"]
 
 
-def check_brackets(target: str) -> list[str]:
+def check_brackets(target: str, lang: str = "en") -> list[str]:
+    """Brackets and the language's quotation marks („…“ in German) open and close in pairs."""
     problems = []
     stack: list[str] = []
-    closers = {v: k for k, v in PAIRS.items()}
+    pairs = BRACKETS | language(lang).quotes.pairs
+    closers = {v: k for k, v in pairs.items()}
     for index, char in enumerate(target):
-        if char in PAIRS:
+        if char in pairs:
             stack.append(char)
-        elif char == "’" and index > 0 and target[index - 1].isalpha() and "‘" not in stack:
+        elif (char == APOSTROPHE and index > 0 and target[index - 1].isalpha()
+              and closers.get(char) not in stack):
             continue  # an apostrophe (Party’s), not a closing quote
         elif char in closers:
             if stack and stack[-1] == closers[char]:
@@ -180,15 +192,15 @@ def check_brackets(target: str) -> list[str]:
     return problems
 
 
-def check_translation(source: str, target: str, glossary: list[GlossaryTerm]) -> list[
-        tuple[str, str]]:
-    """Every QA finding for one translation, as (check, message)."""
+def check_translation(source: str, target: str, glossary: list[GlossaryTerm],
+                      lang: str = "en") -> list[tuple[str, str]]:
+    """Every QA finding for one translation into `lang`, as (check, message)."""
     if not target.strip():
         return [("empty", "empty translation")]
-    out = [("numbers", m) for m in check_numbers(source, target)]
+    out = [("numbers", m) for m in check_numbers(source, target, lang)]
     out += [("glossary", m) for m in check_glossary(source, target, glossary)]
     out += [("untranslated", m) for m in check_untranslated(target)]
-    out += [("brackets", m) for m in check_brackets(target)]
+    out += [("brackets", m) for m in check_brackets(target, lang)]
     return out
 
 
@@ -215,7 +227,7 @@ def check(slug: str, lang: str, po: Path, translations: dict[Segment, Translatio
     findings: list[Finding] = []
     for segment, translation in translations.items():
         text = translation.text or ""
-        for name, message in check_translation(segment.text, text, glossary):
+        for name, message in check_translation(segment.text, text, glossary, lang):
             findings.append(Finding(segment, translation.line, name, message))
     unfinished = tuple((s, t) for s, t in translations.items() if t.state != "reviewed")
     return CheckReport(slug, lang, po, {s: counts[s] for s in STATE_ORDER}, unfinished,

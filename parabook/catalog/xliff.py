@@ -16,11 +16,11 @@ from pathlib import Path
 
 import polib
 
+from parabook.catalog.po import check_book, draft_hash, entry_state, read_catalog, save_catalog
 from parabook.errors import InputError, display_path
 from parabook.infra.fsutil import read_input, write_atomic
 from parabook.infra.lock import po_lock
-from parabook.source.manuscript import CONTROL
-from parabook.catalog.po import check_book, draft_hash, entry_state, read_catalog, save_catalog
+from parabook.lang.script import CONTROL
 
 NS = "urn:oasis:names:tc:xliff:document:1.2"
 XML_NS = "http://www.w3.org/XML/1998/namespace"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from parabook.lang import dates
+from parabook.lang import language
 from parabook.errors import InputError, display_path
 from parabook.model import (
     Bilingual,
@@ -20,8 +20,6 @@ from parabook.model import (
     TocEntry,
     Translation,
 )
-
-PENDING_LABELS = {"en": "[translation pending]"}
 
 
 def pair(manuscript: Manuscript, lang: str,
@@ -39,7 +37,7 @@ def pair(manuscript: Manuscript, lang: str,
     meta = manuscript.meta
     warnings: list[str] = []
     rows: list[Row] = []
-    pending = PENDING_LABELS.get(lang.split("-")[0], "[translation pending]")
+    pending = language(lang).pending_label
     for block in manuscript.blocks:
         if isinstance(block, Heading):
             rows.append(Row("heading", bilingual("heading", block.text),
@@ -87,8 +85,8 @@ def pair(manuscript: Manuscript, lang: str,
         draft=bool(unreviewed),
         toc=tuple(TocEntry(r.anchor, r.heading or r.text) for r in rows
                   if r.anchor and (r.heading or r.text)),
-        date=Bilingual(dates.source_date(meta.date), dates.target_date(meta.date, lang))
-        if meta.date else None,
+        date=Bilingual(language(meta.source_lang).date(meta.date),
+                       language(lang).date(meta.date)) if meta.date else None,
         cover_photo=cover,
         publisher=bilingual("publisher", meta.publisher) if meta.publisher else None,
         place=bilingual("place", meta.place) if meta.place else None,

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from parabook.catalog.qa import GlossaryTerm
 from parabook.errors import InputError
+from parabook.lang.script import HAN
 from parabook.mt.provider import (
-    HAN,
     LONGEST_WAIT,
     NO_SPACES,
     Batch,

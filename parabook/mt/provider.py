@@ -13,7 +13,6 @@ batch, as a language model's chat API wants.
 from __future__ import annotations
 
 import email.utils
-import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -24,11 +23,10 @@ from typing import Literal, Protocol
 
 from parabook.catalog.qa import GlossaryTerm
 from parabook.model import Segment
-from parabook.source.manuscript import CONTROL
+from parabook.lang.script import CONTROL, HAN
 
 Only = Literal["missing", "stale", "all-unreviewed"]
 NO_SPACES = ("zh", "ja", "ko", "th", "lo", "km", "my")  # targets written without word spaces
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 LONGEST_WAIT = 120.0  # seconds; a server asking for more is asked again another day
 
 

@@ -49,9 +49,7 @@ import hashlib
 import io
 import json
 import math
-import os
 import re
-import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass

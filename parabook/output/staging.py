@@ -22,11 +22,12 @@ from parabook.output.outputs import OUTPUT_NAMES, suffix
 
 
 @contextmanager
-def staged(dist: Path, slug: str, outputs: tuple[str, ...],
+def staged(dist: Path, slug: str, stem: str, outputs: tuple[str, ...],
             locks: Path) -> Iterator[dict[str, Path]]:
     """Hidden files in `dist` to write the outputs to ({name: path}; print too when only
-    the handout is built); renamed over `dist/<slug>.<name>.pdf` when the block ends
-    without an error, deleted when it fails."""
+    the handout is built); renamed over `dist/<stem>.<name>.pdf` when the block ends
+    without an error, deleted when it fails. `stem` is the book's slug, or for another
+    language than its first, `<slug>.<lang>`."""
     dist.mkdir(parents=True, exist_ok=True)
     names = [n for n in OUTPUT_NAMES if n in outputs or (n == "print" and "handout" in outputs)]
     staged: dict[str, Path] = {}
@@ -35,12 +36,12 @@ def staged(dist: Path, slug: str, outputs: tuple[str, ...],
         clear_leftovers(dist, slug)
         stack.callback(lambda: [path.unlink(missing_ok=True) for path in staged.values()])
         for name in names:
-            handle, path = tempfile.mkstemp(prefix=f".{slug}{suffix(name)}.", suffix=".tmp",
+            handle, path = tempfile.mkstemp(prefix=f".{stem}{suffix(name)}.", suffix=".tmp",
                                             dir=dist)
             os.close(handle)
             staged[name] = Path(path)
         yield staged
-        targets = {name: dist / f"{slug}{suffix(name)}" for name in outputs}
+        targets = {name: dist / f"{stem}{suffix(name)}" for name in outputs}
         for target in targets.values():  # all or none: find what would stop a rename first
             if target.is_dir():
                 raise OSError(errno.EISDIR, "is a folder, not a PDF; move it away",

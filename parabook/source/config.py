@@ -12,6 +12,7 @@ import yaml
 
 from parabook.errors import InputError, not_utf8
 from parabook.infra.fsutil import read_input
+from parabook.lang.script import CONTROL
 from parabook.layouts import LAYOUTS
 from parabook.model import BookMeta
 from parabook.diagnostics import Diagnostics
@@ -156,8 +157,6 @@ def load_meta(path: Path, slug: str) -> BookMeta:
 
 def _check_value(key: str, value: Any) -> tuple[str, str] | None:
     """What is wrong with a value of the right type, and the fix; None when it is fine."""
-    from parabook.source.manuscript import CONTROL  # (manuscript reads book.yaml through this module)
-
     texts = [value] if isinstance(value, str) else (
         [v for v in value if isinstance(v, str)] if isinstance(value, list) else [])
     control = next((m for m in map(CONTROL.search, texts) if m), None)

@@ -15,12 +15,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parabook.source.config import dump_meta
 from parabook.errors import InputError
 from parabook.infra.fsutil import read_input
-from parabook.source.manuscript import SOURCE_NAME, read_blocks, refuse_control_characters, write_markdown
+from parabook.lang.script import IDEOGRAPHIC_SPACE
+from parabook.lang.zh import FULL_WIDTH
 from parabook.model import Block, Figure, Heading, Paragraph
-from parabook.source.punctuation import FULL_WIDTH, to_full_width
+from parabook.source.config import dump_meta
+from parabook.source.manuscript import (
+    SOURCE_NAME,
+    read_blocks,
+    refuse_control_characters,
+    write_markdown,
+)
+from parabook.source.punctuation import to_full_width
 
 SENTENCE_END = "。！？…；!?."
 CLOSERS = "”’』」）》\"')"
@@ -98,7 +105,7 @@ def split_lines(text: str) -> list[Line]:
     lines: list[Line] = []
     blanks = 0
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
-        stripped = raw.strip().replace("\u3000", " ").strip()
+        stripped = raw.strip().replace(IDEOGRAPHIC_SPACE, " ").strip()
         if not stripped:
             blanks += 1
             continue

@@ -9,10 +9,11 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from parabook.source.config import load_meta
 from parabook.errors import InputError, not_utf8
 from parabook.infra.fsutil import read_input
+from parabook.lang.script import CONTROL
 from parabook.model import Block, Figure, Heading, Manuscript, Paragraph, Place, Segment
+from parabook.source.config import load_meta
 
 SOURCE_NAME = "source.zh.md"
 FIX_FORMAT = "see the manuscript format in README.md"
@@ -48,11 +49,6 @@ def read_book(books_dir: Path, slug: str) -> Manuscript:
                              "figures), or import it: python build.py import FILE.txt "
                              f"--book {slug} --force")
     return Manuscript(folder, meta, blocks, source_path)
-
-
-# C0 and C1 control characters other than tab and line ends: never text a person
-# wrote (a damaged file, or a binary one), and nothing a PDF can print.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def refuse_control_characters(text: str, path: Path, fix: str) -> None:

@@ -4,25 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FULL_WIDTH = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
-
-
-def is_cjk(char: str) -> bool:
-    """Han ideographs, CJK punctuation, full-width forms and Chinese quotes."""
-    code = ord(char)
-    return (
-        0x3000 <= code <= 0x303F      # CJK symbols and punctuation
-        or 0x3400 <= code <= 0x4DBF   # extension A
-        or 0x4E00 <= code <= 0x9FFF   # unified ideographs
-        or 0xF900 <= code <= 0xFAFF   # compatibility ideographs
-        or 0xFF00 <= code <= 0xFFEF   # full-width forms
-        or 0x20000 <= code <= 0x3FFFF  # extensions B and later
-        or char in "“”‘’…—·"
-    )
-
-
-def has_han(text: str) -> bool:
-    return any(0x3400 <= ord(c) <= 0x9FFF or 0x20000 <= ord(c) <= 0x3FFFF for c in text)
+from parabook.lang.script import has_han, is_cjk
+from parabook.lang.zh import FULL_WIDTH
 
 
 @dataclass(frozen=True)
@@ -43,7 +26,7 @@ def _neighbour(text: str, index: int, step: int) -> str:
 
 def _chinese_context(text: str, index: int) -> bool:
     left, right = _neighbour(text, index, -1), _neighbour(text, index, 1)
-    return bool((left and is_cjk(left)) or (right and is_cjk(right)))
+    return bool((left and is_cjk(left, "zh")) or (right and is_cjk(right, "zh")))
 
 
 def _brackets(text: str) -> dict[int, bool]:

@@ -18,9 +18,11 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 
 import pyphen
 
+from parabook.lang import language
 from parabook.typeset.measure import remembered, shaped_width
 
 HYPHEN = "\u2010"  # what WeasyPrint prints when it hyphenates
@@ -30,6 +32,7 @@ TIGHT_LIMIT = 1.85  # aim under this ...
 HARD_LIMIT = 1.95  # ... and never past this, unless the text allows nothing else (2x is the rule)
 TRACKING_EM = 0.055  # a loose line may take up to this much letter-spacing
 TRACK_FROM = 1.6  # ... once its spaces would stretch beyond this
+LETTER = r"[^\W\d_]"  # a letter of any alphabet: Straße and Übersetzung are hyphenated too
 
 
 @dataclass(frozen=True)
@@ -55,27 +58,45 @@ class Piece:
 
 @cache
 def _hyphenator(lang: str) -> pyphen.Pyphen | None:
-    for name in (lang.replace("-", "_"), lang.split("-")[0], "en_US" if lang == "en" else ""):
-        if name and name in pyphen.LANGUAGES:
-            return pyphen.Pyphen(lang=name, left=2, right=3)
-    return None
+    name = language(lang).hyphenation
+    return pyphen.Pyphen(lang=name, left=2, right=3) if name else None
+
+
+def _cuts(core: str, hyphenator: pyphen.Pyphen, lang: str) -> list[int]:
+    """Where `core` (letters only) may break, with its ends: [0, ..., len(core)]."""
+    cuts = [0, *hyphenator.positions(core), len(core)]
+    part = language(lang).hyphenation_part
+    if part is None:
+        return cuts
+    good = [re.fullmatch(part, core[a:b]) is not None for a, b in pairwise(cuts)]
+    return [0, *(c for i, c in enumerate(cuts[1:-1], 1) if good[i - 1] and good[i]),
+            len(core)]
+
+
+@cache
+def _word(lang: str) -> re.Pattern[str]:
+    """A word that may be hyphenated, between its opening marks („ ( [) and its closing ones."""
+    quotes = language(lang).quotes
+    return re.compile(rf"([{re.escape(quotes.opening)}(\[]*)({LETTER}{{5,}})"
+                      rf"([{re.escape(quotes.closing)})\],.;:!?-]*)")
 
 
 def _pieces(text: str, family: str, size: float, lang: str) -> list[Piece]:
     hyphenator = _hyphenator(lang)
+    word_pattern = _word(lang)
     out: list[Piece] = []
     for word in text.split(" "):
         if not word:
             continue
         # A compound (community-level) may break after its own hyphen.
-        compounds = re.split(r"(?<=[A-Za-z]-)(?=[A-Za-z])", word)
+        compounds = re.split(rf"(?<={LETTER}-)(?={LETTER})", word)
         for number, compound in enumerate(compounds):
             parts = [compound]
-            letters = re.fullmatch(r"([“‘(\[]*)([A-Za-z]{5,})([”’)\],.;:!?-]*)", compound)
+            letters = word_pattern.fullmatch(compound)
             if hyphenator and letters:
                 lead, core, tail = letters.groups()
-                cuts = [0, *hyphenator.positions(core), len(core)]
-                parts = [core[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+                cuts = _cuts(core, hyphenator, lang)
+                parts = [core[a:b] for a, b in pairwise(cuts)]
                 parts[0] = lead + parts[0]
                 parts[-1] = parts[-1] + tail
             word_ends = number == len(compounds) - 1
@@ -87,13 +108,15 @@ def _pieces(text: str, family: str, size: float, lang: str) -> list[Piece]:
     return out
 
 
-def break_lines(text: str, width: float, *, family: str = "Noto Serif", size: float = 9.5,
+def break_lines(text: str, width: float, *, family: str | None = None, size: float = 9.5,
                 lang: str = "en") -> list[LineOut] | None:
     """The lines of `text` set justified in `width` points, or None to leave it to
     WeasyPrint (text with line breaks or tabs, or a word wider than the column).
+    `family` defaults to the language's typeface.
 
     Kept with the measured widths (`measure.remembered`): a rebuild breaks only the
     paragraphs that changed."""
+    family = family or language(lang).font_family
     chosen = remembered("lines", f"{family}\t{size}\t{lang}\t{width!r}\t{text}",
                         lambda: _as_json(_break_lines(text, width, family, size, lang)))
     return None if chosen is None else [LineOut(line, tracking) for line, tracking in chosen]
