@@ -22,12 +22,11 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-from parabook.typeset import fonts
 from parabook.infra.fsutil import write_atomic
 from parabook.output.photos import touch_used
+from parabook.typeset import fonts, weasy
 
 log = logging.getLogger("parabook.typeset.measure")
 
@@ -106,38 +105,11 @@ def is_short(source: str, target: str, split: ColumnSplit, text_width_pt: float)
             and math.ceil(tr / tr_line) <= SHORT_LINES)
 
 
-@cache
-def _style(family: str, size: float, lang: str):
-    """A computed WeasyPrint style for plain text in `family` at `size`, from a tiny render."""
-    import weasyprint
-    from weasyprint.formatting_structure import boxes
-
-    html = (f'<p lang="{lang}" style="font-family: \'{family}\'; font-size: {size}pt; '
-            f'margin: 0">x</p>')
-    stack = [weasyprint.HTML(string=html).render().pages[0]._page_box]
-    while stack:
-        box = stack.pop()
-        if isinstance(box, boxes.TextBox):
-            return box.style
-        stack.extend(getattr(box, "children", []))
-    raise RuntimeError("no text box in the measuring document")
-
-
 def shaped_width(text: str, family: str, size: float, lang: str = "en") -> float:
     """Width of `text` in points as WeasyPrint sets it: shaped by Pango, with kerning
-    and ligatures (WeasyPrint 70 internals; pinned)."""
+    and ligatures (`weasy.text_width`)."""
     return remembered("width", f"{family}\t{size}\t{lang}\t{text}",
-                      lambda: _shape(text, family, size, lang))
-
-
-def _shape(text: str, family: str, size: float, lang: str) -> float:
-    from weasyprint.text.line_break import create_layout, line_size
-
-    style = _style(family, size, lang)
-    layout = create_layout(text, style, None, None, 0)
-    line, _ = layout.get_first_line()
-    width, _ = line_size(line, style)
-    return width * 0.75  # CSS px to pt
+                      lambda: weasy.text_width(text, family, size, lang) * 0.75)  # px to pt
 
 
 # Measured text, kept: in this process (watch mode rebuilds in it), and on disk between
@@ -149,7 +121,7 @@ _MEMO: dict[str, dict[str, object]] = {}
 _store: _Store | None = None
 """The book's cache file while `text_cache` runs."""
 
-_MEASURING_CODE = ("measure.py", "linebreak.py")
+_MEASURING_CODE = ("measure.py", "linebreak.py", "weasy.py")
 """Part of the cache's fingerprint: a change to how text is measured or broken
 (`linebreak`'s costs, say) measures it again."""
 
@@ -217,11 +189,9 @@ def _fingerprint() -> str:
     """Once per process: the code and fonts this process measures with are the ones it
     loaded, even when the files change on disk while it runs (a `git pull` during watch)."""
     import pyphen
-    import weasyprint
-    from weasyprint.text.ffi import pango
 
     digest = hashlib.sha256("\n".join([
-        weasyprint.__version__, str(pango.pango_version()), pyphen.__version__,
+        weasy.PINNED_WEASYPRINT, str(weasy.pango_version()), pyphen.__version__,
         fonts.fingerprint()]).encode())
     for name in _MEASURING_CODE:
         digest.update(Path(__file__).with_name(name).read_bytes())
