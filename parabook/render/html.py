@@ -7,8 +7,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from parabook.typeset.linebreak import HYPHEN, break_lines
 from parabook.model import Document, OutputSpec
+from parabook.typeset import geometry
+from parabook.typeset.linebreak import HYPHEN, break_lines
 
 TEMPLATE = "booklet.html.j2"
 
@@ -77,7 +78,9 @@ def environment(templates_dir: Path) -> Environment:
 
 def render_html(document: Document, templates_dir: Path, stylesheet: Path,
                 output: OutputSpec) -> str:
-    """The booklet as one HTML string; the stylesheet is linked by `file:` URL."""
+    """The booklet as one HTML string; the stylesheet is linked by `file:` URL, the page
+    geometry and type sizes (`geometry.PAGES`) written into it."""
     template = environment(templates_dir).get_template(TEMPLATE)
     return template.render(doc=document, output=output,
+                           page=geometry.PAGES[document.meta.page_size],
                            stylesheet_url=stylesheet.resolve().as_uri())

@@ -8,8 +8,8 @@ split whose rows add up to the least height: the columns then end nearly level.
 The Chinese column is then rounded to a whole number of characters, so a full
 line of Han characters fills it exactly.
 
-The sizes mirror `styles/booklet.css`; widths are measured as WeasyPrint sets
-the text (`shaped_width`, Pango with the booklet's fonts).
+The sizes are the booklet's (`geometry`, which the stylesheet gets them from); widths
+are measured as WeasyPrint sets the text (`shaped_width`, Pango with the booklet's fonts).
 """
 
 from __future__ import annotations
@@ -26,17 +26,16 @@ from pathlib import Path
 
 from parabook.infra.fsutil import write_atomic
 from parabook.output.photos import touch_used
-from parabook.typeset import fonts, weasy
+from parabook.typeset import fonts, geometry, weasy
 
 log = logging.getLogger("parabook.typeset.measure")
 
-MM = 72 / 25.4
-# styles/booklet.css: td.zh p / td.tr p sizes, line heights, cell padding, indent.
-ZH_SIZE, ZH_LEADING = 10.0, 1.75
-TR_SIZE, TR_LEADING = 9.5, 1.45
-CELL_PADDING = 3.5 * MM
-ZH_INDENT_EM = 2
-PARAGRAPH_GAP = 2.6 * MM
+_TYPE = geometry.TYPOGRAPHY  # the same on every page size
+ZH_SIZE, ZH_LEADING = _TYPE.zh.size_pt, _TYPE.zh.leading
+TR_SIZE, TR_LEADING = _TYPE.tr.size_pt, _TYPE.tr.leading
+CELL_PADDING = _TYPE.column_padding_mm * geometry.MM
+ZH_INDENT_EM = _TYPE.zh_indent_em
+PARAGRAPH_GAP = _TYPE.paragraph_gap_mm * geometry.MM
 WRAP_SLACK = 1.06  # words do not fill a line exactly
 SHARES = [s / 1000 for s in range(300, 651, 5)]
 # A line one character short must be fillable between its characters within the
@@ -87,13 +86,11 @@ def _chars(share: float, text_width_pt: float) -> int:
     return max(MIN_CHARS, math.floor((share * text_width_pt - CELL_PADDING) / ZH_SIZE + 1e-6))
 
 
-PAGE_MM = {"A5": (148.0, 210.0), "A4": (210.0, 297.0), "B5": (176.0, 250.0)}
-SIDE_MARGINS_MM = 29.0  # styles/booklet.css: 13 + 16 mm
 SHORT_LINES = 6
 
 
 def text_width_pt(page_size: str) -> float:
-    return (PAGE_MM[page_size][0] - SIDE_MARGINS_MM) * MM
+    return geometry.PAGES[page_size].text_width_pt
 
 
 def is_short(source: str, target: str, split: ColumnSplit, text_width_pt: float) -> bool:

@@ -390,7 +390,7 @@ def photos_replaced(document: Document, photos: Mapping[str, str],
             for box in _all_boxes(page._page_box):
                 if not isinstance(box, boxes.ReplacedBox):
                     continue
-                new = by_id.get(getattr(box.replacement, "id", None))
+                new = by_id.get(getattr(box.replacement, "id", ""))
                 if new is None:
                     continue
                 if new not in loaded:
