@@ -93,3 +93,20 @@ def test_only_the_fence_imports_weasyprint():
                for match in PRIVATE.finditer(path.read_text(encoding="utf-8"))]
     assert not outside
     assert PRIVATE.search(fence.read_text(encoding="utf-8"))
+
+
+def test_a_layout_leaves_weasyprint_as_it_found_it(tmp_path):
+    """The build justifies Chinese inside `lay_out` only: WeasyPrint's own functions are
+    back after it, and a document rendered then is justified as WeasyPrint does."""
+    from parabook.render.pdf import lay_out
+    from parabook.typeset import justify, weasy
+
+    own = weasy.inline.justify_line, weasy.inline.add_word_spacing
+    html = ('<p lang="zh-CN" style="width: 31mm; text-align: justify; font-size: 10pt">'
+            + "滁州经开区城北新区办事处" * 8 + "</p>")
+    inside = lay_out(html, base_dir=tmp_path, allowed=[tmp_path]).document.write_pdf()
+    assert (weasy.inline.justify_line, weasy.inline.add_word_spacing) == own
+    with justify.installed():
+        justified = weasy.HTML(string=html).write_pdf()
+    plain = weasy.HTML(string=html).write_pdf()
+    assert inside == justified != plain
