@@ -106,7 +106,11 @@ def shaped_width(text: str, family: str, size: float, lang: str = "en") -> float
     """Width of `text` in points as WeasyPrint sets it: shaped by Pango, with kerning
     and ligatures (`weasy.text_width`)."""
     return remembered("width", f"{family}\t{size}\t{lang}\t{text}",
-                      lambda: weasy.text_width(text, family, size, lang) * 0.75)  # px to pt
+                      lambda: _shape(text, family, size, lang))
+
+
+def _shape(text: str, family: str, size: float, lang: str) -> float:
+    return weasy.text_width(text, family, size, lang) * 0.75  # CSS px to pt
 
 
 # Measured text, kept: in this process (watch mode rebuilds in it), and on disk between
