@@ -238,14 +238,12 @@ def test_a_dist_that_is_a_file_is_a_clear_error(project, cli):
 def test_fonts_subset_with_harfbuzz_or_the_build_says_what_to_install(monkeypatch):
     """WeasyPrint falls back to fontTools (seconds per CJK font) when it could not load
     libharfbuzz-subset; it then leaves `harfbuzz_subset` None, which the check reads."""
-    from weasyprint.pdf import fonts as weasyprint_fonts
+    from parabook.typeset import fonts, weasy
 
-    from parabook.typeset import fonts
-
-    assert fonts.harfbuzz_subsetting(), "make setup installs libharfbuzz-subset0"
+    assert weasy.harfbuzz_subsetting(), "make setup installs libharfbuzz-subset0"
     assert fonts.subsetter_warning() is None
-    monkeypatch.setattr(weasyprint_fonts, "harfbuzz_subset", None)
-    assert not fonts.harfbuzz_subsetting()
+    monkeypatch.setattr(weasy._pdf_fonts, "harfbuzz_subset", None)  # WeasyPrint's own module
+    assert not weasy.harfbuzz_subsetting()
     warning = fonts.subsetter_warning()
     assert warning.startswith("SLOW BUILD") and "fontTools" in warning
     assert "sudo apt-get install -y libharfbuzz-subset0" in warning

@@ -25,7 +25,7 @@ from PIL import Image
 
 from parabook.output import photos
 from parabook.errors import InputError, display_path
-from parabook.typeset.measure import PAGE_MM, SIDE_MARGINS_MM
+from parabook.typeset import geometry
 from parabook.model import Document, OutputSpec, PhotoView
 from parabook.render.pdf import PHOTO_SCHEME
 
@@ -35,10 +35,6 @@ SPECS = {
     "email": OutputSpec("email", dpi=150, bleed_mm=0.0, pdf_variant="pdf/ua-1",
                         shrink_fonts=True),
 }
-# These follow styles/booklet.css: the tallest photo, and the gap between two
-# half-width figures.
-MAX_PHOTO_HEIGHT_MM = 95.0
-HALF_GAP_MM = 5.0
 PRINT_MIN_DPI = 200
 
 
@@ -89,7 +85,7 @@ def place_photos(document: Document, spec: OutputSpec, cache_dir: Path, *, final
     error in a final build. `prepare` prepares a list of jobs (default `prepare_each`
     into `cache_dir`; the build spreads them over the cores).
     """
-    text_mm = PAGE_MM[document.meta.page_size][0] - SIDE_MARGINS_MM
+    page = geometry.PAGES[document.meta.page_size]
     cover = document.cover_photo
     if cover:  # its problems are reported at book.yaml's cover_photo line
         cover = dataclasses.replace(cover, figure=dataclasses.replace(
@@ -99,7 +95,7 @@ def place_photos(document: Document, spec: OutputSpec, cache_dir: Path, *, final
     where = [manuscript_path] * len(views)
     if cover:
         views, where = [cover, *views], [manuscript_path.with_name("book.yaml"), *where]
-    jobs = {index: _job(view, spec, text_mm, path)
+    jobs = {index: _job(view, spec, page, path)
             for index, (view, path) in enumerate(zip(views, where, strict=True))
             if view.source is not None}
     done = (prepare or partial(prepare_each, cache_dir=cache_dir))(list(jobs.values()))
@@ -118,11 +114,14 @@ def place_photos(document: Document, spec: OutputSpec, cache_dir: Path, *, final
     return dataclasses.replace(document, rows=tuple(rows), cover_photo=cover), warnings
 
 
-def _job(photo: PhotoView, spec: OutputSpec, text_mm: float, where: Path) -> PhotoJob:
+def _job(photo: PhotoView, spec: OutputSpec, page: geometry.PageGeometry,
+         where: Path) -> PhotoJob:
     figure = photo.figure
-    column_mm = text_mm if figure.width == "full" else (text_mm - HALF_GAP_MM) / 2
+    text_mm = page.text_width_mm
+    column_mm = text_mm if figure.width == "full" else (text_mm - page.figure_gap_mm) / 2
     aspect = _aspect(photo.source, figure.crop)
-    width_mm = round(min(column_mm, MAX_PHOTO_HEIGHT_MM * aspect), 1) if aspect else column_mm
+    width_mm = (round(min(column_mm, page.max_photo_height_mm * aspect), 1) if aspect
+                else column_mm)
     return PhotoJob(photo.source, width_mm, spec.dpi, where, figure.line, figure.crop,
                     figure.focus)
 

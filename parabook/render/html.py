@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 from parabook.errors import SetupError
 from parabook.layouts import LAYOUTS
 from parabook.model import Document, LayoutPlan, OutputSpec
+from parabook.typeset import geometry
 from parabook.typeset.linebreak import HYPHEN, break_lines
 
 TEMPLATE = "booklet.html.j2"
@@ -81,7 +82,8 @@ def render_html(document: Document, plan: LayoutPlan, templates_dir: Path,
                 stylesheet: Path, output: OutputSpec) -> str:
     """The booklet as one HTML string, in the document's layout with its `plan`
     (`layouts.plan_layout`); `stylesheet`, then the layout's own from the folder beside
-    it, are linked by `file:` URL."""
+    it, are linked by `file:` URL, the page geometry and type sizes (`geometry.PAGES`)
+    written into it."""
     layout = LAYOUTS[document.meta.layout]
     sheets = [stylesheet, stylesheet.parent / layout.stylesheet]
     for sheet in sheets:  # WeasyPrint would only log it, and lay the booklet out unstyled
@@ -90,6 +92,7 @@ def render_html(document: Document, plan: LayoutPlan, templates_dir: Path,
                              fix="restore it from the repository, e.g. with git checkout")
     template = environment(templates_dir).get_template(TEMPLATE)
     return template.render(doc=document, plan=plan, output=output,
+                           page=geometry.PAGES[document.meta.page_size],
                            layout_template=layout.template,
                            stylesheet_url=sheets[0].resolve().as_uri(),
                            layout_stylesheet_url=sheets[1].resolve().as_uri())

@@ -10,8 +10,8 @@ when written: its pages are the trim (MediaBox = TrimBox) and carry no marks, as
 layout without bleed would, since bleed moves nothing inside the page. An output
 with other photos has them swapped in at the same place and size: the email's are
 the same photos, fewer pixels, cut to the same aspect ratio (a fraction of a pixel
-apart), so the layout is the same with either. This reaches into WeasyPrint 70.0's
-page objects, as `justify` does; tests/test_outputs.py checks the result.
+apart), so the layout is the same with either. Writing a layout several ways reaches
+into WeasyPrint's page objects (`weasy`); tests/test_outputs.py checks the result.
 """
 
 from __future__ import annotations
@@ -19,21 +19,15 @@ from __future__ import annotations
 import logging
 import mimetypes
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from hashlib import md5
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import weasyprint
-from weasyprint.formatting_structure import boxes
-from weasyprint.images import get_image_from_uri
-from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-from parabook.typeset import justify
 from parabook.errors import BookError
 from parabook.infra.fsutil import write_atomic
+from parabook.typeset import justify, weasy
 
 log = logging.getLogger("parabook.render.pdf")
 
@@ -42,7 +36,7 @@ PHOTO_SCHEME = "parabook-photo"
 PHOTO_NAME = re.compile(r"^[0-9a-f]{16,64}\.jpg$")
 
 
-class SandboxFetcher(URLFetcher):
+class SandboxFetcher(weasy.URLFetcher):
     """Serve `file:` URLs under the allowed folders, and prepared photos by name
     (`parabook-photo:KEY.jpg`) from the photo cache; refuse everything else."""
 
@@ -62,13 +56,13 @@ class SandboxFetcher(URLFetcher):
             path = Path(unquote(parts.path)).resolve()
             if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
                 kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+                return weasy.URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
         self.refused.append(url)
         log.warning("refused to fetch %s (outside the book, templates and styles)", url)
         raise ValueError(f"refused: {url}")
 
 
-class _PhotoResponse(URLFetcherResponse):
+class _PhotoResponse(weasy.URLFetcherResponse):
     """A prepared photo, with its file's path: WeasyPrint then reads the file when it
     writes the PDF (`LazyLocalImage`) instead of holding every photo in memory, which
     for a book of a hundred 12-megapixel photos is 160 MB."""
@@ -103,7 +97,7 @@ class PdfWrite:
 class Layout:
     """A laid-out booklet (WeasyPrint's document), to write once per output."""
 
-    document: weasyprint.Document
+    document: weasy.Document
     fetcher: SandboxFetcher
 
     @property
@@ -114,11 +108,13 @@ class Layout:
 def lay_out(html: str, *, base_dir: Path, allowed: list[Path],
             photos: Path | None = None) -> Layout:
     """Lay `html` out, fetching only from `allowed` folders and prepared `photos`."""
-    justify.install()  # Chinese lines justified between characters (idempotent)
     fetcher = SandboxFetcher(allowed, photos)
     try:
-        document = weasyprint.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
-                                   url_fetcher=fetcher).render()
+        # Chinese lines justified between characters. Only layout needs it: the text
+        # boxes keep the spaced layouts they are drawn with.
+        with justify.installed():
+            document = weasy.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
+                                  url_fetcher=fetcher).render()
     except OSError as exc:
         raise BookError(f"WeasyPrint could not render the booklet: {exc}") from exc
     return Layout(document, fetcher)
@@ -130,11 +126,12 @@ def write_layout(layout: Layout, write: PdfWrite) -> bytes | None:
     document = layout.document
     try:
         with ExitStack() as changes:
-            changes.enter_context(_page_backgrounds_kept(document))
+            changes.enter_context(weasy.page_backgrounds_kept(document))
             if not write.bleed:
-                changes.enter_context(_without_bleed(document))
+                changes.enter_context(weasy.without_bleed(document))
             if write.photos:
-                changes.enter_context(_photos_replaced(document, write.photos, layout.fetcher))
+                changes.enter_context(weasy.photos_replaced(document, write.photos,
+                                                             layout.fetcher))
             # Fonts are collected while drawing and subset in place when written:
             # each PDF starts from none, as a document of its own would.
             document.fonts = {}
@@ -176,74 +173,3 @@ def write_pdf(html: str, output: Path, *, base_dir: Path, allowed: list[Path],
                              pdf_variant=pdf_variant, postprocess=postprocess)
     write_atomic(output, data)
     return pages
-
-
-def _all_boxes(box) -> Iterator:
-    stack = [box]
-    while stack:
-        box = stack.pop()
-        yield box
-        stack.extend(getattr(box, "children", ()))
-
-
-@contextmanager
-def _page_backgrounds_kept(document):
-    """Undo what drawing leaves behind: WeasyPrint 70.0 draws crop marks by inserting a
-    layer into the page's background (draw/__init__.py), which a second write would
-    draw again."""
-    saved = [(page._page_box.background, list(page._page_box.background.layers))
-             for page in document.pages if page._page_box.background is not None]
-    try:
-        yield
-    finally:
-        for background, layers in saved:
-            background.layers[:] = layers
-
-
-@contextmanager
-def _without_bleed(document):
-    """Write the pages at their trim size without crop marks, then restore them.
-
-    WeasyPrint sizes the MediaBox from `Page.bleed` and draws the marks from the page
-    box's `marks` style (WeasyPrint 70.0: pdf/__init__.py, draw/__init__.py)."""
-    saved = [(page, page.bleed, page._page_box.style["marks"]) for page in document.pages]
-    try:
-        for page, bleed, _ in saved:
-            page.bleed = dict.fromkeys(bleed, 0)
-            page._page_box.style["marks"] = ()
-        yield
-    finally:
-        for page, bleed, marks in saved:
-            page.bleed = bleed
-            page._page_box.style["marks"] = marks
-
-
-@contextmanager
-def _photos_replaced(document, photos: Mapping[str, str], fetcher: SandboxFetcher):
-    """Draw other photos in the laid-out image boxes, then put the originals back.
-
-    WeasyPrint names a raster image by the MD5 of its URL (images.py)."""
-    by_id = {md5(old.encode(), usedforsecurity=False).hexdigest(): new
-             for old, new in photos.items()}
-    loaded: dict[str, object] = {}
-    swapped = []
-    try:
-        for page in document.pages:
-            for box in _all_boxes(page._page_box):
-                if not isinstance(box, boxes.ReplacedBox):
-                    continue
-                new = by_id.get(getattr(box.replacement, "id", None))
-                if new is None:
-                    continue
-                if new not in loaded:
-                    loaded[new] = get_image_from_uri({}, fetcher, weasyprint.DEFAULT_OPTIONS,
-                                                     new)
-                if loaded[new] is None:
-                    raise BookError(f"the prepared photo {new} could not be read",
-                                    fix="delete the .cache folder and build again")
-                swapped.append((box, box.replacement))
-                box.replacement = loaded[new]
-        yield
-    finally:
-        for box, original in swapped:
-            box.replacement = original

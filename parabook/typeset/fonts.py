@@ -8,6 +8,7 @@ import shutil
 import subprocess
 
 from parabook.errors import SetupError
+from parabook.typeset import weasy
 
 REQUIRED_FAMILIES = {
     "Noto Serif CJK SC": "fonts-noto-cjk",
@@ -17,20 +18,11 @@ REQUIRED_FAMILIES = {
 SUBSET_PACKAGE = "libharfbuzz-subset0"
 
 
-def harfbuzz_subsetting() -> bool:
-    """Whether WeasyPrint will subset fonts with HarfBuzz, decided as WeasyPrint 70.0
-    decides it when it writes a font (`weasyprint/pdf/fonts.py`, `Font.subset`): the
-    library was found and HarfBuzz is 4.1.0 or newer. Otherwise it uses fontTools."""
-    from weasyprint.pdf import fonts as pdf_fonts
-
-    return bool(pdf_fonts.harfbuzz_subset) and bool(pdf_fonts.harfbuzz.hb_version_atleast(4, 1, 0))
-
-
 def subsetter_warning(active: bool | None = None) -> str | None:
     """Without HarfBuzz's subsetter WeasyPrint falls back to fontTools: it works, but
     subsetting Noto CJK takes seconds per PDF instead of milliseconds. `active`: whether
-    HarfBuzz subsets (default: ask WeasyPrint)."""
-    if harfbuzz_subsetting() if active is None else active:
+    HarfBuzz subsets (default: ask WeasyPrint, `weasy.harfbuzz_subsetting`)."""
+    if weasy.harfbuzz_subsetting() if active is None else active:
         return None
     return ("SLOW BUILD: WeasyPrint cannot subset fonts with HarfBuzz (libharfbuzz-subset "
             "is missing, or HarfBuzz is older than 4.1.0), so it falls back to fontTools, "

@@ -1,6 +1,6 @@
 """Text measured as WeasyPrint sets it (Pango with the booklet's fonts), and kept.
 
-The sizes mirror the stylesheets (`styles/booklet.css`, `styles/layouts/`); the
+The sizes are the booklet's (`geometry`, which the stylesheets get them from); the
 layouts (`parabook.layouts`) and the line breaker measure with them.
 """
 
@@ -13,62 +13,35 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-from parabook.typeset import fonts
-from parabook.infra.fsutil import write_atomic
 from parabook.infra.cache import touch_used
+from parabook.infra.fsutil import write_atomic
+from parabook.typeset import fonts, geometry, weasy
 
 log = logging.getLogger("parabook.typeset.measure")
 
-MM = 72 / 25.4
-# styles/booklet.css: td.zh p / td.tr p sizes, line heights, cell padding, indent.
-ZH_SIZE, ZH_LEADING = 10.0, 1.75
-TR_SIZE, TR_LEADING = 9.5, 1.45
-CELL_PADDING = 3.5 * MM
-ZH_INDENT_EM = 2
-PARAGRAPH_GAP = 2.6 * MM
-PAGE_MM = {"A5": (148.0, 210.0), "A4": (210.0, 297.0), "B5": (176.0, 250.0)}
-SIDE_MARGINS_MM = 29.0  # styles/booklet.css: 13 + 16 mm
+_TYPE = geometry.TYPOGRAPHY  # the same on every page size
+ZH_SIZE, ZH_LEADING = _TYPE.zh.size_pt, _TYPE.zh.leading
+TR_SIZE, TR_LEADING = _TYPE.tr.size_pt, _TYPE.tr.leading
+CELL_PADDING = _TYPE.column_padding_mm * geometry.MM
+ZH_INDENT_EM = _TYPE.zh_indent_em
+PARAGRAPH_GAP = _TYPE.paragraph_gap_mm * geometry.MM
 
 
 def text_width_pt(page_size: str) -> float:
-    return (PAGE_MM[page_size][0] - SIDE_MARGINS_MM) * MM
-
-
-@cache
-def _style(family: str, size: float, lang: str):
-    """A computed WeasyPrint style for plain text in `family` at `size`, from a tiny render."""
-    import weasyprint
-    from weasyprint.formatting_structure import boxes
-
-    html = (f'<p lang="{lang}" style="font-family: \'{family}\'; font-size: {size}pt; '
-            f'margin: 0">x</p>')
-    stack = [weasyprint.HTML(string=html).render().pages[0]._page_box]
-    while stack:
-        box = stack.pop()
-        if isinstance(box, boxes.TextBox):
-            return box.style
-        stack.extend(getattr(box, "children", []))
-    raise RuntimeError("no text box in the measuring document")
+    return geometry.PAGES[page_size].text_width_pt
 
 
 def shaped_width(text: str, family: str, size: float, lang: str = "en") -> float:
     """Width of `text` in points as WeasyPrint sets it: shaped by Pango, with kerning
-    and ligatures (WeasyPrint 70 internals; pinned)."""
+    and ligatures (`weasy.text_width`)."""
     return remembered("width", f"{family}\t{size}\t{lang}\t{text}",
                       lambda: _shape(text, family, size, lang))
 
 
 def _shape(text: str, family: str, size: float, lang: str) -> float:
-    from weasyprint.text.line_break import create_layout, line_size
-
-    style = _style(family, size, lang)
-    layout = create_layout(text, style, None, None, 0)
-    line, _ = layout.get_first_line()
-    width, _ = line_size(line, style)
-    return width * 0.75  # CSS px to pt
+    return weasy.text_width(text, family, size, lang) * 0.75  # CSS px to pt
 
 
 # Measured text, kept: in this process (watch mode rebuilds in it), and on disk between
@@ -80,7 +53,7 @@ _MEMO: dict[str, dict[str, object]] = {}
 _store: _Store | None = None
 """The book's cache file while `text_cache` runs."""
 
-_MEASURING_CODE = ("measure.py", "linebreak.py")
+_MEASURING_CODE = ("measure.py", "linebreak.py", "weasy.py")
 """Part of the cache's fingerprint: a change to how text is measured or broken
 (`linebreak`'s costs, say) measures it again."""
 
@@ -148,11 +121,9 @@ def _fingerprint() -> str:
     """Once per process: the code and fonts this process measures with are the ones it
     loaded, even when the files change on disk while it runs (a `git pull` during watch)."""
     import pyphen
-    import weasyprint
-    from weasyprint.text.ffi import pango
 
     digest = hashlib.sha256("\n".join([
-        weasyprint.__version__, str(pango.pango_version()), pyphen.__version__,
+        weasy.PINNED_WEASYPRINT, str(weasy.pango_version()), pyphen.__version__,
         fonts.fingerprint()]).encode())
     for name in _MEASURING_CODE:
         digest.update(Path(__file__).with_name(name).read_bytes())
