@@ -12,6 +12,7 @@ from pathlib import Path
 
 from parabook import service
 from parabook.catalog.qa import STATE_ORDER, CheckReport
+from parabook.diagnostics import Diagnostic
 from parabook.errors import BookError, display_path
 from parabook.mt.engine import PROVIDERS, WRITABLE, ProviderError, Report, Settings, describe
 from parabook.pipeline import OutputFile
@@ -168,7 +169,7 @@ def _count(out: OutputFile) -> str:
     return f"{out.pages} sheets" if out.name == "handout" else f"{out.pages} pages"
 
 
-def _print_warnings(warnings: tuple[str, ...]) -> None:
+def _print_warnings(warnings: tuple[Diagnostic, ...]) -> None:
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from parabook.diagnostics import Diagnostic
+
 
 @dataclass(frozen=True)
 class BookMeta:
@@ -292,5 +294,5 @@ class Document:
     cover_photo: PhotoView | None = None
     publisher: Bilingual | None = None
     place: Bilingual | None = None
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[Diagnostic, ...] = field(default=())
     """Problems a person should see, e.g. missing photos."""

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from parabook.catalog.po import load_translations
 from parabook.compose.pairing import pair
+from parabook.diagnostics import Diagnostic
 from parabook.errors import InputError, display_path
 from parabook.infra.fork import Forked, cores
 from parabook.layouts import plan_layout
@@ -61,7 +62,8 @@ class BuildResult:
 
     outputs: tuple[OutputFile, ...]
     seconds: float
-    warnings: tuple[str, ...]
+    warnings: tuple[Diagnostic, ...]
+    """What a person should see: missing photos, unreviewed text, a slow setup."""
     notes: tuple[str, ...] = ()
     """Decisions the build made that a person may want to know, e.g. the column split."""
 
@@ -133,7 +135,7 @@ _imports_frozen = False
 
 
 def _render(project: Project, manuscript: Manuscript, document: Document, plan: LayoutPlan,
-            outputs: tuple[str, ...], final: bool, warnings: list[str],
+            outputs: tuple[str, ...], final: bool, warnings: list[Diagnostic],
             files: dict[str, Path]) -> tuple[dict[str, int], Imposition | None]:
     """Write the print and email PDFs the outputs need to their staged `files`, from one
     layout, and the handout from the print PDF; return their page counts, and the

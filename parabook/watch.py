@@ -26,6 +26,7 @@ from pathlib import Path
 import watchfiles
 
 from parabook import service
+from parabook.diagnostics import Diagnostic
 from parabook.errors import BookError, display_path
 from parabook.model import Place
 from parabook.pipeline import BuildResult
@@ -98,7 +99,7 @@ def watch(watched: Watched, out: Callable[[str], None] | None = None) -> int:
 
 
 def _build(watched: Watched, say: Callable[[str], None], verb: str,
-           last_warnings: tuple[str, ...]) -> tuple[str, ...]:
+           last_warnings: tuple[Diagnostic, ...]) -> tuple[Diagnostic, ...]:
     """One build; prints what it wrote and the time, or the error. Returns its warnings."""
     started = time.perf_counter()
     try:

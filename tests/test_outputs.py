@@ -244,6 +244,8 @@ def test_fonts_subset_with_harfbuzz_or_the_build_says_what_to_install(monkeypatc
     assert fonts.subsetter_warning() is None
     monkeypatch.setattr(weasy._pdf_fonts, "harfbuzz_subset", None)  # WeasyPrint's own module
     assert not weasy.harfbuzz_subsetting()
-    warning = fonts.subsetter_warning()
+    found = fonts.subsetter_warning()
+    assert found is not None and found.code == "setup.no-harfbuzz-subset"
+    warning = str(found)
     assert warning.startswith("SLOW BUILD") and "fontTools" in warning
     assert "sudo apt-get install -y libharfbuzz-subset0" in warning

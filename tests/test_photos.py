@@ -11,7 +11,7 @@ import weasyprint  # noqa: F401 (imported as in the build: it relaxes Pillow, se
 from PIL import ExifTags, Image, ImageFile
 
 from parabook.errors import InputError
-from parabook.output.photos import MAX_PIXELS, low_resolution_warning, prepare
+from parabook.output.photos import MAX_PIXELS, low_resolution, prepare
 
 from .photogen import SECRETS as CAMERA_SECRETS
 from .photogen import camera_exif
@@ -256,13 +256,14 @@ def test_low_resolution_warning(camera_jpeg, tmp_path):
     coarse = prepare(small, placed_width_mm=120, dpi=None, cache_dir=tmp_path)
     fine = prepare(camera_jpeg, placed_width_mm=120, dpi=150, cache_dir=tmp_path)
 
-    warning = low_resolution_warning(coarse, "source.zh.md:12")
-    assert warning is not None
+    found = low_resolution(coarse, Path("source.zh.md"), 12)
+    assert found is not None and found.code == "photo.low-resolution"
+    warning = str(found)
     assert warning.startswith("source.zh.md:12: photo ")
     assert "small.jpg" in warning
     assert "127 dpi" in warning  # 600 px over 120 mm
     assert "945 px" in warning   # what 200 dpi needs
-    assert low_resolution_warning(fine, "source.zh.md:14") is None
+    assert low_resolution(fine, Path("source.zh.md"), 14) is None
 
 
 def noisy_jpeg(path: Path) -> Path:

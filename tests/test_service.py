@@ -172,3 +172,19 @@ def test_help_says_what_build_writes_and_the_defaults(capsys):
     text = " ".join(" ".join(helps).split())
     assert "dist/SLUG.print.pdf" in text and "dist/SLUG.pdf" not in text
     assert f"default {DEFAULTS['preview_dpi']}" in text
+
+
+def test_build_warnings_are_diagnostics_with_codes(tmp_path):
+    project = tiny(tmp_path)
+    source = project.books / "tiny" / "source.zh.md"
+    source.write_text(TINY_SOURCE + "\n![城北一角](photos/01.jpg)\n", encoding="utf-8")
+    result = service.build(project, "tiny", "en", outputs=("email",))
+    assert sorted(d.code for d in result.warnings) == ["photo.missing", "translation.unreviewed"]
+    (missing,) = [d for d in result.warnings if d.code == "photo.missing"]
+    assert (missing.path, missing.line) == (source, 9)
+    for text in service.texts(project, "tiny", "en"):  # a reviewer goes through them all
+        service.save_entry(project, "tiny", "en", text.segment.place,
+                           f"English of {text.segment.where}", reviewed=True)
+    with pytest.raises(InputError, match=r"a final booklet needs every photo:\n  .*"
+                                         r"source.zh.md:9: photo photos/01.jpg is missing"):
+        service.build(project, "tiny", "en", outputs=("email",), final=True)

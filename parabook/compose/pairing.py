@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 from parabook.lang import language
+from parabook.diagnostics import Diagnostic
 from parabook.errors import InputError, display_path
 from parabook.model import (
     Bilingual,
@@ -35,7 +36,7 @@ def pair(manuscript: Manuscript, lang: str,
         return Bilingual(text, found.text, found.state)
 
     meta = manuscript.meta
-    warnings: list[str] = []
+    warnings: list[Diagnostic] = []
     rows: list[Row] = []
     pending = language(lang).pending_label
     for block in manuscript.blocks:
@@ -67,9 +68,10 @@ def pair(manuscript: Manuscript, lang: str,
     if unreviewed:
         detail = ", ".join(f"{n} {STATE_NAMES[s]}" for s, n in sorted(states.items())
                            if s != "reviewed")
-        warnings.append(f"{unreviewed} segment(s) lack a reviewed {lang} translation "
-                        f"({detail}); the booklet is marked DRAFT. "
-                        f"'python build.py check {meta.slug}' lists them")
+        warnings.append(Diagnostic(
+            None, None, "warning", "translation.unreviewed",
+            f"{unreviewed} segment(s) lack a reviewed {lang} translation ({detail}); the "
+            f"booklet is marked DRAFT. 'python build.py check {meta.slug}' lists them"))
     cover = None
     if meta.cover_photo:  # named in book.yaml, so its problems are reported there
         cover = _photo(manuscript, Figure("", meta.cover_photo, 0), warnings,
@@ -98,12 +100,11 @@ STATE_NAMES = {"machine": "machine draft(s)", "stale": "with changed source",
                "unreviewed": "not reviewed", "missing": "missing"}
 
 
-def _photo(manuscript: Manuscript, figure: Figure, warnings: list[str],
+def _photo(manuscript: Manuscript, figure: Figure, warnings: list[Diagnostic],
            named_in: Path | None = None, line: int | None = None) -> PhotoView:
     """The photo of a figure, named at `named_in:line` (default: the manuscript's line)."""
     named_in, line = (named_in, line) if named_in else (manuscript.source_path, figure.line)
     folder = manuscript.folder.resolve()
-    where = f"{display_path(named_in)}:{line}" if line else display_path(named_in)
     written = ("![caption](photos/NN.jpg)" if named_in == manuscript.source_path
                else "cover_photo: photos/NAME.jpg")
     if figure.src.startswith(("/", "\\")) or ":" in figure.src:  # absolute, URL, drive
@@ -125,7 +126,9 @@ def _photo(manuscript: Manuscript, figure: Figure, warnings: list[str],
                          fix=f"copy the photo into photos/ (a copy, not a link) and write "
                              f"{written}")
     if not present:
-        warnings.append(f"{where}: photo {figure.src} is missing; a placeholder frame is "
-                        f"printed. Add the file as {display_path(folder / figure.src)}")
+        warnings.append(Diagnostic(
+            named_in, line, "warning", "photo.missing",
+            f"photo {figure.src} is missing; a placeholder frame is printed. Add the file "
+            f"as {display_path(folder / figure.src)}"))
         return PhotoView(figure.src, None, figure)
     return PhotoView(figure.src, path, figure)

@@ -24,7 +24,8 @@ from pathlib import Path
 from PIL import Image
 
 from parabook.output import photos
-from parabook.errors import InputError, display_path
+from parabook.diagnostics import Diagnostic
+from parabook.errors import InputError
 from parabook.typeset import geometry
 from parabook.model import Document, OutputSpec, PhotoView
 from parabook.render.pdf import PHOTO_SCHEME
@@ -78,7 +79,7 @@ def prepare_each(jobs: list[PhotoJob], cache_dir: Path) -> list[Prepared]:
 def place_photos(document: Document, spec: OutputSpec, cache_dir: Path, *, final: bool,
                  manuscript_path: Path,
                  prepare: Callable[[list[PhotoJob]], list[Prepared]] | None = None,
-                 ) -> tuple[Document, list[str]]:
+                 ) -> tuple[Document, list[Diagnostic]]:
     """The document with every photo prepared for `spec`, and the warnings that raised.
 
     A photo that cannot be used is a placeholder with a warning in a draft, and an
@@ -100,7 +101,7 @@ def place_photos(document: Document, spec: OutputSpec, cache_dir: Path, *, final
             if view.source is not None}
     done = (prepare or partial(prepare_each, cache_dir=cache_dir))(list(jobs.values()))
     results = dict(zip(jobs, done, strict=True))
-    warnings: list[str] = []
+    warnings: list[Diagnostic] = []
     placed = iter([_place(view, jobs.get(index), results.get(index), final, warnings)
                    for index, view in enumerate(views)])
     if cover:
@@ -127,18 +128,18 @@ def _job(photo: PhotoView, spec: OutputSpec, page: geometry.PageGeometry,
 
 
 def _place(photo: PhotoView, job: PhotoJob | None, prepared: Prepared | None, final: bool,
-           warnings: list[str]) -> PhotoView:
+           warnings: list[Diagnostic]) -> PhotoView:
     if job is None or prepared is None:
         return photo
     if isinstance(prepared, InputError):
         if final:
             raise prepared
-        warnings.append(f"{prepared.located()}; a placeholder frame is printed. "
-                        f"Fix: {prepared.fix}")
+        warnings.append(Diagnostic(prepared.path, prepared.line, "warning", "photo.unusable",
+                                   f"{prepared.problem}; a placeholder frame is printed. "
+                                   f"Fix: {prepared.fix}"))
         return dataclasses.replace(photo, source=None)
     if job.dpi is None:
-        low = photos.low_resolution_warning(
-            prepared, f"{display_path(job.manuscript)}:{job.line}", PRINT_MIN_DPI)
+        low = photos.low_resolution(prepared, job.manuscript, job.line, PRINT_MIN_DPI)
         if low:
             warnings.append(low)
     # A URL without the project's path, so the PDF is the same wherever the project is.

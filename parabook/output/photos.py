@@ -58,6 +58,7 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
+from parabook.diagnostics import Diagnostic
 from parabook.errors import InputError, display_path
 from parabook.infra.cache import touch_used
 from parabook.infra.fsutil import write_atomic
@@ -152,18 +153,21 @@ def prepare(src: Path, *, placed_width_mm: float, dpi: int | None, cache_dir: Pa
                                              2))
 
 
-def low_resolution_warning(photo: PreparedPhoto, where: str, minimum_dpi: int = 200) -> str | None:
-    """A sentence for the build report when the original is too coarse to print sharply."""
+def low_resolution(photo: PreparedPhoto, manuscript: Path, line: int | None,
+                   minimum_dpi: int = 200) -> Diagnostic | None:
+    """A warning for the build report when the original is too coarse to print sharply;
+    the photo is named at `manuscript:line`."""
     if photo.effective_dpi >= minimum_dpi:
         return None
     used_px = round(photo.effective_dpi * photo.placed_width_mm / MM_PER_INCH)
     needed_px = math.ceil(photo.placed_width_mm / MM_PER_INCH * minimum_dpi)
     largest_mm = used_px / minimum_dpi * MM_PER_INCH
-    return (f"{where}: photo {display_path(photo.source)} has only "
-            f"{photo.effective_dpi:.0f} dpi at its printed width of "
-            f"{photo.placed_width_mm:g} mm ({used_px} px wide); print needs {minimum_dpi} dpi. "
-            f"Use the original photo, at least {needed_px} px wide, or print it at most "
-            f"{largest_mm:.0f} mm wide")
+    return Diagnostic(
+        manuscript, line, "warning", "photo.low-resolution",
+        f"photo {display_path(photo.source)} has only {photo.effective_dpi:.0f} dpi at its "
+        f"printed width of {photo.placed_width_mm:g} mm ({used_px} px wide); print needs "
+        f"{minimum_dpi} dpi. Use the original photo, at least {needed_px} px wide, or print "
+        f"it at most {largest_mm:.0f} mm wide")
 
 
 def _reporter(src: Path, manuscript: Path | None, line: int | None):

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 
+from parabook.diagnostics import Diagnostic
 from parabook.errors import SetupError
 from parabook.typeset import weasy
 
@@ -18,16 +19,18 @@ REQUIRED_FAMILIES = {
 SUBSET_PACKAGE = "libharfbuzz-subset0"
 
 
-def subsetter_warning(active: bool | None = None) -> str | None:
+def subsetter_warning(active: bool | None = None) -> Diagnostic | None:
     """Without HarfBuzz's subsetter WeasyPrint falls back to fontTools: it works, but
     subsetting Noto CJK takes seconds per PDF instead of milliseconds. `active`: whether
     HarfBuzz subsets (default: ask WeasyPrint, `weasy.harfbuzz_subsetting`)."""
     if weasy.harfbuzz_subsetting() if active is None else active:
         return None
-    return ("SLOW BUILD: WeasyPrint cannot subset fonts with HarfBuzz (libharfbuzz-subset "
-            "is missing, or HarfBuzz is older than 4.1.0), so it falls back to fontTools, "
-            "about ten times slower on the Chinese fonts. Install it: sudo apt-get install "
-            f"-y {SUBSET_PACKAGE}  (or: make setup)")
+    return Diagnostic(
+        None, None, "warning", "setup.no-harfbuzz-subset",
+        "SLOW BUILD: WeasyPrint cannot subset fonts with HarfBuzz (libharfbuzz-subset is "
+        "missing, or HarfBuzz is older than 4.1.0), so it falls back to fontTools, about "
+        f"ten times slower on the Chinese fonts. Install it: sudo apt-get install -y "
+        f"{SUBSET_PACKAGE}  (or: make setup)")
 
 
 _installed: str | None = None
