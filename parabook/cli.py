@@ -14,8 +14,8 @@ from parabook import service
 from parabook.catalog.qa import STATE_ORDER, CheckReport
 from parabook.diagnostics import Diagnostic
 from parabook.errors import BookError, display_path
+from parabook.lang.en import count
 from parabook.mt.engine import PROVIDERS, WRITABLE, ProviderError, Report, Settings, describe
-from parabook.pipeline import OutputFile
 from parabook.project import DEFAULTS, Project
 
 
@@ -143,8 +143,9 @@ def _import(project: Project, args: argparse.Namespace) -> int:
                                       encoding=args.encoding)
     for line in imported.report.lines():
         print(line)
-    print(f"Wrote {display_path(imported.folder)}/ ({imported.report.joined} paragraphs "
-          "rejoined). Check the decisions above against the text.")
+    print(f"Wrote {display_path(imported.folder)}/ ("
+          f"{count(imported.report.joined, 'paragraph')} rejoined). Check the decisions above "
+          "against the text.")
     return 0
 
 
@@ -155,7 +156,7 @@ def _build(project: Project, args: argparse.Namespace) -> int:
         result = service.build(project, slug, lang, final=args.final, outputs=outputs)
         _print_warnings(result.warnings)
         for out in result.outputs:
-            print(f"built {display_path(out.path)}: {_count(out)}, "
+            print(f"built {display_path(out.path)}: {out.extent}, "
                   f"{out.path.stat().st_size / 1024:.0f} KiB")
             if out.note:
                 print(f"  {out.note}")
@@ -163,10 +164,6 @@ def _build(project: Project, args: argparse.Namespace) -> int:
             print(note)
         print(f"{slug}: {len(result.outputs)} PDF(s) in {result.seconds:.1f} s")
     return 0
-
-
-def _count(out: OutputFile) -> str:
-    return f"{out.pages} sheets" if out.name == "handout" else f"{out.pages} pages"
 
 
 def _print_warnings(warnings: tuple[Diagnostic, ...]) -> None:
@@ -185,8 +182,9 @@ def _update(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
-STATE_LABELS = {"reviewed": "reviewed", "machine": "machine drafts", "stale": "stale",
+STATE_LABELS = {"reviewed": "reviewed", "machine": "machine draft", "stale": "stale",
                 "unreviewed": "other unreviewed", "missing": "missing"}
+"""Each review state as `check` names it; only `machine draft` takes a plural."""
 
 
 def _check(project: Project, args: argparse.Namespace) -> int:
@@ -206,9 +204,10 @@ def _check(project: Project, args: argparse.Namespace) -> int:
 
 def _check_lines(report: CheckReport) -> list[str]:
     po = display_path(report.po)
-    counts = ", ".join(f"{report.counts[s]} {STATE_LABELS[s]}" for s in STATE_ORDER)
+    counts = ", ".join(count(report.counts[s], STATE_LABELS[s], STATE_LABELS[s] + (
+        "s" if s == "machine" else "")) for s in STATE_ORDER)
     lines = [f"{report.slug} ({report.lang}): {po}",
-             f"  {sum(report.counts.values())} segments: {counts}"]
+             f"  {count(sum(report.counts.values()), 'segment')}: {counts}"]
     for segment, translation in report.unfinished:
         if translation.state != "missing":
             where = f"{po}:{translation.line}"
@@ -224,7 +223,7 @@ def _check_lines(report: CheckReport) -> list[str]:
 def _export(project: Project, args: argparse.Namespace) -> int:
     slug = project.slugs(args.slug)[0]
     exported = service.export(project, slug, project.langs(slug, args.lang)[0], args.output)
-    print(f"wrote {display_path(exported.path)}: {exported.units} units (XLIFF 1.2; reviewed "
+    print(f"wrote {display_path(exported.path)}: {count(exported.units, 'unit')} (XLIFF 1.2; reviewed "
           "units are approved=\"yes\"). Read it back with: python build.py import-review FILE")
     return 0
 

@@ -20,6 +20,7 @@ from parabook.compose.pairing import pair
 from parabook.diagnostics import Diagnostic
 from parabook.errors import InputError, display_path
 from parabook.infra.fork import Forked, cores
+from parabook.lang.en import count
 from parabook.layouts import plan_layout
 from parabook.model import Document, LayoutPlan, Manuscript, PhotoView, Segment, Translation
 from parabook.output.impose import PRINT_INSTRUCTIONS, Imposition, impose_saddle
@@ -54,6 +55,11 @@ class OutputFile:
     """Pages, or for the handout the A4 sheets (each printed on both sides)."""
     note: str = ""
     """What the user must know about it, e.g. how to print the handout."""
+
+    @property
+    def extent(self) -> str:
+        """`23 pages`, or for the handout `6 sheets`."""
+        return count(self.pages, "sheet" if self.name == "handout" else "page")
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,8 @@ def build_book(project: Project, slug: str, lang: str | None = None, *,
         with staged(project.dist, slug, stem, outputs, project.cache.locks) as files:
             pages, imposed = _render(project, manuscript, document, plan, outputs, final,
                                      warnings, files)
+    if imposed is not None:
+        pages["handout"] = imposed.sheets
     written = tuple(OutputFile(name, project.dist / f"{stem}{suffix(name)}", pages[name],
                                _handout_note(imposed) if name == "handout" else "")
                     for name in OUTPUT_NAMES if name in outputs)

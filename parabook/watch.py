@@ -39,9 +39,9 @@ MAX_WAIT_MS = 2000
 LISTED = 5
 """Changed segments named after a rebuild; the rest are counted."""
 
-_IGNORED = re.compile(r"^\.|~$|\.sw.$|\.tmp$|\.bak$|^#.*#$|^4913$")
+_IGNORED = re.compile(r"^\.|~$|\.sw.$|\.tmp$|\.bak$|^#.*#$|^4913$|^sed[A-Za-z0-9]{6}$")
 """Hidden files (our own atomic writes are `.name.XXXX.tmp`), editor backups, swap files,
-Emacs autosaves, and the file vim creates to test a folder."""
+Emacs autosaves, the file vim creates to test a folder, and `sed -i`'s temporary file."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def watch(watched: Watched, out: Callable[[str], None] | None = None) -> int:
                 continue
             say("changed: " + ", ".join(display_path(p) for p in paths))
             new_texts = _texts(watched)
-            for line in _segment_changes(texts, new_texts):
+            for line in segment_changes(texts, new_texts, watched.slug):
                 say(f"  {line}")
             texts = new_texts or texts
             last_warnings = _build(watched, say, "rebuilt", last_warnings)
@@ -119,9 +119,8 @@ def _build(watched: Watched, say: Callable[[str], None], verb: str,
             say(f"warning: {warning}")
     seconds = time.perf_counter() - started
     for output in result.outputs:
-        count = f"{output.pages} sheets" if output.name == "handout" else f"{output.pages} pages"
         size = output.path.stat().st_size / 1024
-        say(f"{verb} {display_path(output.path)}: {count}, {size:.0f} KiB")
+        say(f"{verb} {display_path(output.path)}: {output.extent}, {size:.0f} KiB")
     say(f"{verb} in {seconds:.1f} s")
     return result.warnings
 
@@ -137,7 +136,7 @@ def _texts(watched: Watched) -> Texts | None:
             for t in found}
 
 
-def _segment_changes(before: Texts | None, after: Texts | None) -> list[str]:
+def segment_changes(before: Texts | None, after: Texts | None, slug: str) -> list[str]:
     """What changed in the text, segment by segment, e.g. `section 1, paragraph 3:
     translation edited`."""
     if before is None or after is None:
@@ -149,11 +148,15 @@ def _segment_changes(before: Texts | None, after: Texts | None) -> list[str]:
         if old is None:
             lines.append(f"{where}: new")
             continue
-        what = [name for name, changed in (("source edited", old[0] != source),
-                                           ("translation edited", old[1] != target))
-                if changed]
-        if old[2] != state:
-            what.append(f"now {state}")
+        if old[0] != source:
+            # The PO has no entry for the new Chinese until `update` merges it.
+            what = ["source edited"] + (
+                [f"its translation shows as missing until you run: python build.py update "
+                 f"{slug}"] if target is None and old[1] is not None else [])
+        else:
+            what = ["translation edited"] if old[1] != target else []
+            if old[2] != state:
+                what.append(f"now {state}")
         if what:
             lines.append(f"{where}: {', '.join(what)}")
     lines += [f"{place.describe()}: removed" for place in before if place not in after]

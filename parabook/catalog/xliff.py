@@ -158,7 +158,7 @@ def import_review(xlf: Path, translations_dir: Path) -> ReviewImport:
             target_node = unit.find(_q("target"))
             target = "".join(target_node.itertext()) if target_node is not None else ""
             contexts = {c.get("context-type"): c.text or "" for c in unit.iter(_q("context"))}
-            label = f"unit {unit.get('id')}"
+            label = contexts.get("x-po-autocomment") or _quoted(source)
             entry = by_id.get(unit.get("id", "")) or by_key.get(
                 (contexts.get("x-po-msgctxt"), source))
             if entry is None or entry.msgid != source:
@@ -183,6 +183,11 @@ def import_review(xlf: Path, translations_dir: Path) -> ReviewImport:
             _apply(entry, target, unit.get("approved") == "yes", label, report)
         report.written = save_catalog(catalog, po)
         return report
+
+
+def _quoted(source: str) -> str:
+    """A unit named by the start of its Chinese, when its place is not in the file."""
+    return f"“{source[:12]}…”" if len(source) > 12 else f"“{source}”"
 
 
 def _newlines_like(msgid: str, target: str) -> str:

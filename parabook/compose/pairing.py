@@ -76,6 +76,8 @@ def pair(manuscript: Manuscript, lang: str,
     if meta.cover_photo:  # named in book.yaml, so its problems are reported there
         cover = _photo(manuscript, Figure("", meta.cover_photo, 0), warnings,
                        manuscript.folder / "book.yaml", meta.cover_photo_line)
+    warnings = _summarised(warnings, manuscript,
+                           [view.photo for row in rows for view in row.figures], cover)
     return Document(
         meta=meta,
         target_lang=lang,
@@ -126,9 +128,71 @@ def _photo(manuscript: Manuscript, figure: Figure, warnings: list[Diagnostic],
                          fix=f"copy the photo into photos/ (a copy, not a link) and write "
                              f"{written}")
     if not present:
+        variant = _variant(path)
+        if variant is None:
+            warnings.append(Diagnostic(
+                named_in, line, "warning", "photo.missing",
+                f"photo {figure.src} is missing; a placeholder frame is printed. Add the "
+                f"file as {display_path(folder / figure.src)}"))
+            return PhotoView(figure.src, None, figure)
         warnings.append(Diagnostic(
-            named_in, line, "warning", "photo.missing",
-            f"photo {figure.src} is missing; a placeholder frame is printed. Add the file "
-            f"as {display_path(folder / figure.src)}"))
-        return PhotoView(figure.src, None, figure)
+            named_in, line, "warning", "photo.other-name",
+            f"photo {figure.src} is on disk as {variant.name}; it is used",
+            fix=f"rename the file, or write {variant.name} in the path"))
+        path = variant
     return PhotoView(figure.src, path, figure)
+
+
+PHOTO_SUFFIXES = {".jpg": ".jpg", ".jpeg": ".jpg", ".jpe": ".jpg", ".png": ".png",
+                  ".tif": ".tif", ".tiff": ".tif", ".webp": ".webp", ".gif": ".gif",
+                  ".bmp": ".bmp", ".heic": ".heic"}
+"""A photo's file extensions, each mapped to one spelling: `01.jpeg` is `01.jpg`."""
+
+
+def _spelled(name: str) -> str:
+    stem, dot, suffix = name.lower().rpartition(".")
+    return stem + PHOTO_SUFFIXES.get(dot + suffix, dot + suffix) if dot else name.lower()
+
+
+def _variant(path: Path) -> Path | None:
+    """The one file beside `path` whose name differs from it only in case or in the
+    spelling of its extension (`01.JPG`, `01.jpeg` for `01.jpg`); None if none or several."""
+    try:
+        found = [p for p in path.parent.iterdir()
+                 if _spelled(p.name) == _spelled(path.name) and p.is_file()]
+    except OSError:
+        return None
+    return found[0] if len(found) == 1 else None
+
+
+def _summarised(warnings: list[Diagnostic], manuscript: Manuscript,
+                figures: list[PhotoView], cover: PhotoView | None) -> list[Diagnostic]:
+    """One line for many missing photos (the sample comes without its photos), and one for
+    the photos in `photos/` that no figure uses (a camera's IMG_2034.JPG)."""
+    missing = [d for d in warnings
+               if d.code == "photo.missing" and d.path == manuscript.source_path]
+    out = [d for d in warnings if d not in missing] if len(missing) > 1 else list(warnings)
+    if len(missing) > 1:
+        names = [v.expected for v in figures if v.source is None]
+        shown = ", ".join(names) if len(names) <= 3 else f"{names[0]} … {names[-1]}"
+        out.insert(0, Diagnostic(
+            manuscript.source_path, None, "warning", "photo.missing",
+            f"{len(missing)} photos are missing ({shown}); placeholder frames are printed. "
+            f"Add the files to {display_path(manuscript.folder / 'photos')}/ under those "
+            "names"))
+    photos = manuscript.folder / "photos"
+    used = {v.source for v in [*figures, cover] if v is not None and v.source is not None}
+    try:
+        unused = sorted(p.name for p in photos.iterdir() if p.is_file()
+                        and p.suffix.lower() in PHOTO_SUFFIXES and p.resolve() not in used)
+    except OSError:
+        unused = []
+    if unused:
+        shown = ", ".join(unused[:5]) + (f" and {len(unused) - 5} more" if len(unused) > 5
+                                         else "")
+        out.append(Diagnostic(
+            photos, None, "warning", "photo.unused",
+            f"{len(unused)} photo(s) in it are in no figure: {shown}",
+            fix=f"add a figure for each to source.zh.md, e.g. ![caption](photos/{unused[0]}), "
+                "or rename it to the name a figure gives"))
+    return out

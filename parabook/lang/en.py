@@ -34,3 +34,8 @@ LANGUAGE = Language(
     hyphenation_part=None,
     font_family="Noto Serif",
 )
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 paragraph`, `3 paragraphs`: for the messages, which are in English."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
