@@ -104,6 +104,10 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     rev = command("import-review", "read a reviewed XLIFF file back into its PO file")
     rev.add_argument("file", type=Path)
 
+    cac = command("cache", "show the size of .cache/ (prepared photos, cut fonts, measured "
+                           "text); --clear deletes it. The translation memory is kept")
+    cac.add_argument("--clear", action="store_true", help="delete everything in .cache/")
+
     args = parser.parse_args(argv)
     project = Project(root or Path.cwd())
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
@@ -115,7 +119,8 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     try:
         run = {"import": _import, "build": _build, "update": _update, "check": _check,
                "export": _export, "import-review": _import_review,
-               "preview": _preview, "watch": _watch, "translate": _translate}[args.command]
+               "preview": _preview, "watch": _watch, "translate": _translate,
+               "cache": _cache}[args.command]
         return run(project, args)
     except BookError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -327,6 +332,15 @@ def _watch(project: Project, args: argparse.Namespace) -> int:
 
     outputs = service.parse_outputs(args.output)
     return watch(Watched(project, project.only_book(args.slug), args.lang, outputs))
+
+
+def _cache(project: Project, args: argparse.Namespace) -> int:
+    report = service.cache(project, clear=args.clear)
+    size = f"{report.bytes / 2**20:.1f} MiB"
+    what = f"cleared, {size} freed" if report.cleared else f"{size} (--clear deletes it)"
+    print(f"{display_path(report.folder)}/: {what}; the translation memory "
+          f"({display_path(report.memory)}) is kept")
+    return 0
 
 
 def _import_review(project: Project, args: argparse.Namespace) -> int:

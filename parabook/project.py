@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,17 @@ class Project:
     def cache(self) -> Cache:
         """Prepared photos, cut fonts, measured text, locks, translation memory."""
         return Cache(self.root / ".cache")
+
+    @property
+    def translation_memory(self) -> Path:
+        """Machine drafts already answered, per provider and endpoint (`mt.memory`): paid
+        work, so it is kept apart from `.cache/` (which is safe to delete)."""
+        path = self.translations / ".memory" / "translation-memory.sqlite3"
+        old = self.root / ".cache" / "translation-memory.sqlite3"  # where it was before
+        if old.is_file() and not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(old, path)
+        return path
 
     def po(self, slug: str, lang: str) -> Path:
         """`translations/<slug>.<lang>.po`."""

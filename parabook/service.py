@@ -234,6 +234,29 @@ def preview_page(project: Project, slug: str, lang: str | None, page: int, *,
     return render_page(pdf, page, dpi)
 
 
+@dataclass(frozen=True)
+class CacheReport:
+    """What `.cache/` holds, or held before it was cleared."""
+
+    folder: Path
+    bytes: int
+    cleared: bool
+    memory: Path
+    """The translation memory, which is kept apart and never cleared."""
+
+
+def cache(project: Project, *, clear: bool = False) -> CacheReport:
+    """The size of `.cache/` (prepared photos, cut fonts, measured text), and with `clear`
+    delete it all; the translation memory is elsewhere and stays."""
+    memory = project.translation_memory  # moved out of .cache/ first, if it was there
+    folder = project.cache.root
+    if clear:
+        return CacheReport(folder, project.cache.clear(), True, memory)
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) \
+        if folder.is_dir() else 0
+    return CacheReport(folder, size, False, memory)
+
+
 def _check_dpi(dpi: int) -> None:
     if not 20 <= dpi <= 300:
         raise InputError(f"--dpi {dpi} is outside 20-300", fix="try --dpi 80")

@@ -190,7 +190,7 @@ def test_a_bad_key_stops_at_once_and_is_never_shown(fresh, server, cli, monkeypa
     assert code == 1
     assert "DeepL refused the key (HTTP 403)" in err and "fix: set DEEPL_API_KEY" in err
     assert len(server.calls) == 1  # no retries on a refused key
-    cache = fresh / ".cache" / "translation-memory.sqlite3"
+    cache = fresh / "translations" / ".memory" / "translation-memory.sqlite3"
     for text in (out, err, po_file(fresh).read_text(), cache.read_bytes().decode("latin-1")):
         assert "wrong-key-0815" not in text
 
@@ -200,7 +200,7 @@ def test_keys_stay_out_of_files_and_output(fresh, server, cli):
         code, out, err = translate(cli, fresh, server, "--provider", provider,
                                    "--only", "all-unreviewed")
         assert code == 0, err
-    cache = fresh / ".cache" / "translation-memory.sqlite3"
+    cache = fresh / "translations" / ".memory" / "translation-memory.sqlite3"
     files = [po_file(fresh).read_bytes(), cache.read_bytes()]
     for secret in KEYS.values():
         assert secret not in out + err
@@ -352,7 +352,7 @@ def test_a_draft_missing_a_glossary_term_says_so(fresh, server, cli):
     next(e for e in cat if e.comment == "subtitle").tcomment += "\nask the author about 2021"
     cat.save(str(po_file(fresh)))
     server.translate = pseudo
-    (fresh / ".cache" / "translation-memory.sqlite3").unlink()  # else it answers the same
+    (fresh / "translations" / ".memory" / "translation-memory.sqlite3").unlink()  # else it answers the same
     assert translate(cli, fresh, server, "--only", "all-unreviewed")[0] == 0
     subtitle = next(e for e in catalog(fresh) if e.comment == "subtitle")
     lines = subtitle.tcomment.splitlines()
@@ -368,6 +368,7 @@ def test_dry_run_sends_and_writes_nothing(fresh, server, cli):
     assert f"{total:,} characters would be sent" in out
     assert server.calls == [] and not po_file(fresh).exists()
     assert not (fresh / ".cache").exists()
+    assert not (fresh / "translations" / ".memory").exists()
 
 
 def test_a_second_writer_is_refused(fresh, server, cli):
@@ -443,7 +444,7 @@ def test_a_quota_warning_in_place_of_a_translation_stops_the_run(fresh, server, 
     assert ("MyMemory quota exhausted (the answer was a quota warning); 3 of 42 segment(s) "
             "drafted and saved") in err
     assert "WARNING" not in po_file(fresh).read_text()
-    cache = fresh / ".cache" / "translation-memory.sqlite3"
+    cache = fresh / "translations" / ".memory" / "translation-memory.sqlite3"
     assert b"WARNING" not in cache.read_bytes()
 
 
@@ -484,7 +485,7 @@ def test_an_answer_holding_the_key_is_refused(fresh, server, cli):
     server.translate = lambda text: f"Error: api_key={KEYS['LIBRE_API_KEY']} is over quota"
     code, out, err = translate(cli, fresh, server, "--provider", "libre")
     assert code == 1 and "no draft, the answer contains your API key" in err
-    cache = fresh / ".cache" / "translation-memory.sqlite3"
+    cache = fresh / "translations" / ".memory" / "translation-memory.sqlite3"
     for data in (out + err, po_file(fresh).read_text(), cache.read_bytes().decode("latin-1")):
         assert KEYS["LIBRE_API_KEY"] not in data
     # LibreTranslate gets its key in the form body, never in the URL.
@@ -492,13 +493,13 @@ def test_an_answer_holding_the_key_is_refused(fresh, server, cli):
 
 
 def test_a_broken_translation_memory_is_set_aside(fresh, server, cli):
-    cache = fresh / ".cache" / "translation-memory.sqlite3"
+    cache = fresh / "translations" / ".memory" / "translation-memory.sqlite3"
     cache.parent.mkdir()
     cache.write_bytes(b"this is not a database" * 100)
     code, _, err = translate(cli, fresh, server)
     assert code == 0, err
-    assert "translation memory .cache/translation-memory.sqlite3 cannot be used" in err \
-        or "cannot be used (file is not a database)" in err
+    assert ("translation memory translations/.memory/translation-memory.sqlite3 cannot be "
+            "used") in err or "cannot be used (file is not a database)" in err
     assert sum(entry_state(e) == "machine" for e in catalog(fresh)) == 42
 
 

@@ -1,4 +1,4 @@
-"""`.cache/`: what builds and drafts keep to be quick next time; safe to delete whole.
+"""`.cache/`: what builds keep to be quick next time; safe to delete whole.
 
 Every entry is keyed by content (a photo's hash, a font's glyph set, a text's
 measure), so a stale entry is never used, only left behind: `prune()` drops the
@@ -49,10 +49,16 @@ class Cache:
         """One lock file per book, held while it builds."""
         return self.root / "locks"
 
-    @property
-    def translation_memory(self) -> Path:
-        """Machine drafts already answered, per provider and endpoint (`mt.memory`)."""
-        return self.root / "translation-memory.sqlite3"
+    def clear(self) -> int:
+        """Delete everything in it; return the bytes freed."""
+        freed = 0
+        for path in sorted(self.root.rglob("*"), reverse=True) if self.root.is_dir() else []:
+            if path.is_file() or path.is_symlink():
+                freed += path.lstat().st_size
+                path.unlink()
+            elif path.is_dir():
+                path.rmdir()
+        return freed
 
     def prune(self) -> None:
         """Keep the folders within their budgets; what the last build used stays. Pruning
