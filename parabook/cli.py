@@ -228,8 +228,9 @@ def _check_lines(report: CheckReport) -> list[str]:
 def _export(project: Project, args: argparse.Namespace) -> int:
     slug = project.slugs(args.slug)[0]
     exported = service.export(project, slug, project.langs(slug, args.lang)[0], args.output)
-    print(f"wrote {display_path(exported.path)}: {count(exported.units, 'unit')} (XLIFF 1.2; reviewed "
-          "units are approved=\"yes\"). Read it back with: python build.py import-review FILE")
+    print(f"wrote {display_path(exported.path)}: {count(exported.units, 'unit')} (XLIFF 1.2; "
+          "reviewed units are approved=\"yes\"). Read it back with: python build.py "
+          "import-review FILE")
     return 0
 
 

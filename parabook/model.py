@@ -146,7 +146,8 @@ class Place:
 _FIXED_PLACES = {"title": "title", "subtitle": "subtitle", "byline": "byline",
                  "publisher": "colophon: publisher", "place": "colophon: place"}
 _PLACE_RE = re.compile(r"section (?P<heading>[1-9]\d*) heading"
-                       r"|(?:section (?P<section>[1-9]\d*)|opening), paragraph (?P<number>[1-9]\d*)")
+                       r"|(?:section (?P<section>[1-9]\d*)|opening), "
+                       r"paragraph (?P<number>[1-9]\d*)")
 
 
 @dataclass(frozen=True)

@@ -210,7 +210,7 @@ def _prepare_on_all_cores(jobs: list[PhotoJob], cache_dir: Path) -> list[Prepare
     with Forked(partial(prepare_each, jobs[1::2], cache_dir), "preparing photos") as child:
         here = prepare_each(jobs[::2], cache_dir)
         there = child.result()
-    out = [None] * len(jobs)
+    out = here + there  # then in the jobs' order:
     out[::2], out[1::2] = here, there
     return out
 

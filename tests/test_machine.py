@@ -352,7 +352,8 @@ def test_a_draft_missing_a_glossary_term_says_so(fresh, server, cli):
     next(e for e in cat if e.comment == "subtitle").tcomment += "\nask the author about 2021"
     cat.save(str(po_file(fresh)))
     server.translate = pseudo
-    (fresh / "translations" / ".memory" / "translation-memory.sqlite3").unlink()  # else it answers the same
+    # Else the memory answers the same.
+    (fresh / "translations" / ".memory" / "translation-memory.sqlite3").unlink()
     assert translate(cli, fresh, server, "--only", "all-unreviewed")[0] == 0
     subtitle = next(e for e in catalog(fresh) if e.comment == "subtitle")
     lines = subtitle.tcomment.splitlines()

@@ -124,7 +124,7 @@ def test_review_notes_name_the_place_not_an_id(project, cli):
 
 
 def test_cache_clear_keeps_the_translation_memory(tmp_path, cli):
-    project = tiny(tmp_path)
+    tiny(tmp_path)
     old_memory = tmp_path / ".cache" / "translation-memory.sqlite3"
     old_memory.parent.mkdir()
     old_memory.write_bytes(b"paid work")

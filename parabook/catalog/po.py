@@ -380,8 +380,10 @@ def update_catalog(path: Path, segments: list[Segment], slug: str, lang: str, *,
     used: set[int] = set()
     added = suggested = revived = 0
     segment_keys = list(zip(keys(segments), segments, strict=True))
-    seen: set[Key] = set()
-    unique = [(k, s) for k, s in segment_keys if not (k in seen or seen.add(k))]
+    first: dict[Key, Segment] = {}  # gettext has one entry per (msgctxt, msgid)
+    for key, segment in segment_keys:
+        first.setdefault(key, segment)
+    unique = list(first.items())
     found: dict[Key, polib.POEntry] = {}
 
     def take(key: Key, entries: list[polib.POEntry], test) -> None:

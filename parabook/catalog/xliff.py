@@ -115,7 +115,7 @@ def import_review(xlf: Path, translations_dir: Path) -> ReviewImport:
     except FileNotFoundError:
         raise InputError("file not found", path=xlf, fix="check the file name") from None
     try:
-        tree = ET.ElementTree(ET.fromstring(data))  # expat: no external entities, no network
+        root = ET.fromstring(data)  # expat: no external entities, no network
     except ValueError as exc:  # e.g. "multi-byte encodings are not supported"
         raise InputError(f"cannot read its XML: {exc}", path=xlf,
                          fix="save it as UTF-8 and import it again") from None
@@ -126,7 +126,6 @@ def import_review(xlf: Path, translations_dir: Path) -> ReviewImport:
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror}", path=xlf,
                          fix="check the file name") from None
-    root = tree.getroot()
     file = root.find(_q("file"))
     if root.tag != _q("xliff") or root.get("version") != "1.2" or file is None:
         raise InputError("not an XLIFF 1.2 file", path=xlf,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from parabook.lang import language
 from parabook.diagnostics import Diagnostic
 from parabook.errors import InputError, display_path
+from parabook.lang import language
 from parabook.model import (
     Bilingual,
     Document,
@@ -18,6 +18,7 @@ from parabook.model import (
     PhotoView,
     Row,
     Segment,
+    SegmentKind,
     TocEntry,
     Translation,
 )
@@ -29,7 +30,7 @@ def pair(manuscript: Manuscript, lang: str,
     layout needs comes after: `layouts.plan_layout`); missing text is marked, never copied."""
     by_kind_text = {(s.kind, s.text): t for s, t in translations.items()}
 
-    def bilingual(kind: str, text: str) -> Bilingual:
+    def bilingual(kind: SegmentKind, text: str) -> Bilingual:
         found = by_kind_text.get((kind, text))
         if found is None or found.text is None:
             return Bilingual(text, None, "missing")
@@ -87,8 +88,8 @@ def pair(manuscript: Manuscript, lang: str,
         rows=tuple(rows),
         pending_label=pending,
         draft=bool(unreviewed),
-        toc=tuple(TocEntry(r.anchor, r.heading or r.text) for r in rows
-                  if r.anchor and (r.heading or r.text)),
+        toc=tuple(TocEntry(r.anchor, title) for r in rows
+                  if r.anchor and (title := r.heading or r.text) is not None),
         date=Bilingual(language(meta.source_lang).date(meta.date),
                        language(lang).date(meta.date)) if meta.date else None,
         cover_photo=cover,

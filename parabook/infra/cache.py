@@ -7,6 +7,7 @@ least recently used files of each folder beyond its budget after a build.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass
@@ -64,10 +65,8 @@ class Cache:
         """Keep the folders within their budgets; what the last build used stays. Pruning
         is tidying: it never turns a build into a failure."""
         for name, budget in BUDGETS.items():
-            try:
+            with contextlib.suppress(OSError):
                 prune_folder(self.root / name, budget)
-            except OSError:
-                pass
 
 
 def touch_used(*paths: Path) -> None:
@@ -75,10 +74,8 @@ def touch_used(*paths: Path) -> None:
     time they were written), for pruning by last use. A read-only cache is fine."""
     now = time.time_ns()
     for path in paths:
-        try:
+        with contextlib.suppress(OSError):
             os.utime(path, ns=(now, path.stat().st_mtime_ns))
-        except OSError:
-            pass
 
 
 def prune_folder(folder: Path, keep_bytes: int) -> int:

@@ -21,7 +21,8 @@ LANGUAGE = Language(
             "September", "October", "November", "December"),
     date_formats=("{year}", "{month} {year}", "{day} {month} {year}"),
     number_words={
-        **{n: (c, o) + EXTRA.get(n, ()) for n, (c, o) in enumerate(zip(CARDINALS, ORDINALS, strict=True), 1)},
+        **{n: (c, o) + EXTRA.get(n, ())
+           for n, (c, o) in enumerate(zip(CARDINALS, ORDINALS, strict=True), 1)},
         **{10 * n: (t, t[:-1] + "ieth") for n, t in enumerate(TENS, 2)},
         100: ("hundred", "hundredth", "centenary"),
         1000: ("thousand", "thousandth"),

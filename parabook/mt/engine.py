@@ -48,7 +48,6 @@ from parabook.catalog.qa import (
     glossary_path,
     load_glossary,
 )
-from parabook.project import Project
 from parabook.errors import BookError, InputError, display_path
 from parabook.infra.lock import po_lock
 from parabook.model import Segment
@@ -66,6 +65,7 @@ from parabook.mt.provider import (
     clean,
     secrets,
 )
+from parabook.project import Project
 from parabook.source.manuscript import read_book, segments
 
 __all__ = ["PROVIDERS", "WRITABLE", "ProviderError", "Report", "Settings", "describe",
@@ -306,7 +306,8 @@ class _Run:
                                 if any(t in job.glossary for job in asked)))
             retry: Failure | None = None
             progressed = False
-            for job, result in zip(asked, session.translate(batch)):
+            # A provider may stop early (a retryable failure): the rest are asked again.
+            for job, result in zip(asked, session.translate(batch), strict=False):
                 if isinstance(result, Draft):
                     problem = bad_output(job.segment.text, result.text, self.book.lang,
                                          self.secrets)

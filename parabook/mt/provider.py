@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 from parabook.catalog.qa import GlossaryTerm
-from parabook.model import Segment
 from parabook.lang.script import CONTROL, HAN
+from parabook.model import Segment
 
 Only = Literal["missing", "stale", "all-unreviewed"]
 NO_SPACES = ("zh", "ja", "ko", "th", "lo", "km", "my")  # targets written without word spaces

@@ -131,7 +131,7 @@ def _sha256(path: Path) -> str:
 def _centring_margins(source: pymupdf.Document, path: Path) -> Margins:
     """Margins that centre two pages on the A4 sheet; every page must have one size."""
     first = source[0].rect
-    for page in source:
+    for page in source.pages():
         if max(abs(page.rect.width - first.width),
                abs(page.rect.height - first.height)) > _TOLERANCE:
             raise InputError(f"page {page.number + 1} is {_mm(page.rect)}, page 1 is "
@@ -158,7 +158,7 @@ def _trimmed(path: Path) -> pymupdf.Document:
     if document.page_count == 0:
         document.close()
         raise InputError("has no pages", path=path, fix="build the booklet PDF again")
-    for page in document:
+    for page in document.pages():
         # PyMuPDF reports boxes with y measured down from the MediaBox top, but
         # set_mediabox() takes PDF coordinates (y up): convert back.
         media, trim = page.mediabox, page.trimbox

@@ -23,12 +23,12 @@ from pathlib import Path
 
 from PIL import Image
 
-from parabook.output import photos
 from parabook.diagnostics import Diagnostic
 from parabook.errors import InputError
-from parabook.typeset import geometry
 from parabook.model import Document, OutputSpec, PhotoView
+from parabook.output import photos
 from parabook.render.pdf import PHOTO_SCHEME
+from parabook.typeset import geometry
 
 OUTPUT_NAMES = ("print", "handout", "email")
 SPECS = {
@@ -117,13 +117,14 @@ def place_photos(document: Document, spec: OutputSpec, cache_dir: Path, *, final
 
 def _job(photo: PhotoView, spec: OutputSpec, page: geometry.PageGeometry,
          where: Path) -> PhotoJob:
-    figure = photo.figure
+    figure, source = photo.figure, photo.source
+    assert source is not None  # jobs are made for the photos that are there
     text_mm = page.text_width_mm
     column_mm = text_mm if figure.width == "full" else (text_mm - page.figure_gap_mm) / 2
-    aspect = _aspect(photo.source, figure.crop)
+    aspect = _aspect(source, figure.crop)
     width_mm = (round(min(column_mm, page.max_photo_height_mm * aspect), 1) if aspect
                 else column_mm)
-    return PhotoJob(photo.source, width_mm, spec.dpi, where, figure.line, figure.crop,
+    return PhotoJob(source, width_mm, spec.dpi, where, figure.line, figure.crop,
                     figure.focus)
 
 
@@ -179,7 +180,7 @@ def photo_swaps(laid_out: Document, other: Document) -> dict[str, str] | None:
     pairs = list(zip(photo_urls(laid_out), photo_urls(other), strict=True))
     if any((a is None) != (b is None) for a, b in pairs):
         return None
-    swaps = {a: b for a, b in pairs if a is not None}
+    swaps = {a: b for a, b in pairs if a is not None and b is not None}
     # One photo placed twice at different widths: its email versions differ, and the
     # swap goes by URL.
     if any(swaps[a] != b for a, b in pairs if a is not None):

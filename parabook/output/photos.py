@@ -55,6 +55,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 from PIL import ExifTags, Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
@@ -365,7 +366,7 @@ def _to_8bit(image: Image.Image, fail) -> Image.Image:
         return image.convert("L")
     if mode.startswith("I") or mode == "F":
         # 16-bit or float greys: scale to 0..255 rather than clip.
-        peak = 65535 if mode.startswith("I;16") or image.getextrema()[1] > 255 else 255
+        peak = 65535 if mode.startswith("I;16") or cast(float, image.getextrema()[1]) > 255 else 255
         return image.convert("F").point(lambda v: v * 255 / peak).convert("L")
     if mode in ("RGBX", "RGBa", "YCbCr"):
         return image.convert("RGBA" if mode == "RGBa" else "RGB")
@@ -401,9 +402,9 @@ def _to_srgb(image: Image.Image, icc: bytes | None, fail) -> Image.Image:
             space = profile.profile.xcolor_space.strip()
             if space != _ICC_SPACES.get(image.mode):
                 raise ImageCms.PyCMSError(f"a {space} profile on a {image.mode} image")
-            return ImageCms.profileToProfile(
+            return cast(Image.Image, ImageCms.profileToProfile(  # None only when in place
                 image, profile, _srgb(), outputMode="RGB",
-                renderingIntent=ImageCms.Intent.PERCEPTUAL)
+                renderingIntent=ImageCms.Intent.PERCEPTUAL))
         except (ImageCms.PyCMSError, OSError, ValueError) as exc:
             raise fail(f"has a colour profile that cannot be used ({exc})", _FIX_EXPORT) from exc
     if image.mode == "RGB":

@@ -28,8 +28,8 @@ import pymupdf
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
-from parabook.infra.fsutil import write_atomic
 from parabook.infra.cache import touch_used
+from parabook.infra.fsutil import write_atomic
 
 log = logging.getLogger("parabook.output.shrink")
 

@@ -34,7 +34,7 @@ def staged(dist: Path, slug: str, stem: str, outputs: tuple[str, ...],
     with ExitStack() as stack:
         stack.enter_context(book_lock(locks, slug))
         clear_leftovers(dist, slug)
-        stack.callback(lambda: [path.unlink(missing_ok=True) for path in staged.values()])
+        stack.callback(_delete, staged)
         for name in names:
             handle, path = tempfile.mkstemp(prefix=f".{stem}{suffix(name)}.", suffix=".tmp",
                                             dir=dist)
@@ -48,8 +48,8 @@ def staged(dist: Path, slug: str, stem: str, outputs: tuple[str, ...],
                               str(target))
         mode = 0o666 & ~_umask()
         for name in outputs:
-            with staged[name].open("rb+") as handle:  # on disk before it is renamed
-                os.fsync(handle.fileno())
+            with staged[name].open("rb+") as written:  # on disk before it is renamed
+                os.fsync(written.fileno())
             staged[name].chmod(mode)  # mkstemp makes it private; outputs are shared
         # A Ctrl-C between two renames would leave a mixed set: it waits until the end.
         held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
@@ -59,6 +59,11 @@ def staged(dist: Path, slug: str, stem: str, outputs: tuple[str, ...],
                 del staged[name]
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _delete(staged: dict[str, Path]) -> None:
+    for path in staged.values():
+        path.unlink(missing_ok=True)
 
 
 @contextmanager

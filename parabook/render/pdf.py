@@ -161,8 +161,10 @@ def render_pdf(html: str, *, base_dir: Path, allowed: list[Path], photos: Path |
                postprocess: Callable[[bytes], bytes] | None = None) -> tuple[bytes, int]:
     """Render `html` to PDF bytes; return them and the page count."""
     write = PdfWrite("pdf", pdf_variant=pdf_variant, postprocess=postprocess)
-    return render_pdfs(html, [write], base_dir=base_dir, allowed=allowed,
-                       photos=photos)["pdf"]
+    data, pages = render_pdfs(html, [write], base_dir=base_dir, allowed=allowed,
+                              photos=photos)["pdf"]
+    assert data is not None  # a write without a target returns its bytes
+    return data, pages
 
 
 def write_pdf(html: str, output: Path, *, base_dir: Path, allowed: list[Path],

@@ -1,1 +1,1 @@
-"""Stage 1, the source: `book.yaml` and `source.zh.md` read into a `Manuscript`, and the importers."""
+"""Stage 1, the source: `book.yaml` and `source.zh.md` read into a `Manuscript`; importers."""

@@ -10,13 +10,13 @@ from typing import Any
 
 import yaml
 
+from parabook.diagnostics import Diagnostics
 from parabook.errors import InputError, not_utf8
 from parabook.infra.fsutil import read_input
 from parabook.lang.script import CONTROL
 from parabook.layouts import LAYOUTS
-from parabook.typeset.geometry import PAGES
 from parabook.model import BookMeta
-from parabook.diagnostics import Diagnostics
+from parabook.typeset.geometry import PAGES
 
 PAGE_SIZES = tuple(PAGES)
 LANG_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")

@@ -187,7 +187,7 @@ def parse_article(text: str, path: Path) -> Imported:
             report.decisions.append((block.line, f"figure {block.src} "
                                      f"(photo still missing), caption {block.caption!r}"))
 
-    fixed_meta = {
+    fixed_meta: dict[str, object] = {
         "title": _fix_punctuation(title.text, title.number, report),
         "subtitle": _fix_punctuation(subtitle, subtitle_line, report),
         "byline": _fix_punctuation(byline, byline_line, report),

@@ -70,7 +70,7 @@ def read_blocks(text: str, path: Path) -> tuple[Block, ...]:
     index = 0
     while index < len(tokens):
         token = tokens[index]
-        line = (token.map[0] + 1) if token.map else None
+        line = (token.map[0] + 1) if token.map else 0  # block tokens have a map
         if token.type == "heading_open":
             if token.tag != "h2":
                 raise InputError(f"only `## ` section headings are allowed, not {token.markup}",
@@ -154,7 +154,7 @@ def figure_options(title: str, path: Path, line: int) -> dict:
 
 
 def _figure_title(figure: Figure) -> str:
-    words = [] if figure.width == "full" else [figure.width]
+    words: list[str] = [] if figure.width == "full" else [figure.width]
     if figure.crop:
         words.append(f"crop={figure.crop[0]}:{figure.crop[1]}")
     if figure.focus != (0.5, 0.5):

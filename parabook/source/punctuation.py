@@ -54,8 +54,7 @@ def to_full_width(text: str) -> tuple[str, list[Change]]:
     changes: list[Change] = []
     pairs = _brackets(text)
     for index, char in enumerate(text):
-        if char in FULL_WIDTH:
-            if pairs.get(index, _chinese_context(text, index)):
+        if char in FULL_WIDTH and pairs.get(index, _chinese_context(text, index)):
                 while out and out[-1] == " ":
                     out.pop()
                 out.append(FULL_WIDTH[char])

@@ -64,7 +64,7 @@ def fingerprint() -> str:
     included. Calls `check` first."""
     check()
     digest = hashlib.sha256()
-    for path in sorted({line.partition("\t")[0] for line in _installed.splitlines()}):
+    for path in sorted({line.partition("\t")[0] for line in (_installed or "").splitlines()}):
         try:
             stat = os.stat(path)
         except OSError:

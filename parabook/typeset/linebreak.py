@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
+from typing import cast
 
 import pyphen
 
@@ -117,8 +118,9 @@ def break_lines(text: str, width: float, *, family: str | None = None, size: flo
     Kept with the measured widths (`measure.remembered`): a rebuild breaks only the
     paragraphs that changed."""
     family = family or language(lang).font_family
-    chosen = remembered("lines", f"{family}\t{size}\t{lang}\t{width!r}\t{text}",
-                        lambda: _as_json(_break_lines(text, width, family, size, lang)))
+    chosen = cast(list[list] | None, remembered(
+        "lines", f"{family}\t{size}\t{lang}\t{width!r}\t{text}",
+        lambda: _as_json(_break_lines(text, width, family, size, lang))))
     return None if chosen is None else [LineOut(line, tracking) for line, tracking in chosen]
 
 

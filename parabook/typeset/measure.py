@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from parabook.infra.cache import touch_used
 from parabook.infra.fsutil import write_atomic
@@ -36,8 +37,8 @@ def text_width_pt(page_size: str) -> float:
 def shaped_width(text: str, family: str, size: float, lang: str = "en") -> float:
     """Width of `text` in points as WeasyPrint sets it: shaped by Pango, with kerning
     and ligatures (`weasy.text_width`)."""
-    return remembered("width", f"{family}\t{size}\t{lang}\t{text}",
-                      lambda: _shape(text, family, size, lang))
+    return cast(float, remembered("width", f"{family}\t{size}\t{lang}\t{text}",
+                                  lambda: _shape(text, family, size, lang)))
 
 
 def _shape(text: str, family: str, size: float, lang: str) -> float:

@@ -94,14 +94,14 @@ if weasyprint.__version__ != PINNED_WEASYPRINT:
             "it, then update PINNED_WEASYPRINT in parabook/typeset/weasy.py")
 
 # After the check: another release may lack them.
-from weasyprint import DEFAULT_OPTIONS, HTML, Document
-from weasyprint.formatting_structure import boxes
-from weasyprint.images import get_image_from_uri
-from weasyprint.layout import inline
-from weasyprint.pdf import fonts as _pdf_fonts
-from weasyprint.text.ffi import TO_UNITS, ffi, pango
-from weasyprint.text.line_break import Layout, create_layout, line_size
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from weasyprint import DEFAULT_OPTIONS, HTML, Document  # noqa: E402
+from weasyprint.formatting_structure import boxes  # noqa: E402
+from weasyprint.images import get_image_from_uri  # noqa: E402
+from weasyprint.layout import inline  # noqa: E402
+from weasyprint.pdf import fonts as _pdf_fonts  # noqa: E402
+from weasyprint.text.ffi import TO_UNITS, ffi, pango  # noqa: E402
+from weasyprint.text.line_break import Layout, create_layout, line_size  # noqa: E402
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 __all__ = ["DEFAULT_OPTIONS", "HTML", "PINNED_WEASYPRINT", "Document", "Justifier",
            "LineSpacing", "RunSpacing", "TextRun", "URLFetcher", "URLFetcherResponse",
