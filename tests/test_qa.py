@@ -7,8 +7,8 @@ import subprocess
 import polib
 import pytest
 
-from parabook.catalog.qa import check_translation, load_glossary
 from parabook.catalog.po import read_catalog, save_catalog
+from parabook.catalog.qa import check_translation, load_glossary
 
 from .conftest import REPO, SAMPLE
 
