@@ -72,6 +72,7 @@ def text_file(project: Path) -> Path:
 
 def test_a_rebuild_measures_only_the_edited_paragraph(project, cli, monkeypatch,
                                                       fresh_process):
+    text_file(project).unlink()  # measured by this build, and kept
     assert cli(project, "build", SAMPLE)[0] == 0
     first = pdfs(project)
     entries = json.loads(text_file(project).read_text(encoding="utf-8"))["entries"]
