@@ -1,4 +1,5 @@
-"""Build the sample booklet for real and inspect the PDF with poppler."""
+"""Build booklets for real (the tiny book; the sample, built once) and inspect the PDFs with
+poppler."""
 
 from __future__ import annotations
 
