@@ -11,7 +11,7 @@ SAMPLE := chuzhou-2021
 booklet: setup
 	$(BIN)/python build.py build $(SAMPLE)
 
-# Every test (CI runs this, through .ci/run), after ruff and mypy: about 8 minutes.
+# Every test (CI runs this, through .ci/run), after ruff and mypy: about 3 minutes.
 # The tests come in three tiers, each a pytest marker (tests/README.md): unit (builds
 # nothing), integration (builds the tiny book) and slow (end to end on the full sample,
 # fuzzing, machine-translation runs). `pytest -m unit` and the like pick one.
