@@ -14,7 +14,8 @@ booklet: setup
 # Every test (CI runs this, through .ci/run), after ruff and mypy: about 3 minutes.
 # The tests come in three tiers, each a pytest marker (tests/README.md): unit (builds
 # nothing), integration (builds the tiny book) and slow (end to end on the full sample,
-# fuzzing, machine-translation runs). `pytest -m unit` and the like pick one.
+# fuzzing, machine translation, the command run in new processes). `pytest -m unit` and
+# the like pick one.
 test: setup lint
 	$(BIN)/python -m pytest
 

@@ -2,7 +2,7 @@
 
 Every test is in one tier: `unit` (builds nothing), `integration` (builds the tiny book,
 or a few pages of HTML), `slow` (end to end on the full sample, fuzzing, machine
-translation runs, and whatever starts the command in processes of its own: a second or
+translation runs, and whatever runs the command in processes of its own: a second or
 two each for Python to start). `make test-fast` runs all but the slow ones.
 """
 
@@ -121,22 +121,17 @@ def sample_build(tmp_path_factory) -> Built:
     return build(root)
 
 
-# The tiny book: the sample's opening (two paragraphs), its first heading, the paragraph
-# under it and its first photo. The sample's translation covers all of it.
-TINY_SOURCE_LINES = (1, 7)
-TINY_FIGURE_LINE = 13
-
-
 def make_tiny(target: Path, photo: Path | None, cache: Path | None = None) -> Path:
-    """A copy of the project whose book is three paragraphs, a heading and one figure,
-    with `photo` as the figure's file (None: the photo is missing), and a copy of `cache`
-    as its `.cache` (`tiny_cache`: the caches an earlier build of the tiny book left)."""
+    """A copy of the project whose book is tiny: the sample's opening up to the paragraph
+    under its first heading (three paragraphs, a heading), and its first figure, all of
+    them in the sample's translation. `photo` is the figure's file (None: it is missing);
+    `cache` is copied as its `.cache` (`tiny_cache`: what an earlier build of it left)."""
     copy_project(target)
     source = target / "book" / SAMPLE / "source.zh.md"
-    lines = source.read_text(encoding="utf-8").splitlines()
-    first, last = TINY_SOURCE_LINES
-    tiny = lines[first - 1:last] + ["", lines[TINY_FIGURE_LINE - 1]]
-    source.write_text("\n".join(tiny) + "\n", encoding="utf-8")
+    blocks = source.read_text(encoding="utf-8").split("\n\n")
+    heading = next(n for n, block in enumerate(blocks) if block.startswith("## "))
+    figure = next(block for block in blocks if block.startswith("!["))
+    source.write_text("\n\n".join([*blocks[:heading + 2], figure]) + "\n", encoding="utf-8")
     if photo is not None:
         shutil.copy(photo, target / "book" / SAMPLE / "photos" / "01.jpg")
     if cache is not None:
