@@ -14,7 +14,6 @@ from parabook.render.html import CLOSING, OPENING
 from . import pdftools
 from .conftest import SAMPLE, build, copy_project
 from .pdfgeom import MM, Line, glyphs, in_text_area, is_cjk, lines
-from .photogen import add_photos
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 LEADING = 17.5  # 10pt at 1.75
@@ -191,9 +190,10 @@ def test_the_split_comes_from_the_texts_and_saves_pages(sample_build, tmp_path):
     assert "columns: Chinese 3" in out and "chosen from the measured lengths" in out
     measured = int(pdftools.info(sample_build.pdf("email"))["Pages"])
     root = copy_project(tmp_path / "equal")
-    add_photos(root)
-    # The same photos, prepared already (their cache is keyed by their bytes).
-    shutil.copytree(sample_build.root / ".cache" / "photos", root / ".cache" / "photos")
+    # The same book and photos, and the photos prepared already (keyed by their bytes).
+    shutil.rmtree(root / "book")
+    for folder in ("book", ".cache/photos"):
+        shutil.copytree(sample_build.root / folder, root / folder)
     meta = root / "book" / SAMPLE / "book.yaml"
     meta.write_text(meta.read_text(encoding="utf-8") + "source_share: 0.5\n", encoding="utf-8")
     equal = build(root, "--output", "email")
