@@ -1,17 +1,32 @@
-# The README's commands: `make booklet` and `make test`. Both set everything up.
+# The README's commands: `make booklet`, `make test` and `make test-fast`. Each sets
+# everything up.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE := chuzhou-2021
 
-.PHONY: booklet test bench setup system clean
+.PHONY: booklet test test-fast lint bench setup system clean
 
 booklet: setup
 	$(BIN)/python build.py build $(SAMPLE)
 
-test: setup
+# Every test (CI runs this, through .ci/run), after ruff and mypy: about 3 minutes.
+# The tests come in three tiers, each a pytest marker (tests/README.md): unit (builds
+# nothing), integration (builds the tiny book) and slow (end to end on the full sample,
+# fuzzing, machine translation, the command run in new processes). `pytest -m unit` and
+# the like pick one.
+test: setup lint
 	$(BIN)/python -m pytest
+
+# Unit and integration tests, the slow ones left out: under a minute, for every change.
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow"
+
+# A finding fails the target, and so `make test`; configured in pyproject.toml.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Build times, memory and sizes (sample and a tenfold book) against a plain WeasyPrint
 # render, with the targets; a few minutes.

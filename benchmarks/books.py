@@ -15,8 +15,8 @@ from pathlib import Path
 
 import polib
 
-from parabook.source.manuscript import read_book
 from parabook.model import Figure, Heading, Paragraph
+from parabook.source.manuscript import read_book
 from tests.conftest import copy_project
 from tests.photogen import SAMPLE, add_photos, distinct_copy
 

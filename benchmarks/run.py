@@ -139,12 +139,12 @@ def sizes_of(root: Path, slug: str) -> dict[str, int]:
 
 def layout_html(root: Path, slug: str, target: Path) -> None:
     """The HTML the build lays out (the print's), photos as file URLs, for the baseline."""
-    from parabook.render.html import render_html
-    from parabook.source.manuscript import read_book, segments
-    from parabook.output.outputs import SPECS, place_photos
+    from parabook.catalog.po import load_translations
     from parabook.compose.pairing import pair
     from parabook.layouts import plan_layout
-    from parabook.catalog.po import load_translations
+    from parabook.output.outputs import SPECS, place_photos
+    from parabook.render.html import render_html
+    from parabook.source.manuscript import read_book, segments
 
     manuscript = read_book(root / "book", slug)
     translations = load_translations(root / "translations", slug, "en", segments(manuscript))

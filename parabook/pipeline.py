@@ -19,7 +19,7 @@ from parabook.catalog.po import load_translations
 from parabook.compose.pairing import pair
 from parabook.diagnostics import Diagnostic
 from parabook.errors import InputError, display_path
-from parabook.infra.fork import Forked, cores
+from parabook.infra import fork
 from parabook.lang.en import count
 from parabook.layouts import plan_layout
 from parabook.model import Document, LayoutPlan, Manuscript, PhotoView, Segment, Translation
@@ -187,7 +187,7 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
         # while this one makes the first, and imposes the handout on the print PDF.
         first, *others = writes
         with ExitStack() as running:
-            forked = [running.enter_context(Forked(partial(write_layout, layout, write),
+            forked = [running.enter_context(fork.Forked(partial(write_layout, layout, write),
                                                     f"writing the {write.name} PDF"))
                       for write in others]
             write_layout(layout, first)
@@ -203,11 +203,11 @@ def _prepare_on_all_cores(jobs: list[PhotoJob], cache_dir: Path) -> list[Prepare
     """`outputs.prepare_each`, half of the jobs in a forked process when there is a core
     for it: preparing a 12-megapixel photo takes a fifth of a second, and a cold build
     of the sample prepares twenty."""
-    if len(jobs) < 2 or cores() < 2:
+    if len(jobs) < 2 or fork.cores() < 2:
         return prepare_each(jobs, cache_dir)
     # Alternate jobs: the print's full-size photos and the email's small ones cost
     # very differently, and each output's jobs come together.
-    with Forked(partial(prepare_each, jobs[1::2], cache_dir), "preparing photos") as child:
+    with fork.Forked(partial(prepare_each, jobs[1::2], cache_dir), "preparing photos") as child:
         here = prepare_each(jobs[::2], cache_dir)
         there = child.result()
     out = here + there  # then in the jobs' order:

@@ -102,6 +102,9 @@ def columns(pdf: Path) -> tuple[str, list[Word], float]:
                               and w.x0 > sizes[w.page - 1][0] * 0.3)
         if line_starts:
             splits[parity] = line_starts.most_common(1)[0][0] - 1
+    # Pages of a parity without a line of the target column (a short book's page of
+    # photos only) have no columns.
+    body = [w for w in body if w.page % 2 in splits]
     source = [w for w in body if w.x1 <= splits[w.page % 2]]
     source.sort(key=lambda w: (w.page, w.y0, w.x0))
     target = [w for w in body if w.x0 >= splits[w.page % 2]]

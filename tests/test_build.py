@@ -1,4 +1,5 @@
-"""Build the sample booklet for real and inspect the PDF with poppler."""
+"""Build booklets for real (the tiny book; the sample, built once) and inspect the PDFs with
+poppler."""
 
 from __future__ import annotations
 
@@ -10,78 +11,74 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from parabook.source.manuscript import read_book
 from parabook.model import Figure, Heading, Paragraph
+from parabook.source.manuscript import read_book
 
 from . import pdftools
-from .conftest import SAMPLE, copy_project
+from .conftest import REPO, SAMPLE, build, make_tiny
 
 A5 = (419.53, 595.28)  # points
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    """The sample without its translation, built once: (project, pdf, stderr, stdout)."""
-    import contextlib
-    import io
-
-    from parabook.cli import main
-
-    root = copy_project(tmp_path_factory.mktemp("sample"))
+def untranslated(tmp_path_factory):
+    """The tiny book without its translation and its photo, built once (email)."""
+    root = make_tiny(tmp_path_factory.mktemp("untranslated"), photo=None)
     for po in (root / "translations").glob("*.po"):
         po.unlink()
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
-        code = main(["build", SAMPLE, "--output", "email"], root=root)
-    assert code == 0, err.getvalue()
-    return root, root / "dist" / f"{SAMPLE}.email.pdf", err.getvalue(), out.getvalue()
+    return build(root, "--output", "email")
 
 
 @pytest.fixture(scope="module")
-def manuscript(sample):
-    return read_book(sample[0] / "book", SAMPLE)
+def manuscript(untranslated):
+    return read_book(untranslated.root / "book", SAMPLE)
 
 
-def test_every_page_is_a5(sample):
-    sizes = pdftools.page_sizes(sample[1])
+@pytest.fixture(scope="module")
+def sample_manuscript():
+    return read_book(REPO / "book", SAMPLE)
+
+
+def test_every_page_is_a5(sample_build):
+    sizes = pdftools.page_sizes(sample_build.pdf("email"))
     assert len(sizes) >= 10
     assert all(abs(w - A5[0]) < 0.1 and abs(h - A5[1]) < 0.1 for w, h in sizes), sizes
-    assert f"{len(sizes)} pages" in sample[3]
+    assert f"{len(sizes)} pages" in sample_build.out
 
 
-def test_metadata(sample, manuscript):
-    info = pdftools.info(sample[1])
+def test_metadata(untranslated, manuscript):
+    info = pdftools.info(untranslated.pdf("email"))
     assert info["Title"] == manuscript.meta.title
     assert info["Author"] == manuscript.meta.byline
-    assert PdfReader(sample[1]).trailer["/Root"]["/Lang"] == "zh-CN"
+    assert PdfReader(untranslated.pdf("email")).trailer["/Root"]["/Lang"] == "zh-CN"
 
 
-def test_fonts_are_embedded_and_subset(sample):
-    fonts = pdftools.fonts(sample[1])
+def test_fonts_are_embedded_and_subset(untranslated):
+    fonts = pdftools.fonts(untranslated.pdf("email"))
     assert fonts and all(f.embedded and f.subset for f in fonts), fonts
     names = {f.name.split("+", 1)[1] for f in fonts}
     assert "Noto-Serif-CJK-SC" in names and "Noto-Serif" in names
 
 
-def test_every_chinese_paragraph_is_in_the_source_column(sample, manuscript):
-    source_text, _, _ = pdftools.columns(sample[1])
-    paragraphs = [b.text for b in manuscript.blocks if isinstance(b, Paragraph)]
+def test_every_chinese_paragraph_is_in_the_source_column(sample_build, sample_manuscript):
+    source_text, _, _ = pdftools.columns(sample_build.pdf("email"))
+    paragraphs = [b.text for b in sample_manuscript.blocks if isinstance(b, Paragraph)]
     assert len(paragraphs) == 24
     for paragraph in paragraphs:
         assert pdftools.squash(paragraph) in source_text, paragraph[:20]
 
 
-def test_translation_column_never_shows_chinese(sample):
-    _, target_words, _ = pdftools.columns(sample[1])
+def test_translation_column_never_shows_chinese(untranslated):
+    _, target_words, _ = pdftools.columns(untranslated.pdf("email"))
     assert target_words
     assert not [w.text for w in target_words if pdftools.HAN.search(w.text)]
 
 
-def test_untranslated_segments_are_marked_pending(sample, manuscript):
+def test_untranslated_segments_are_marked_pending(untranslated, manuscript):
     from parabook.source.manuscript import segments as all_segments
 
     segments = len(all_segments(manuscript))  # cover, body and colophon
-    all_words, sizes = pdftools.words(sample[1])
+    all_words, sizes = pdftools.words(untranslated.pdf("email"))
     mm = 72 / 25.4
     in_text_area = " ".join(w.text for w in all_words
                             if 15 * mm < w.y0 and w.y1 < sizes[w.page - 1][1] - 17 * mm)
@@ -89,20 +86,20 @@ def test_untranslated_segments_are_marked_pending(sample, manuscript):
     # Every segment once, plus the headings again in the contents; never the Chinese.
     assert in_text_area.count("[translation pending]") == segments + headings
     assert f"{segments} segment(s) lack a reviewed en translation ({segments} missing)" \
-        in sample[2]
-    assert "DRAFT — translation under review" in pdftools.text(sample[1], page=2)
+        in untranslated.err
+    assert "DRAFT — translation under review" in pdftools.text(untranslated.pdf("email"), page=2)
 
 
-def test_cover_has_title_subtitle_and_byline(sample, manuscript):
-    cover = pdftools.squash(pdftools.text(sample[1], page=1))
+def test_cover_has_title_subtitle_and_byline(untranslated, manuscript):
+    cover = pdftools.squash(pdftools.text(untranslated.pdf("email"), page=1))
     for part in (manuscript.meta.title, manuscript.meta.subtitle, manuscript.meta.byline):
         assert pdftools.squash(part) in cover
     assert cover.count("[translationpending]") == 3
     assert not any(isinstance(b, Paragraph) and b.text[:10] in cover for b in manuscript.blocks)
 
 
-def test_headings_and_captions_are_printed(sample, manuscript):
-    text = pdftools.squash(pdftools.text(sample[1]))
+def test_headings_and_captions_are_printed(untranslated, manuscript):
+    text = pdftools.squash(pdftools.text(untranslated.pdf("email")))
     for block in manuscript.blocks:
         if isinstance(block, Heading):
             assert pdftools.squash(block.text) in text
@@ -110,10 +107,11 @@ def test_headings_and_captions_are_printed(sample, manuscript):
             assert pdftools.squash(block.caption) in text
 
 
-def test_page_numbers_on_every_page_but_the_covers(sample):
-    pages = int(pdftools.info(sample[1])["Pages"])
+def test_page_numbers_on_every_page_but_the_covers(untranslated):
+    pdf = untranslated.pdf("email")
+    pages = int(pdftools.info(pdf)["Pages"])
     for page in range(1, pages + 1):
-        lines = [ln.strip() for ln in pdftools.text(sample[1], page).splitlines()
+        lines = [ln.strip() for ln in pdftools.text(pdf, page).splitlines()
                  if ln.strip()]
         if page in (1, pages):
             assert str(page) not in lines[-2:], (page, lines[-2:])
@@ -121,19 +119,19 @@ def test_page_numbers_on_every_page_but_the_covers(sample):
             assert str(page) in lines[-2:], (page, lines[-3:])
 
 
-def test_missing_photos_show_placeholders_and_warn(sample, manuscript):
-    text = pdftools.text(sample[1])
+def test_missing_photos_show_placeholders_and_warn(untranslated, manuscript):
+    text = pdftools.text(untranslated.pdf("email"))
     figures = [b for b in manuscript.blocks if isinstance(b, Figure)]
+    assert figures
     for figure in figures:
         assert f"Photo missing: {figure.src}" in text
-    # One warning names them all (the sample comes without its photos).
-    assert (f"book/{SAMPLE}/source.zh.md: {len(figures)} photos are missing "
-            f"({figures[0].src} … {figures[-1].src}); placeholder frames are printed"
-            in sample[2])
-    assert sample[2].count("photos are missing") == 1 and "photo photos/" not in sample[2]
+        assert (f"book/{SAMPLE}/source.zh.md:{figure.line}: photo {figure.src} is missing"
+                in untranslated.err)
+    assert untranslated.err.count("is missing; a placeholder frame is printed") == len(figures)
 
 
-def test_reviewed_translations_are_shown_and_fuzzy_ones_marked(project, cli, manuscript):
+def test_reviewed_translations_are_shown_and_fuzzy_ones_marked(tiny_project, cli, manuscript):
+    project = tiny_project
     paragraphs = [b.text for b in manuscript.blocks if isinstance(b, Paragraph)]
     po = polib.POFile(wrapwidth=0)
     po.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "en"}
@@ -168,6 +166,7 @@ def test_reviewed_translations_are_shown_and_fuzzy_ones_marked(project, cli, man
     assert "potholes" in {w.text for w in target_words}
 
 
+@pytest.mark.slow
 def test_real_photo_is_placed(project, cli):
     Image.new("RGB", (1200, 800), (40, 120, 200)).save(
         project / "book" / SAMPLE / "photos" / "01.jpg", quality=90)
@@ -183,13 +182,15 @@ def test_real_photo_is_placed(project, cli):
     assert "9 photos are missing (photos/02.jpg … photos/10.jpg)" in err
 
 
+@pytest.mark.unit
 def test_unknown_book_is_an_input_error(project, cli):
     code, out, err = cli(project, "build", "no-such-book")
     assert code == 2
     assert "no book 'no-such-book'" in err and f"use one of: {SAMPLE}" in err
 
 
-def test_failed_build_leaves_the_previous_pdf(project, cli):
+def test_failed_build_leaves_the_previous_pdf(tiny_project, cli):
+    project = tiny_project
     assert cli(project, "build", SAMPLE, "--output", "email")[0] == 0
     pdf = project / "dist" / f"{SAMPLE}.email.pdf"
     before = pdf.read_bytes()
@@ -223,21 +224,23 @@ def test_markup_and_local_files_in_the_text_stay_literal(project, cli):
         assert secret.read_text().strip() not in text.replace(f"file://{secret}", "")
 
 
-def test_only_the_two_named_fonts_are_used(sample):
-    families = {f.name.split("+", 1)[1] for f in pdftools.fonts(sample[1])}
+def test_only_the_two_named_fonts_are_used(untranslated):
+    families = {f.name.split("+", 1)[1] for f in pdftools.fonts(untranslated.pdf("email"))}
     assert families <= {"Noto-Serif-CJK-SC", "Noto-Serif-CJK-SC-Bold", "Noto-Serif",
                         "Noto-Serif-Bold", "Noto-Serif-Italic", "Noto-Serif-Bold-Italic"}, \
         families
 
 
-def test_html_marks_every_cell_with_its_language(project, manuscript):
+@pytest.mark.unit
+def test_html_marks_every_cell_with_its_language(project, sample_manuscript):
+    from parabook.catalog.po import load_translations
+    from parabook.compose.pairing import pair
+    from parabook.layouts import plan_layout
+    from parabook.output.outputs import SPECS
     from parabook.render.html import render_html
     from parabook.source.manuscript import segments
-    from parabook.output.outputs import SPECS
-    from parabook.compose.pairing import pair
-    from parabook.catalog.po import load_translations
-    from parabook.layouts import plan_layout
 
+    manuscript = sample_manuscript
     document = pair(manuscript, "en", load_translations(
         project / "translations", SAMPLE, "en", segments(manuscript)))
     html = render_html(document, plan_layout(document), project / "templates",
@@ -277,6 +280,7 @@ def test_long_pair_continues_in_both_columns_and_english_is_hyphenated(project, 
         "no hyphenated line end in the English column"
 
 
+@pytest.mark.unit
 def test_broken_po_file_is_refused_with_its_line(project, cli):
     path = project / "translations" / f"{SAMPLE}.en.po"
     path.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
@@ -309,6 +313,7 @@ def test_unreadable_photo_and_chinese_photo_names(project, cli):
     (["build", SAMPLE, "--lang", "../x"], "is not a language tag"),
     (["build", "../book"], "is not a book folder name"),
 ])
+@pytest.mark.unit
 def test_bad_names_on_the_command_line(project, cli, args, problem):
     code, out, err = cli(project, *args)
     assert code == 2 and problem in err
@@ -320,6 +325,7 @@ def test_bad_names_on_the_command_line(project, cli, args, problem):
     ("file:///etc/hostname", "is not a file inside the book folder"),
     ("http://127.0.0.1/x.jpg", "is not a file inside the book folder"),
 ])
+@pytest.mark.unit
 def test_photo_paths_must_stay_in_the_book(project, cli, src, problem):
     source = project / "book" / SAMPLE / "source.zh.md"
     source.write_text(f"段落。\n\n![说明]({src})\n", encoding="utf-8")
@@ -328,7 +334,8 @@ def test_photo_paths_must_stay_in_the_book(project, cli, src, problem):
     assert not (project / "dist").exists()
 
 
-def test_preview_writes_png_spreads(project, cli):
+def test_preview_writes_png_spreads(tiny_project, cli):
+    project = tiny_project
     code, out, err = cli(project, "preview", "--dpi", "30")
     assert code == 0, err
     images = sorted((project / "dist" / "preview").glob("*.png"))

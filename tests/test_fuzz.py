@@ -23,11 +23,6 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from parabook.source.config import load_meta
-from parabook.errors import BookError
-from parabook.source.importer import decode, parse_article
-from parabook.source.manuscript import read_blocks, write_markdown
-from parabook.model import Figure, Heading, Paragraph, Place, Segment
 from parabook.catalog.po import (
     find_entry,
     keys,
@@ -35,6 +30,11 @@ from parabook.catalog.po import (
     save_catalog,
     update_catalog,
 )
+from parabook.errors import BookError
+from parabook.model import Figure, Heading, Paragraph, Place, Segment
+from parabook.source.config import load_meta
+from parabook.source.importer import decode, parse_article
+from parabook.source.manuscript import read_blocks, write_markdown
 
 DEEP = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 

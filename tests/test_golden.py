@@ -15,8 +15,7 @@ from PIL import Image, ImageChops
 
 from parabook.output.preview import render_spreads
 
-from .conftest import REPO, SAMPLE, copy_project
-from .test_typography import build
+from .conftest import REPO, SAMPLE, build, copy_project
 
 GOLDEN = REPO / "tests" / "golden"
 FAILED = GOLDEN / "failed"
@@ -31,7 +30,7 @@ MAX_CHANGED = 0.004
 @pytest.fixture(scope="module")
 def spreads(tmp_path_factory):
     root = copy_project(tmp_path_factory.mktemp("golden"))
-    pdf, _ = build(root)
+    pdf = build(root, "--output", "email").pdf("email")
     return {path.stem.removeprefix(f"{SAMPLE}-"): path
             for path in render_spreads(pdf, root / "preview", SAMPLE, DPI)}
 

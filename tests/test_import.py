@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from parabook.errors import InputError
+from parabook.model import Figure, Heading, Paragraph
 from parabook.source.importer import import_article
 from parabook.source.manuscript import read_book
-from parabook.model import Figure, Heading, Paragraph
 from parabook.source.punctuation import to_full_width
 
 from .conftest import REPO, SAMPLE, SEED

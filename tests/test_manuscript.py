@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from parabook.errors import InputError
-from parabook.source.manuscript import read_blocks, read_book
 from parabook.model import Figure, Heading, Paragraph
+from parabook.source.manuscript import read_blocks, read_book
 
 GOOD_YAML = "title: 标题\nbyline: 作者\ndate: '2021'\n"
 

@@ -11,9 +11,8 @@ from PIL import Image
 from pypdf import PdfReader
 
 from . import pdftools
-from .conftest import SAMPLE, copy_project
+from .conftest import SAMPLE, make_tiny
 from .photogen import SECRETS as CAMERA_SECRETS
-from .photogen import add_photos
 
 MM = 72 / 25.4
 A5 = (148 * MM, 210 * MM)
@@ -22,42 +21,22 @@ BLEED = 3 * MM
 SECRETS = [b"Exif\x00\x00", *CAMERA_SECRETS]
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The sample with photos, all three outputs: (project, stdout, stderr)."""
-    import contextlib
-    import io
-
-    from parabook.cli import main
-
-    root = copy_project(tmp_path_factory.mktemp("outputs"))
-    add_photos(root)
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
-        code = main(["build", SAMPLE], root=root)
-    assert code == 0, err.getvalue()
-    return root, out.getvalue(), err.getvalue()
-
-
-def pdf(built, name: str) -> Path:
-    return built[0] / "dist" / f"{SAMPLE}.{name}.pdf"
-
-
 def images(path: Path) -> list[dict]:
     lines = pdftools.run("pdfimages", "-list", str(path)).splitlines()
     header = lines[0].split()
     return [dict(zip(header, line.split(), strict=False)) for line in lines[2:]]
 
 
-def test_all_three_outputs_are_built(built):
+def test_all_three_outputs_are_built(sample_build):
+    out = sample_build.out.replace(str(sample_build.root) + "/", "")
     for name in ("print", "handout", "email"):
-        assert pdf(built, name).is_file()
-        assert f"built dist/{SAMPLE}.{name}.pdf" in built[1].replace(str(built[0]) + "/", "")
-    assert "flip on the short edge, at 100% (actual size)" in built[1]
+        assert sample_build.pdf(name).is_file()
+        assert f"built dist/{SAMPLE}.{name}.pdf" in out
+    assert "flip on the short edge, at 100% (actual size)" in sample_build.out
 
 
-def test_print_has_bleed_trim_and_crop_marks(built):
-    reader = PdfReader(pdf(built, "print"))
+def test_print_has_bleed_trim_and_crop_marks(sample_build):
+    reader = PdfReader(sample_build.pdf("print"))
     for page in reader.pages:
         trim = [float(v) for v in page.trimbox]
         media = [float(v) for v in page.mediabox]
@@ -67,7 +46,7 @@ def test_print_has_bleed_trim_and_crop_marks(built):
         assert media[2] - media[0] == pytest.approx(A5[0] + 2 * BLEED, abs=0.1)
         assert bleed[0] <= trim[0] - BLEED + 0.1 and bleed[2] >= trim[2] + BLEED - 0.1
     # Crop marks: dark strokes in the bleed, in line with the trim edge, at each corner.
-    page = pdftools.render(pdf(built, "print"), page=2, dpi=150)
+    page = pdftools.render(sample_build.pdf("print"), page=2, dpi=150)
     px = 150 / 72
     edge = round(BLEED * px)  # where the trim starts
     for x, y in ((edge, 2), (page.width - edge - 1, 2), (edge, page.height - 3),
@@ -77,18 +56,18 @@ def test_print_has_bleed_trim_and_crop_marks(built):
     assert page.getpixel((page.width // 2, 2)) == (255, 255, 255)
 
 
-def test_print_keeps_full_resolution_and_warns_on_coarse_photos(built):
-    placed = images(pdf(built, "print"))
+def test_print_keeps_full_resolution_and_warns_on_coarse_photos(sample_build):
+    placed = images(sample_build.pdf("print"))
     sizes = {(int(i["width"]), int(i["height"])) for i in placed}
     assert (3000, 4000) in sizes  # upright 12 MP
     assert (2000, 1500) in sizes and (1600, 1200) in sizes
     assert all(i["color"] == "rgb" for i in placed), placed
-    assert "photo" in built[2] and "dpi at its printed width" in built[2]
-    assert built[2].count("dpi at its printed width") == 1  # only the 300 px one
+    assert "photo" in sample_build.err and "dpi at its printed width" in sample_build.err
+    assert sample_build.err.count("dpi at its printed width") == 1  # only the 300 px one
 
 
-def test_email_is_small_tagged_and_150_dpi(built):
-    email = pdf(built, "email")
+def test_email_is_small_tagged_and_150_dpi(sample_build):
+    email = sample_build.pdf("email")
     assert email.stat().st_size < 1.5 * 1024 * 1024, email.stat().st_size
     placed = images(email)
     assert len(placed) == 10
@@ -106,9 +85,9 @@ def test_email_is_small_tagged_and_150_dpi(built):
     assert b'pdfuaid:part="1"' in reader.trailer["/Root"]["/Metadata"].get_data()  # PDF/UA-1
 
 
-def test_no_camera_metadata_in_any_output(built):
+def test_no_camera_metadata_in_any_output(sample_build):
     for name in ("print", "handout", "email"):
-        data = pdf(built, name).read_bytes()
+        data = sample_build.pdf(name).read_bytes()
         assert [s for s in SECRETS if s in data] == [], name
 
 
@@ -117,8 +96,8 @@ def extracted(path: Path, tmp_path: Path) -> list[Image.Image]:
     return [Image.open(p).convert("RGB") for p in sorted(tmp_path.glob("img-*.png"))]
 
 
-def test_photos_are_upright_flattened_and_converted(built, tmp_path):
-    found = extracted(pdf(built, "email"), tmp_path)
+def test_photos_are_upright_flattened_and_converted(sample_build, tmp_path):
+    found = extracted(sample_build.pdf("email"), tmp_path)
     camera = [i for i in found if i.height > i.width]  # stored landscape, shown portrait
     assert len(camera) == 7
     for image in camera:
@@ -137,11 +116,11 @@ def test_photos_are_upright_flattened_and_converted(built, tmp_path):
     assert len(square) == 1  # crop=1:1
 
 
-def test_the_rendered_page_shows_the_photo_upright(built):
+def test_the_rendered_page_shows_the_photo_upright(sample_build):
     """Render the page with photo 01 and look for the marker at its top-right corner."""
     import pymupdf
 
-    email = pdf(built, "email")
+    email = sample_build.pdf("email")
     doc = pymupdf.open(email)
     number, box = next((page.number + 1, info["bbox"]) for page in doc
                        for info in page.get_image_info() if info["height"] > info["width"])
@@ -157,8 +136,8 @@ def test_the_rendered_page_shows_the_photo_upright(built):
         assert not (other[0] > 180 and other[1] < 80), other
 
 
-def test_half_width_figures_sit_side_by_side(built):
-    all_words, _ = pdftools.words(pdf(built, "email"))
+def test_half_width_figures_sit_side_by_side(sample_build):
+    all_words, _ = pdftools.words(sample_build.pdf("email"))
     nine = next(w for w in all_words if "换届工作动员部署" in w.text)  # caption of 09
     ten = next(w for w in all_words if w.text == "学党史办实事")  # caption of 10
     assert nine.page == ten.page
@@ -166,16 +145,17 @@ def test_half_width_figures_sit_side_by_side(built):
     assert ten.x0 > nine.x0 + 100 and abs(ten.y0 - nine.y0) < 60
 
 
-def test_handout_is_imposed_on_a4_sheets(built):
-    pages = int(pdftools.info(pdf(built, "print"))["Pages"])
-    reader = PdfReader(pdf(built, "handout"))
+def test_handout_is_imposed_on_a4_sheets(sample_build):
+    pages = int(pdftools.info(sample_build.pdf("print"))["Pages"])
+    reader = PdfReader(sample_build.pdf("handout"))
     assert len(reader.pages) == 2 * math.ceil(pages / 4)
     for page in reader.pages:
         assert float(page.mediabox.width) == pytest.approx(A4_LANDSCAPE[0], abs=1)
         assert float(page.mediabox.height) == pytest.approx(A4_LANDSCAPE[1], abs=1)
 
 
-def test_output_option_builds_only_what_is_asked(project, cli):
+def test_output_option_builds_only_what_is_asked(tiny_project, cli):
+    project = tiny_project
     code, out, err = cli(project, "build", SAMPLE, "--output", "email")
     assert code == 0, err
     assert sorted(p.name for p in (project / "dist").glob("*.pdf")) == [f"{SAMPLE}.email.pdf"]
@@ -187,6 +167,7 @@ def test_output_option_builds_only_what_is_asked(project, cli):
     assert code == 2 and "choose from print, handout, email" in err
 
 
+@pytest.mark.slow
 def test_a_broken_photo_is_a_placeholder_in_a_draft_and_an_error_when_final(project, cli):
     photos = project / "book" / SAMPLE / "photos"
     Image.new("RGB", (900, 600), (10, 10, 10)).save(photos / "01.jpg")
@@ -202,8 +183,9 @@ def test_a_broken_photo_is_a_placeholder_in_a_draft_and_an_error_when_final(proj
     assert code == 2 and "source.zh.md:19: " in err and "fix:" in err
 
 
-def test_outputs_do_not_depend_on_where_the_project_is(tmp_path, cli):
-    first, second = copy_project(tmp_path / "a"), copy_project(tmp_path / "somewhere" / "b")
+def test_outputs_do_not_depend_on_where_the_project_is(tmp_path, cli, tiny_cache):
+    first, second = (make_tiny(tmp_path / "a", None, tiny_cache),
+                     make_tiny(tmp_path / "somewhere" / "b", None, tiny_cache))
     for root in (first, second):
         Image.new("RGB", (900, 600), (10, 90, 10)).save(
             root / "book" / SAMPLE / "photos" / "01.jpg", quality=90)
@@ -216,7 +198,8 @@ def test_outputs_do_not_depend_on_where_the_project_is(tmp_path, cli):
         assert str(first).encode() not in a
 
 
-def test_a_b5_book_builds_without_a_handout_and_says_why(project, cli):
+def test_a_b5_book_builds_without_a_handout_and_says_why(tiny_project, cli):
+    project = tiny_project
     meta = project / "book" / SAMPLE / "book.yaml"
     meta.write_text(meta.read_text(encoding="utf-8").replace("page_size: A5",
                                                              "page_size: B5"),
@@ -228,6 +211,7 @@ def test_a_b5_book_builds_without_a_handout_and_says_why(project, cli):
         f"{SAMPLE}.email.pdf", f"{SAMPLE}.print.pdf"]
 
 
+@pytest.mark.unit
 def test_a_dist_that_is_a_file_is_a_clear_error(project, cli):
     (project / "dist").write_text("not a folder", encoding="utf-8")
     code, out, err = cli(project, "build", SAMPLE, "--output", "email")
@@ -235,6 +219,7 @@ def test_a_dist_that_is_a_file_is_a_clear_error(project, cli):
     assert "Traceback" not in err
 
 
+@pytest.mark.unit
 def test_fonts_subset_with_harfbuzz_or_the_build_says_what_to_install(monkeypatch):
     """WeasyPrint falls back to fontTools (seconds per CJK font) when it could not load
     libharfbuzz-subset; it then leaves `harfbuzz_subset` None, which the check reads."""

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from parabook.render.pdf import write_pdf
 from parabook.catalog.po import read_catalog, save_catalog
+from parabook.render.pdf import write_pdf
 
 from . import pdftools
 from .conftest import SAMPLE, copy_project

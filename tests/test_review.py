@@ -27,6 +27,7 @@ def po_file(project: Path) -> Path:
     return project / "translations" / f"{SAMPLE}.en.po"
 
 
+@pytest.mark.slow
 def test_final_build_of_the_reviewed_sample_prints_all_of_the_english(project, cli):
     add_photos(project)
     code, out, err = cli(project, "build", SAMPLE, "--final", "--output", "email")
@@ -51,6 +52,7 @@ def test_final_build_of_the_reviewed_sample_prints_all_of_the_english(project, c
         assert plain(entry.msgstr) in where, entry.msgstr[:40]
 
 
+@pytest.mark.slow
 def test_final_refuses_one_fuzzy_entry_and_names_it(project, cli):
     add_photos(project)
     assert cli(project, "build", SAMPLE, "--final", "--output", "email")[0] == 0

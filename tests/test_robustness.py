@@ -36,9 +36,11 @@ SMALL = "第一段，讲述城北新区的变化。\n\n## 党建引领\n\n第二
 
 
 @pytest.fixture(autouse=True)
-def inside(project, monkeypatch):
-    """Run in the project, as a person would: messages show paths relative to it."""
-    monkeypatch.chdir(project)
+def inside(request, monkeypatch):
+    """Run in the project, as a person would: messages show paths relative to it. That
+    is the tiny book's for the tests that build it, else a copy of the sample's."""
+    tiny = "tiny_project" in request.fixturenames
+    monkeypatch.chdir(request.getfixturevalue("tiny_project" if tiny else "project"))
 
 
 def book(project: Path) -> Path:
@@ -205,6 +207,7 @@ def test_import_review_refuses_a_po_of_another_book(project, cli):
 
 # ---------------------------------------------------------------- photos
 
+@pytest.mark.integration
 def test_missing_photo_is_a_placeholder_in_a_draft_and_an_error_when_final(project, cli):
     _source(project, SMALL + "\n![照片说明](photos/01.jpg)\n")
     code, out, err = cli(project, "build", SAMPLE, "--output", "email")
@@ -264,6 +267,7 @@ def draft_with(project: Path, cli, kinds: list[str]) -> tuple[str, str]:
     return err, pdftools.text(dist_pdf(project))
 
 
+@pytest.mark.integration
 def test_broken_photos_are_placeholders_in_a_draft(broken_photos, cli):
     kinds = [kind for kind in BAD_PHOTOS if kind != "large"]
     err, text = draft_with(broken_photos, cli, kinds)
@@ -271,6 +275,7 @@ def test_broken_photos_are_placeholders_in_a_draft(broken_photos, cli):
         assert f"Photo missing: photos/{BAD_PHOTOS[kind][0]}" in text
 
 
+@pytest.mark.integration
 def test_a_110_megapixel_photo_is_a_placeholder_in_a_draft(broken_photos, cli):
     err, text = draft_with(broken_photos, cli, ["large"])
     assert "Photo missing: photos/large.png" in text
@@ -287,7 +292,9 @@ def test_a_broken_photo_is_an_error_when_final(broken_photos, cli, kind):
             f"{problem}") in err and f"fix: {fix}" in err
 
 
-def test_a_broken_cover_photo_is_reported_at_its_book_yaml_line(project, cli):
+@pytest.mark.integration
+def test_a_broken_cover_photo_is_reported_at_its_book_yaml_line(tiny_project, cli):
+    project = tiny_project
     (book(project) / "photos" / "cover.jpg").write_text("not a photo", encoding="utf-8")
     _yaml(project, "cover_photo: photos/cover.jpg\n")
     code, out, err = cli(project, "build", SAMPLE, "--output", "email")
@@ -296,7 +303,9 @@ def test_a_broken_cover_photo_is_reported_at_its_book_yaml_line(project, cli):
            "an image file" in err
 
 
-def test_a_missing_cover_photo_is_reported_at_its_book_yaml_line(project, cli):
+@pytest.mark.integration
+def test_a_missing_cover_photo_is_reported_at_its_book_yaml_line(tiny_project, cli):
+    project = tiny_project
     _yaml(project, "cover_photo: photos/cover.jpg\n")
     code, out, err = cli(project, "build", SAMPLE, "--output", "email")
     assert code == 0, err
@@ -306,6 +315,7 @@ def test_a_missing_cover_photo_is_reported_at_its_book_yaml_line(project, cli):
 
 # ---------------------------------------------------------------- unusual books
 
+@pytest.mark.integration
 def test_a_book_without_a_translation_file_is_a_marked_draft(project, cli):
     _source(project, SMALL)
     po_file(project).unlink()
@@ -322,6 +332,7 @@ def test_a_book_without_a_translation_file_is_a_marked_draft(project, cli):
     assert not po_file(project).exists()
 
 
+@pytest.mark.slow
 def test_a_paragraph_of_20000_characters_flows_over_many_pages(project, cli):
     chinese = ("城北新区办事处全体工作人员扎根基层一线，倾听百姓声音，解决群众急难愁盼问题。"
                * 600)[:20_000]
@@ -349,6 +360,7 @@ def test_a_paragraph_of_20000_characters_flows_over_many_pages(project, cli):
     assert len(words) == len(english.split())
 
 
+@pytest.mark.integration
 def test_a_manuscript_in_traditional_chinese(project, cli):
     text = ("曾經坑窪不平的道路變身柏油路，居民由怨聲載道改為豎起大拇指。\n\n"
             "## 黨建引領 點燃發展「引擎」\n\n"
@@ -371,6 +383,7 @@ def test_a_manuscript_in_traditional_chinese(project, cli):
                      "Noto-Serif-Bold", "Noto-Serif-Italic"}, fonts
 
 
+@pytest.mark.integration
 def test_bom_and_crlf_everywhere_read_like_plain_files(project, cli):
     _source(project, SMALL)
     done = translate_everything(project, cli)
@@ -407,6 +420,7 @@ def wait_until_opened(path: Path, process: subprocess.Popen, timeout: float) -> 
         os.close(fd)
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_a_build_leaves_the_previous_pdf(project, cli):
     assert cli(project, "build", SAMPLE, "--output", "email")[0] == 0
     good = dist_pdf(project).read_bytes()
@@ -456,6 +470,7 @@ def no_temporary_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(".#")]
 
 
+@pytest.mark.slow
 def test_a_po_write_that_fails_half_way_leaves_the_old_file(project, cli):
     translate_everything(project, cli)
     before = po_file(project).read_bytes()
@@ -470,7 +485,9 @@ def test_a_po_write_that_fails_half_way_leaves_the_old_file(project, cli):
     assert no_temporary_files(project / "translations") == []
 
 
-def test_an_output_or_cache_write_that_fails_half_way_leaves_the_old_files(project, cli):
+@pytest.mark.slow
+def test_an_output_or_cache_write_that_fails_half_way_leaves_the_old_files(tiny_project, cli):
+    project = tiny_project
     photo = book(project) / "photos" / "01.jpg"
     Image.effect_noise((1200, 800), 90).convert("RGB").save(photo, quality=95)
     assert cli(project, "build", SAMPLE, "--output", "email")[0] == 0
@@ -541,6 +558,7 @@ def test_update_never_drops_reviewed_text(project, cli):
 # ---------------------------------------------------------------- found in review
 
 
+@pytest.mark.slow
 def test_a_pipe_in_place_of_a_file_is_refused_not_waited_on(project):
     source = book(project) / "source.zh.md"
     source.unlink()
@@ -560,7 +578,9 @@ def test_a_pipe_in_place_of_a_file_is_refused_not_waited_on(project):
     assert "the translation file is not a regular file" in done.stderr
 
 
-def test_a_huge_photo_file_is_refused_before_it_is_read(project, cli):
+@pytest.mark.integration
+def test_a_huge_photo_file_is_refused_before_it_is_read(tiny_project, cli):
+    project = tiny_project
     photo = book(project) / "photos" / "01.jpg"
     photo.parent.mkdir(exist_ok=True)
     with photo.open("wb") as handle:  # sparse: 300 MB on paper, nothing on disk

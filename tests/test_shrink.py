@@ -8,17 +8,17 @@ import pymupdf
 import pytest
 from PIL import Image, ImageChops
 
-from parabook.render.html import render_html
-from parabook.source.manuscript import read_book, segments
-from parabook.output.outputs import SPECS
+from parabook.catalog.po import load_translations
 from parabook.compose.pairing import pair
 from parabook.layouts import plan_layout
-from parabook.render.pdf import write_pdf
+from parabook.output.outputs import SPECS
 from parabook.output.shrink import shrink_cid_fonts, used_cids
-from parabook.catalog.po import load_translations
+from parabook.render.html import render_html
+from parabook.render.pdf import write_pdf
+from parabook.source.manuscript import read_book, segments
 
 from . import pdftools
-from .conftest import SAMPLE
+from .conftest import SAMPLE, copy_project
 
 
 @pytest.mark.parametrize(("widths", "cids"), [
@@ -26,6 +26,7 @@ from .conftest import SAMPLE
     ("[ 0 [ 1000 ] 5 [ 250.5 -3 ] ]", {0, 5, 6}),
     ("[]", set()),
 ])
+@pytest.mark.unit
 def test_used_cids_reads_both_forms_of_w(widths, cids):
     assert used_cids(widths) == cids
 
@@ -33,8 +34,6 @@ def test_used_cids_reads_both_forms_of_w(widths, cids):
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
     """The sample's email PDF as WeasyPrint wrote it, and shrunk."""
-    from .conftest import copy_project
-
     root = copy_project(tmp_path_factory.mktemp("shrink"))
     manuscript = read_book(root / "book", SAMPLE)
     translations = load_translations(root / "translations", SAMPLE, "en", segments(manuscript))
@@ -90,6 +89,7 @@ def test_shrinking_is_deterministic(both):
     assert shrink_cid_fonts(data) == shrink_cid_fonts(data)
 
 
+@pytest.mark.integration
 def test_a_pdf_without_cid_fonts_is_returned_as_it_is(tmp_path):
     import weasyprint
 

@@ -1,11 +1,13 @@
-"""What makes a build fast must not change what it builds: the measured text kept on
-disk, the writes and photos made in forked processes, and how those processes end."""
+"""What makes a build fast, and must not change what it builds: the measured text and
+the cut fonts kept on disk, the writes and photos made in forked processes, and how those
+processes end. These guard the behaviour on the tiny book; the timings are `make bench`'s."""
 
 from __future__ import annotations
 
 import errno
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,20 +17,24 @@ from pathlib import Path
 
 import pytest
 
-from parabook.typeset import measure
 from parabook import pipeline
 from parabook.errors import InputError
+from parabook.infra import fork
 from parabook.output.outputs import SPECS, PhotoJob, prepare_each
+from parabook.typeset import measure
 
+from . import pdftools
 from .conftest import REPO, SAMPLE
-from .photogen import add_photos
+from .photogen import distinct_copy
 
 EDIT = ("Roads once riddled", "Streets once riddled")
 
 
-@pytest.fixture(autouse=True)
-def inside(project, monkeypatch):
-    monkeypatch.chdir(project)
+@pytest.fixture
+def project(tiny_project, monkeypatch):
+    """The tiny book, and this test run in it (messages show paths relative to it)."""
+    monkeypatch.chdir(tiny_project)
+    return tiny_project
 
 
 @pytest.fixture
@@ -67,6 +73,7 @@ def text_file(project: Path) -> Path:
 
 def test_a_rebuild_measures_only_the_edited_paragraph(project, cli, monkeypatch,
                                                       fresh_process):
+    text_file(project).unlink()  # measured by this build, and kept
     assert cli(project, "build", SAMPLE)[0] == 0
     first = pdfs(project)
     entries = json.loads(text_file(project).read_text(encoding="utf-8"))["entries"]
@@ -121,6 +128,24 @@ def test_a_damaged_text_cache_is_measured_again(project, cli, monkeypatch, fresh
         json.loads(text_file(project).read_text(encoding="utf-8"))  # written again
 
 
+def test_cut_fonts_are_kept_and_a_translation_edit_reuses_them(project, cli):
+    fonts = project / ".cache" / "fonts"
+    shutil.rmtree(fonts)
+    assert cli(project, "build", SAMPLE, "--output", "email")[0] == 0
+    cut = {path.name: path.stat().st_ino for path in fonts.iterdir()}
+    assert any(name.endswith(".cff") and (fonts / name).stat().st_size for name in cut)
+    email = project / "dist" / f"{SAMPLE}.email.pdf"
+    assert "CID Type 0C" in {font.type for font in pdftools.fonts(email)}
+
+    # The edit brings no new Chinese character: the same cut fonts, read, not cut again
+    # (a new cut is written to a new file).
+    edit(project)
+    assert cli(project, "build", SAMPLE, "--output", "email")[0] == 0
+    assert {path.name: path.stat().st_ino for path in fonts.iterdir()} == cut
+    assert "Streets once riddled" in pdftools.text(email)
+
+
+@pytest.mark.unit
 def test_a_process_with_threads_does_not_fork():
     # watch mode's file watcher is a thread: a forked child would lack it, and any
     # lock it held
@@ -128,7 +153,7 @@ def test_a_process_with_threads_does_not_fork():
     watcher = threading.Thread(target=stop.wait)
     watcher.start()
     try:
-        with pipeline._Forked(os.getpid, "asking") as child:
+        with fork.Forked(os.getpid, "asking") as child:
             assert child.pid is None
             assert child.result() == os.getpid()
     finally:
@@ -150,13 +175,14 @@ TWO_CORES = len(os.sched_getaffinity(0)) > 1
 @pytest.fixture
 def forking(monkeypatch):
     """Fork even when an earlier test left a thread behind (tqdm's monitor), which
-    `_cores` rightly counts as a reason not to (test_a_process_with_threads_does_not_fork):
+    `fork.cores` rightly counts as a reason not to (test_a_process_with_threads_does_not_fork):
     these tests' own work takes no lock."""
-    monkeypatch.setattr(pipeline, "_cores", lambda: 2)
+    monkeypatch.setattr(fork, "cores", lambda: 2)
 
 
+@pytest.mark.unit
 def test_forked_work_returns_its_result_or_raises_its_error(forking):
-    with pipeline._Forked(lambda: {"pages": 23, "pid": os.getpid()}, "counting") as child:
+    with fork.Forked(lambda: {"pages": 23, "pid": os.getpid()}, "counting") as child:
         assert child.pid is not None
         result = child.result()
     assert result == {"pages": 23, "pid": result["pid"]} and result["pid"] != os.getpid()
@@ -164,40 +190,52 @@ def test_forked_work_returns_its_result_or_raises_its_error(forking):
     def fails():
         raise InputError("no such photo", path="book/x.md", line=3, fix="add it")
 
-    with pipeline._Forked(fails, "failing") as child, pytest.raises(InputError) as raised:
+    with fork.Forked(fails, "failing") as child, pytest.raises(InputError) as raised:
         child.result()
     assert str(raised.value) == "book/x.md:3: no such photo\n  fix: add it"
 
     def disk_full():
         raise OSError(errno.ENOSPC, "No space left on device", "dist/x.pdf")
 
-    with pipeline._Forked(disk_full, "writing") as child, pytest.raises(OSError) as raised:
+    with fork.Forked(disk_full, "writing") as child, pytest.raises(OSError) as raised:
         child.result()
     assert (raised.value.errno, raised.value.filename) == (errno.ENOSPC, "dist/x.pdf")
     assert no_children()
 
 
+@pytest.mark.unit
 def test_an_error_here_stops_and_reaps_the_forked_work(tmp_path, forking):
-    marker = tmp_path / "cleaned"
+    started, marker = tmp_path / "started", tmp_path / "cleaned"
 
     def slow():
         try:
-            time.sleep(60)
-        finally:
-            marker.write_text("cleaned up")  # the child unwinds as a Ctrl-C would
+            started.write_text("sleeping")
+            time.sleep(600)
+        except KeyboardInterrupt:
+            marker.write_text("interrupted")  # the child unwinds as a Ctrl-C would
+            raise
+        marker.write_text("slept to the end")
 
-    started = time.monotonic()
-    with pytest.raises(RuntimeError), pipeline._Forked(slow, "sleeping"):
-        time.sleep(0.2)
+    with pytest.raises(RuntimeError), fork.Forked(slow, "sleeping"):
+        wait_for(started)
         raise RuntimeError("the parent's own write failed")
-    assert time.monotonic() - started < 10
-    assert marker.read_text() == "cleaned up"
+    # Stopped, not waited for (nor killed: that would leave no marker), and reaped.
+    assert marker.read_text() == "interrupted"
     assert no_children()
 
 
+def wait_for(path: Path, process: subprocess.Popen | None = None) -> None:
+    """Until `path` exists; fails after a minute, or when `process` ends first."""
+    deadline = time.monotonic() + 60
+    while not path.exists():
+        assert process is None or process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, f"no {path} after a minute"
+        time.sleep(0.01)
+
+
 def test_photos_prepared_on_two_cores_are_those_prepared_on_one(project, tmp_path, forking):
-    add_photos(project)
     photos = project / "book" / SAMPLE / "photos"
+    distinct_copy(photos / "01.jpg", photos / "02.jpg", "two")
     manuscript = project / "book" / SAMPLE / "source.zh.md"
     jobs = [PhotoJob(path, 60.0, spec.dpi, manuscript, 1, None, (0.5, 0.5))
             for spec in (SPECS["print"], SPECS["email"])
@@ -216,13 +254,34 @@ def test_photos_prepared_on_two_cores_are_those_prepared_on_one(project, tmp_pat
     assert no_children()
 
 
+def test_the_email_pdf_is_written_by_a_forked_process(project, cli, monkeypatch, forking):
+    writers = project / "writers"
+    writers.mkdir()
+    original = pipeline.write_layout
+
+    def spy(layout, write):  # in whichever process writes it: a file says which
+        (writers / write.name).write_text(str(os.getpid()))
+        return original(layout, write)
+
+    monkeypatch.setattr(pipeline, "write_layout", spy)
+    code, _, err = cli(project, "build", SAMPLE)
+    assert code == 0, err
+    pids = {path.name: int(path.read_text()) for path in writers.iterdir()}
+    # The print PDF here (the handout is imposed on it here, meanwhile), the email there.
+    assert pids["print"] == os.getpid() != pids["email"]
+    assert not Path(f"/proc/{pids['email']}").exists()  # and reaped
+    assert no_children()
+    assert len(pdfs(project)) == 3
+
+
 SLOW_EMAIL = """
 import os, sys, time
 from pathlib import Path
 from parabook import pipeline
 
 def slow(data, cache=None):  # the email PDF's last step, in the forked process
-    Path("child.pid").write_text(str(os.getpid()))
+    Path("child.pid.tmp").write_text(str(os.getpid()))
+    os.replace("child.pid.tmp", "child.pid")
     time.sleep(60)
     return data
 
@@ -232,6 +291,7 @@ sys.exit(main(["build", sys.argv[1]]))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not TWO_CORES, reason="no core to fork onto")
 def test_ctrl_c_while_a_forked_process_writes_leaves_the_previous_pdfs(project, cli):
     assert cli(project, "build", SAMPLE)[0] == 0
@@ -241,11 +301,7 @@ def test_ctrl_c_while_a_forked_process_writes_leaves_the_previous_pdfs(project, 
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONPATH": str(REPO)})
     try:
-        deadline = time.monotonic() + 120
-        while not (project / "child.pid").exists():
-            assert process.poll() is None and time.monotonic() < deadline, \
-                process.communicate()
-            time.sleep(0.05)
+        wait_for(project / "child.pid", process)
         child = int((project / "child.pid").read_text())
         process.send_signal(signal.SIGINT)  # to the parent only, as `kill -INT` does
         out, err = process.communicate(timeout=30)
@@ -294,13 +350,14 @@ def test_without_a_process_to_spare_the_build_runs_in_one(project, cli, monkeypa
     def no_fork():
         raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(pipeline, "_cores", lambda: 2)
+    monkeypatch.setattr(fork, "cores", lambda: 2)
     monkeypatch.setattr(os, "fork", no_fork)
     code, _, err = cli(project, "build", SAMPLE)
     assert code == 0, err
     assert len(pdfs(project)) == 3
 
 
+@pytest.mark.slow
 def test_sigterm_during_a_build_cleans_up_like_ctrl_c(project, cli):
     assert cli(project, "build", SAMPLE)[0] == 0
     good = pdfs(project)

@@ -8,7 +8,6 @@ from pathlib import Path
 import polib
 import pytest
 
-from parabook.source.manuscript import read_book, segments
 from parabook.catalog.po import (
     entry_state,
     load_translations,
@@ -16,6 +15,7 @@ from parabook.catalog.po import (
     read_catalog,
     save_catalog,
 )
+from parabook.source.manuscript import read_book, segments
 
 from .conftest import SAMPLE
 

@@ -3,54 +3,25 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pymupdf
 import pytest
-from PIL import Image
 
 from parabook.render.html import CLOSING, OPENING
 
 from . import pdftools
-from .conftest import SAMPLE, copy_project
+from .conftest import SAMPLE, build, copy_project
 from .pdfgeom import MM, Line, glyphs, in_text_area, is_cjk, lines
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 LEADING = 17.5  # 10pt at 1.75
 
 
-def build(root: Path, *args: str) -> tuple[Path, str]:
-    import contextlib
-    import io
-
-    from parabook.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
-        code = main(["build", SAMPLE, "--output", "email", *args], root=root)
-    assert code == 0, err.getvalue()
-    return root / "dist" / f"{SAMPLE}.email.pdf", out.getvalue()
-
-
-def add_photos(root: Path) -> None:
-    for number in range(1, 11):
-        size = (1200, 900) if number % 3 else (800, 1100)
-        Image.new("RGB", size, (40 + 20 * number, 90, 140)).save(
-            root / "book" / SAMPLE / "photos" / f"{number:02d}.jpg", quality=85)
-
-
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    """The reviewed sample with photos, as a final email PDF: (pdf, stdout, root)."""
-    root = copy_project(tmp_path_factory.mktemp("typography"))
-    add_photos(root)
-    pdf, out = build(root, "--final")
-    return pdf, out, root
-
-
-@pytest.fixture(scope="module")
-def geometry(sample):
-    all_glyphs, sizes = glyphs(sample[0])
+def geometry(sample_build):
+    all_glyphs, sizes = glyphs(sample_build.pdf("email"))
     body_pages = set(range(3, len(sizes)))  # not the cover, the contents, the colophon
     return all_glyphs, sizes, body_pages
 
@@ -130,11 +101,12 @@ def test_digits_and_latin_in_chinese_sit_on_the_baseline_without_gaps(geometry):
     assert runs >= 20  # 2021, 100, 500, LED, 1,600 ...
 
 
-def test_extracted_text_has_no_spaces_between_han(sample, geometry):
-    sources = "".join(p.read_text(encoding="utf-8") for p in
-                      (sample[2] / "book" / SAMPLE).glob("*.*") if p.suffix in (".md", ".yaml"))
-    poppler = pdftools.run("pdftotext", "-enc", "UTF-8", str(sample[0]), "-")
-    mupdf = "".join(page.get_text() for page in pymupdf.open(sample[0]))
+def test_extracted_text_has_no_spaces_between_han(sample_build):
+    sources = "".join(p.read_text(encoding="utf-8") for p in (sample_build.root / "book" / SAMPLE)
+                      .glob("*.*") if p.suffix in (".md", ".yaml"))
+    pdf = sample_build.pdf("email")
+    poppler = pdftools.run("pdftotext", "-enc", "UTF-8", str(pdf), "-")
+    mupdf = "".join(page.get_text() for page in pymupdf.open(pdf))
     for text in (poppler, mupdf):
         assert "\u200b" not in text  # the break chances around quotes leave no trace
         # Between Han characters, and between a Chinese quote and its text.
@@ -154,8 +126,8 @@ def test_no_heading_is_alone_at_the_foot_of_a_page(geometry):
         assert len(below) >= 2, (heading.page, heading.text)
 
 
-def test_every_photo_is_on_the_page_of_its_caption(sample):
-    doc = pymupdf.open(sample[0])
+def test_every_photo_is_on_the_page_of_its_caption(sample_build):
+    doc = pymupdf.open(sample_build.pdf("email"))
     placed = 0
     for page in doc:
         for info in page.get_image_info():
@@ -166,8 +138,8 @@ def test_every_photo_is_on_the_page_of_its_caption(sample):
     assert placed == 10
 
 
-def test_contents_page_numbers_are_where_the_sections_start(sample):
-    doc = pymupdf.open(sample[0])
+def test_contents_page_numbers_are_where_the_sections_start(sample_build):
+    doc = pymupdf.open(sample_build.pdf("email"))
     assert "目录" in doc[1].get_text("text")
     found = [(line["bbox"][1], "".join(s["text"] for s in line["spans"]))
              for block in doc[1].get_text("dict")["blocks"] for line in block.get("lines", [])]
@@ -182,23 +154,23 @@ def test_contents_page_numbers_are_where_the_sections_start(sample):
         assert starts and starts[0] == int(number), (title, number, starts)
 
 
-def test_bookmarks_are_bilingual(sample):
-    toc = pymupdf.open(sample[0]).get_toc()
+def test_bookmarks_are_bilingual(sample_build):
+    toc = pymupdf.open(sample_build.pdf("email")).get_toc()
     assert [level for level, _, _ in toc] == [1, 2, 2, 2]
     for _, title, _ in toc:
         assert HAN.search(title) and re.search(r" / [A-Z]", title), title
 
 
-def test_running_heads_name_the_section_in_both_languages(sample):
-    doc = pymupdf.open(sample[0])
+def test_running_heads_name_the_section_in_both_languages(sample_build):
+    doc = pymupdf.open(sample_build.pdf("email"))
     page = doc[5]  # well inside section 1
     head = page.get_text("text", clip=pymupdf.Rect(0, 0, page.rect.width, 15 * MM))
     assert "党建引领" in head and "Party Building Leads the Way" in head
     assert not doc[0].get_text("text", clip=pymupdf.Rect(0, 0, 600, 15 * MM)).strip()
 
 
-def test_cover_and_colophon(sample):
-    doc = pymupdf.open(sample[0])
+def test_cover_and_colophon(sample_build):
+    doc = pymupdf.open(sample_build.pdf("email"))
     cover = doc[0].get_text("text")
     for part in ("躬身力行守初心", "Staying True", "刘金鑫", "Liu Jinxin", "2021年"):
         assert part in cover
@@ -213,16 +185,21 @@ def test_cover_and_colophon(sample):
         assert not re.search(r"^\d+$", foot, re.M), foot
 
 
-def test_the_split_comes_from_the_texts_and_saves_pages(sample, tmp_path):
-    assert "columns: Chinese 3" in sample[1] and "chosen from the measured lengths" in sample[1]
-    measured = int(pdftools.info(sample[0])["Pages"])
+def test_the_split_comes_from_the_texts_and_saves_pages(sample_build, tmp_path):
+    out = sample_build.out
+    assert "columns: Chinese 3" in out and "chosen from the measured lengths" in out
+    measured = int(pdftools.info(sample_build.pdf("email"))["Pages"])
     root = copy_project(tmp_path / "equal")
-    add_photos(root)
+    # The same book and photos, and the photos prepared already (keyed by their bytes).
+    shutil.rmtree(root / "book")
+    for folder in ("book", ".cache/photos"):
+        shutil.copytree(sample_build.root / folder, root / folder)
     meta = root / "book" / SAMPLE / "book.yaml"
     meta.write_text(meta.read_text(encoding="utf-8") + "source_share: 0.5\n", encoding="utf-8")
-    pdf, out = build(root, "--final")
-    assert "columns: Chinese 50% of the text width" in out and "(source_share in book.yaml)" in out
-    assert int(pdftools.info(pdf)["Pages"]) > measured
+    equal = build(root, "--output", "email")
+    assert "columns: Chinese 50% of the text width" in equal.out
+    assert "(source_share in book.yaml)" in equal.out
+    assert int(pdftools.info(equal.pdf("email"))["Pages"]) > measured
 
 
 def test_stacked_layout_puts_each_translation_under_its_paragraph(tmp_path):
@@ -231,7 +208,7 @@ def test_stacked_layout_puts_each_translation_under_its_paragraph(tmp_path):
     meta.write_text(meta.read_text(encoding="utf-8").replace("layout: parallel",
                                                              "layout: stacked"),
                     encoding="utf-8")
-    pdf, _ = build(root)
+    pdf = build(root, "--output", "email").pdf("email")
     text = pdftools.squash(pdftools.text(pdf)).replace("\u2010", "")
     first_zh = text.index("曾经坑洼不平的道路")
     first_en = text.index("Roadsonceriddledwithpotholes")
@@ -267,6 +244,7 @@ def test_no_english_word_space_is_stretched_past_twice_normal(geometry):
     assert worst <= 2.0, f"a word space {worst:.2f} times the normal one"
 
 
+@pytest.mark.unit
 def test_english_text_survives_the_chosen_line_breaks():
     import polib
 

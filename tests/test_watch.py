@@ -72,14 +72,15 @@ def save_like_an_editor(path: Path, text: str) -> None:
 
 
 @pytest.fixture
-def session(project):
-    running = Session(project)
+def session(tiny_project):
+    running = Session(tiny_project)
     yield running
     if running.process.poll() is None:
         running.stop()
 
 
-def test_a_translation_edit_is_rebuilt_and_a_bad_edit_keeps_the_last_pdf(project, session):
+def test_a_translation_edit_is_rebuilt_and_a_bad_edit_keeps_the_last_pdf(tiny_project, session):
+    project = tiny_project
     pdf = project / "dist" / f"{SAMPLE}.email.pdf"
     po = project / "translations" / f"{SAMPLE}.en.po"
     first = session.wait_for("watching")
