@@ -94,9 +94,9 @@ def errors_as_exception(errors: tuple[Diagnostic, ...]) -> InputError:
     else:
         listed = "\n".join(
             "  " + str(d).replace("\n", "\n  ") for d in errors)
-        where = {d.path for d in errors}
-        about = f"{display_path(first.path)} has" if len(where) == 1 and first.path else "found"
-        error = InputError(f"{about} {len(errors)} problems:\n{listed}",
+        paths = {d.path for d in errors}
+        error = InputError(f"{len(errors)} problems:\n{listed}",
+                           path=first.path if len(paths) == 1 else None,
                            fix="fix each one above, then run the command again")
     error.diagnostics = errors
     return error

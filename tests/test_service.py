@@ -48,8 +48,8 @@ def test_book_yaml_reports_every_problem_at_once(tmp_path):
         (4, "config.unknown-key"), (5, "config.bad-value"), (6, "config.unknown-key"),
         (7, "config.wrong-type")]
     text = str(error)
-    assert text.startswith("book/tiny/book.yaml has 4 problems:") or \
-        "book.yaml has 4 problems:" in text.splitlines()[0]
+    assert error.path == project.books / "tiny" / "book.yaml"
+    assert text.splitlines()[0].endswith("book.yaml: 4 problems:")
     for line, problem in ((4, "unknown key 'colour'"), (5, "page_size 'Letter'"),
                           (6, "unknown key 'date2'"), (7, "'layout' has the wrong type")):
         assert f"book.yaml:{line}: {problem}" in text
