@@ -16,9 +16,8 @@ from parabook.render.html import render_html
 from parabook.source.manuscript import read_book, segments
 from parabook.typeset.measure import CELL_PADDING, text_width_pt
 
-from .conftest import REPO, SAMPLE, copy_project
+from .conftest import REPO, SAMPLE, build, copy_project
 from .pdfgeom import glyphs, in_text_area, is_cjk, lines
-from .test_typography import build
 
 SHORT_ZH, SHORT_EN = "这一段很短。", "This paragraph is short."
 
@@ -52,8 +51,8 @@ def built(request, tmp_path_factory):
     plan = plan_layout(document)
     html = render_html(document, plan, root / "templates", root / "styles" / "booklet.css",
                        SPECS["email"])
-    pdf, out = build(root, "--final")
-    return layout, root, html, plan, pdf, out
+    built = build(root, "--output", "email", "--final")
+    return layout, root, html, plan, built.pdf("email"), built.out
 
 
 def body_lines(pdf: Path, cjk: bool):
