@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polib
+import pytest
 from PIL import Image
 
 from parabook import service
@@ -27,6 +28,7 @@ def build_stderr(cli, root: Path, *args: str) -> str:
     return err
 
 
+@pytest.mark.slow  # the full sample
 def test_the_sample_without_photos_warns_once(project, cli, monkeypatch):
     monkeypatch.chdir(project)  # paths are shown relative to where the user is
     err = build_stderr(cli, project, SAMPLE, "--output", "email")
