@@ -80,10 +80,10 @@ class Project:
         """Prepared photos, cut fonts, measured text, locks, translation memory."""
         return Cache(self.root / ".cache")
 
-    @property
     def translation_memory(self) -> Path:
         """Machine drafts already answered, per provider and endpoint (`mt.memory`): paid
-        work, so it is kept apart from `.cache/` (which is safe to delete)."""
+        work, so it is kept apart from `.cache/` (which is safe to delete). A memory left
+        in `.cache/` by an earlier version is moved here first."""
         path = self.translations / ".memory" / "translation-memory.sqlite3"
         old = self.root / ".cache" / "translation-memory.sqlite3"  # where it was before
         if old.is_file() and not path.exists():

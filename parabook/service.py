@@ -248,7 +248,7 @@ class CacheReport:
 def cache(project: Project, *, clear: bool = False) -> CacheReport:
     """The size of `.cache/` (prepared photos, cut fonts, measured text), and with `clear`
     delete it all; the translation memory is elsewhere and stays."""
-    memory = project.translation_memory  # moved out of .cache/ first, if it was there
+    memory = project.translation_memory()
     folder = project.cache.root
     if clear:
         return CacheReport(folder, project.cache.clear(), True, memory)

@@ -138,4 +138,4 @@ def test_cache_clear_keeps_the_translation_memory(tmp_path, cli):
     assert ".cache/: cleared" in out and "translations/.memory/translation-memory.sqlite3" \
         in out
     assert not any((tmp_path / ".cache").rglob("*"))
-    assert Project(tmp_path).translation_memory.read_bytes() == b"paid work"
+    assert Project(tmp_path).translation_memory().read_bytes() == b"paid work"

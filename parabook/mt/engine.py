@@ -184,7 +184,7 @@ def translate_book(project: Project, slug: str, lang: str | None, settings: Sett
                  (provider.memory_name(settings, env), meta.source_lang, lang))
     segs = segments(manuscript)
     report = Report(po, provider)
-    memory = Memory(project.translation_memory, read_only=settings.dry_run)
+    memory = Memory(project.translation_memory(), read_only=settings.dry_run)
     if memory.problem:
         progress.say(memory.problem)
     with closing(memory):
