@@ -17,6 +17,7 @@ from parabook.errors import BookError, InputError, display_path
 from parabook.infra.cache import Cache
 from parabook.source.importer import SLUG_RE
 from parabook.source.manuscript import read_book
+from parabook.source.swap import finish_swap
 
 DEFAULTS: dict[str, Any] = {
     "outputs": ("print", "handout", "email"),
@@ -45,7 +46,7 @@ DEFAULTS: dict[str, Any] = {
 }
 """Every option of the commands, with its default."""
 
-LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+LANG_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 """A BCP 47 language tag as `--lang` takes it, e.g. en, de or pt-BR."""
 
 
@@ -96,6 +97,7 @@ class Project:
         return self.translations / f"{slug}.{lang}.po"
 
     def all_books(self) -> list[str]:
+        finish_swap(self.books)  # a book an interrupted import left hidden is listed again
         return sorted(p.parent.name for p in self.books.glob("*/book.yaml"))
 
     def slugs(self, slug: str | None = None) -> list[str]:
@@ -105,7 +107,7 @@ class Project:
             raise BookError(f"no books in {display_path(self.books)}",
                             fix="import one: python build.py import FILE.txt --book SLUG")
         for name in slugs:
-            if not SLUG_RE.match(name):
+            if not SLUG_RE.fullmatch(name):
                 raise InputError(f"book name {name!r} is not a book folder name",
                                  fix="give the folder name under book/, e.g. chuzhou-2021")
         return slugs
@@ -127,7 +129,7 @@ class Project:
     def langs(self, slug: str, lang: str | None = None) -> list[str]:
         """The one language asked for, or every target language of the book."""
         if lang:
-            if not LANG_RE.match(lang):
+            if not LANG_RE.fullmatch(lang):
                 raise InputError(f"--lang {lang!r} is not a language tag",
                                  fix="give a tag such as en, de or pt-BR")
             return [lang]

@@ -1,8 +1,8 @@
 """Fuzzing the readers: any input parses, or fails with our own error type.
 
 Manuscripts, articles and translations arrive by email from outside the team, so
-the importer, the Markdown reader, the `book.yaml` reader and the PO reader and
-writer get arbitrary text here. Each must either return, or raise a
+the importer, the Markdown reader, the `book.yaml` reader, the glossary reader and
+the PO reader and writer get arbitrary text here. Each must either return, or raise a
 `parabook.errors.BookError` that names the file; never another exception. The
 PO round trip (read, write, read) loses nothing, and an imported article reads
 back as exactly what the importer decided.
@@ -30,6 +30,7 @@ from parabook.catalog.po import (
     save_catalog,
     update_catalog,
 )
+from parabook.catalog.qa import load_glossary
 from parabook.errors import BookError
 from parabook.model import Figure, Heading, Paragraph, Place, Segment
 from parabook.source.config import load_meta
@@ -111,8 +112,8 @@ def test_importer_decoding_any_bytes(data, encoding):
 
 yaml_values = st.one_of(texts, st.sampled_from([
     "[en]", "[en, de]", "A5", "stacked", "0.4", "auto", "'2021'", "2021-12-30", "~", "{}",
-    "[]", "!!binary aGk=", "&a [*a]", "*x", "!!python/object:os.system x", "1e400", ".nan",
-    "yes", "|\n  block", "\"unterminated"]))
+    "[]", "2021-02-30", "[2021-13-01]", "!!binary aGk=", "&a [*a]", "*x",
+    "!!python/object:os.system x", "1e400", ".nan", "yes", "|\n  block", "\"unterminated"]))
 yaml_keys = st.one_of(st.sampled_from(
     ["title", "byline", "date", "target_langs", "page_size", "layout", "source_share",
      "cover_photo", "source_lang", "colour", "? [a]", "- x", "<<"]), texts)
@@ -132,6 +133,32 @@ def test_book_yaml_reader_parses_or_raises_our_error(text):
             assert error.path == path and error.fix
             return
     assert meta.title.strip() and meta.byline.strip()
+
+
+# Glossaries: TSV lines of terms, renderings with ` | ` and notes, any text, any bytes.
+glossary_cells = st.one_of(st.sampled_from(["term", "translation", "党工委", "the Party",
+                                            " | ", "a | b", "|", "#", "", " "]), texts)
+glossary_docs = st.one_of(
+    st.lists(st.lists(glossary_cells, max_size=4).map("\t".join), max_size=8).map(
+        lambda rows: "\n".join(rows).encode("utf-8", "surrogatepass")),
+    texts.map(lambda text: text.encode("utf-8", "surrogatepass")),
+    st.binary(max_size=300))
+
+
+@budget(200)
+@given(glossary_docs)
+def test_glossary_reader_parses_or_raises_our_error(data):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "glossary.zh-en.tsv"
+        path.write_bytes(data)
+        try:
+            terms = load_glossary(path)
+        except BookError as error:
+            assert error.path == path and error.fix
+            return
+    for term in terms:
+        assert term.term and term.term == term.term.strip() and term.line >= 1
+        assert all(rendering.strip() for rendering in term.renderings)
 
 
 # PO files: valid headers and entries around arbitrary text, plus raw mutations.

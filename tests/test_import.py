@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 
 import pytest
 
 from parabook.errors import InputError
 from parabook.model import Figure, Heading, Paragraph
+from parabook.project import Project
 from parabook.source.importer import import_article
 from parabook.source.manuscript import read_book
 from parabook.source.punctuation import to_full_width
@@ -205,3 +208,77 @@ def test_import_loses_and_adds_no_character(imported):
         return re.sub(r"\s+", "", text.translate(back))
 
     assert norm("".join(parts)) == norm(ORIGINAL.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("slug", ["tiny\n", "tiny\n\n", "ok-name\n"])
+def test_a_book_name_with_a_trailing_newline_is_refused(tmp_path, slug):
+    """`$` matches before a final newline: names are matched whole."""
+    with pytest.raises(InputError, match="not a valid folder name"):
+        import_article(ORIGINAL, tmp_path / "book", slug)
+    assert not (tmp_path / "book").exists()
+    with pytest.raises(InputError, match="is not a book folder name"):
+        Project(tmp_path).slugs(slug)
+    with pytest.raises(InputError, match="is not a language tag"):
+        Project(tmp_path).langs(SAMPLE, "en\n")
+
+
+def test_imported_folders_follow_the_umask_like_any_saved_file(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        import_article(ORIGINAL, tmp_path / "book", "fresh")
+        import_article(ORIGINAL, tmp_path / "book", "fresh", force=True)
+    finally:
+        os.umask(previous)
+    book = tmp_path / "book" / "fresh"
+    assert stat.S_IMODE(book.stat().st_mode) == 0o755
+    assert stat.S_IMODE((book / "photos").stat().st_mode) == 0o755
+    assert stat.S_IMODE((book / "source.zh.md").stat().st_mode) == 0o644
+
+
+def stopped_force_import(books: Path, *, photos_moved: bool) -> Path:
+    """The disk as `import --force` leaves it when killed: the old book in a hidden
+    `.SLUG.old.*/SLUG`; the new one not yet renamed into place (photos_moved=False,
+    between the two renames) or in place without the photos (between the rename and
+    the move of photos/)."""
+    import_article(ORIGINAL, books, SAMPLE)
+    (books / SAMPLE / "photos" / "01.jpg").write_bytes(b"the only copy")
+    (books / SAMPLE / "source.zh.md").write_text("旧的段落。\n", encoding="utf-8")
+    retired = books / f".{SAMPLE}.old.k1ll3d"
+    retired.mkdir()
+    os.replace(books / SAMPLE, retired / SAMPLE)
+    if photos_moved:  # the new text in place, the photos still in the old copy
+        new, _ = import_article(ORIGINAL, books.parent / "staging", SAMPLE)
+        new.joinpath("photos").rmdir()
+        os.replace(new, books / SAMPLE)
+    return retired
+
+
+@pytest.mark.parametrize("photos_moved", [False, True])
+def test_a_stopped_force_import_is_finished_by_the_next_read(tmp_path, photos_moved):
+    books = tmp_path / "book"
+    retired = stopped_force_import(books, photos_moved=photos_moved)
+    assert Project(tmp_path).all_books() == [SAMPLE]
+    manuscript = read_book(books, SAMPLE)
+    assert (books / SAMPLE / "photos" / "01.jpg").read_bytes() == b"the only copy"
+    assert not retired.exists() and sorted(p.name for p in books.iterdir()) == [SAMPLE]
+    # Between the renames the old book is put back; after them the new one stays.
+    assert (manuscript.blocks[0].text == "旧的段落。") is not photos_moved
+
+
+@pytest.mark.parametrize("photos_moved", [False, True])
+def test_a_stopped_force_import_is_finished_by_the_next_import(tmp_path, photos_moved):
+    books = tmp_path / "book"
+    stopped_force_import(books, photos_moved=photos_moved)
+    import_article(ORIGINAL, books, SAMPLE, force=True)
+    assert (books / SAMPLE / "photos" / "01.jpg").read_bytes() == b"the only copy"
+    assert "党建引领" in (books / SAMPLE / "source.zh.md").read_text(encoding="utf-8")
+    assert sorted(p.name for p in books.iterdir()) == [SAMPLE]
+
+
+def test_a_stopped_force_import_never_deletes_photos_it_cannot_place(tmp_path):
+    books = tmp_path / "book"
+    retired = stopped_force_import(books, photos_moved=True)
+    (books / SAMPLE / "photos").mkdir()
+    (books / SAMPLE / "photos" / "01.jpg").write_bytes(b"a newer photo")
+    read_book(books, SAMPLE)
+    assert (retired / SAMPLE / "photos" / "01.jpg").read_bytes() == b"the only copy"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,79 @@ def test_a_line_of_full_width_spaces_is_a_blank_line():
     become the PO header's empty msgid."""
     blocks = read_blocks("段落。\n\n\u3000\u3000\n\n\xa0\n\n## 一节\n", Path("s.md"))
     assert blocks == (Paragraph("段落。", 1), Heading("一节", 7))
+
+
+@pytest.mark.parametrize("source, line, problem", [
+    ("段落。\n\n一\u202e段。\n", 3, "invisible character U+202E in the text (RIGHT-TO-LEFT "
+                                    "OVERRIDE: it reorders"),
+    ("段落。\n\n## 标\u2066题\n", 3, "invisible character U+2066"),
+    ("一\u200b段。\n", 1, "invisible character U+200B in the text (ZERO WIDTH SPACE"),
+    ("一段\u2060。\n", 1, "invisible character U+2060"),
+    ("一段。\n\n![说\u200d明](photos/01.jpg)\n", 3, "invisible character U+200D"),
+    ("一段\ufeff。\n", 1, "invisible character U+FEFF"),
+    ("段落。\n\n\n一段\ufffe。\n", 4, "noncharacter U+FFFE in the text (never text"),
+    ("一段\U0010ffff。\n", 1, "noncharacter U+10FFFF"),
+])
+def test_invisible_characters_that_change_the_printed_text_are_refused(tmp_path, source, line,
+                                                                       problem):
+    """What prints must be what was reviewed: no bidi overrides, zero-width characters or
+    noncharacters in the manuscript, with the line."""
+    error = error_for(tmp_path, source=source)
+    assert problem in error.problem and error.line == line, error
+    assert error.fix
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("subtitle: 副\u202e题", "'subtitle' holds invisible character U+202E (RIGHT-TO-LEFT "
+                           "OVERRIDE: it reorders the printed text)"),
+    ('publisher: "出\\u200b版"', "'publisher' holds invisible character U+200B"),
+    ('place: "滁州\\uFFFE"', "'place' holds noncharacter U+FFFE"),
+])
+def test_invisible_characters_in_book_yaml_are_refused_at_their_line(tmp_path, value, shown):
+    error = error_for(tmp_path, yaml_text=f"title: 标题\nbyline: 作者\n{value}\n")
+    assert f"book.yaml:3: {shown}" in str(error), error
+
+
+@pytest.mark.parametrize("date", ["2021-02-30", "2021-13-01", "0000-01-01"])
+def test_an_unquoted_date_that_is_no_day_is_a_config_error_at_its_line(tmp_path, date):
+    """PyYAML makes a date of an unquoted YYYY-MM-DD and raises ValueError when there is
+    no such day: a config error at its line, with the others."""
+    error = error_for(tmp_path, yaml_text=f"title: 标题\nbyline: 作者\ndate: {date}\n"
+                                          "layout: sideways\n")
+    assert f"book.yaml:3: 'date' has a value YAML reads as a date ({date}), but there is no " \
+           "such day\n    fix: correct the date, or quote the value" in str(error), error
+    assert "book.yaml:4: layout 'sideways' is not supported" in str(error)
+
+
+def test_a_book_yaml_that_is_a_pipe_is_named_as_such(tmp_path):
+    """Not "no book 't' ... use one of: t": it names book.yaml and what is wrong with it."""
+    folder = make_book(tmp_path)
+    (folder / "book.yaml").unlink()
+    os.mkfifo(folder / "book.yaml")
+    with pytest.raises(InputError) as caught:
+        read_book(tmp_path / "book", "t")
+    assert caught.value.path == folder / "book.yaml"
+    assert "is not a regular file" in caught.value.problem, caught.value
+
+
+@pytest.mark.parametrize("source, line, kind", [
+    ("段落。\n\n" + "长" * 34200 + "\n", 3, "paragraph"),
+    ("段落。\n\n## " + "题" * 34200 + "\n", 3, "heading"),
+    ("段落。\n\n\n![" + "说" * 34200 + "](photos/01.jpg)\n", 4, "caption"),
+])
+def test_a_segment_over_100_kb_is_refused_at_its_line(tmp_path, source, line, kind):
+    """Layout time grows faster than the text: a 900 KB paragraph took 72 s."""
+    error = error_for(tmp_path, source=source)
+    assert (error.line, error.problem) == (line, f"this {kind} is 102,600 bytes, over the "
+                                                 f"limit of 100 KB (102,400 bytes) for one "
+                                                 f"{kind}"), error
+
+
+def test_a_segment_of_just_100_kb_is_read():
+    text = "长" * (100 * 1024 // 3 - 1) + "。"
+    assert read_blocks(text + "\n", Path("s.md")) == (Paragraph(text, 1),)
+
+
+def test_a_book_yaml_text_over_100_kb_is_refused(tmp_path):
+    error = error_for(tmp_path, yaml_text=f"title: {'题' * 34200}\nbyline: 作者\n")
+    assert "book.yaml:1: 'title' is over 100 KB, too long to lay out" in str(error), error

@@ -296,6 +296,8 @@ def bad_photos(folder: Path) -> dict[str, Path]:
     made["bomb"].write_bytes(png_header(20_000, 20_000))  # 400 MP: Pillow refuses outright
     made["large"] = folder / "large.png"
     made["large"].write_bytes(png_header(11_000, 10_000))  # 110 MP: Pillow only warns
+    made["strip"] = folder / "strip.png"
+    made["strip"].write_bytes(png_header(1, 65_000))  # would be placed 0.0 mm wide
     return made
 
 
@@ -307,6 +309,9 @@ def bad_photos(folder: Path) -> dict[str, Path]:
     ("pcx", 150, "is a PCX image", "re-export the photo as JPEG"),
     ("bomb", 150, "400 megapixels, over the limit of 100", "shrink it"),
     ("large", None, "11000×10000 pixels (110 megapixels), over the limit of 100", "shrink it"),
+    ("strip", 150, "has 1×65000 pixels, a strip too thin to print (the limit is 20:1)",
+     "cut it to the part that matters in a photo editor, or give the figure a crop"),
+    ("strip", None, "a strip too thin to print", "or give the figure a crop"),
 ])
 def test_unusable_photos_are_input_errors(tmp_path, kind, dpi, problem, fix):
     src = bad_photos(tmp_path / "photos")[kind]
@@ -344,7 +349,8 @@ def test_bad_crop_options_point_at_the_manuscript_line(tmp_path):
     src = tmp_path / "photo.jpg"
     Image.new("RGB", (60, 40), RED).save(src)
     manuscript = tmp_path / "source.zh.md"
-    for options in [{"crop": (3, 0)}, {"crop": (3, 2), "focus": (1.5, 0.5)}]:
+    for options in [{"crop": (3, 0)}, {"crop": (3, 2), "focus": (1.5, 0.5)}, {"crop": (1, 21)},
+                    {"crop": (999, 1)}]:
         with pytest.raises(InputError) as caught:
             prepare(src, placed_width_mm=40, dpi=150, cache_dir=tmp_path, manuscript=manuscript,
                     line=7, **options)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import threading
 
 import polib
 import pytest
 
 from parabook.catalog.po import read_catalog, save_catalog
 from parabook.catalog.qa import check_translation, load_glossary
+from parabook.errors import InputError
 
 from .conftest import REPO, SAMPLE
 
@@ -129,3 +132,50 @@ def test_glossary_errors_name_the_line(project, cli):
     assert "translations/glossary.zh-en.tsv:2: a glossary line needs a term and its " \
            "translation" in err
 
+
+
+def load_within(path, seconds: float = 10.0):
+    """`load_glossary(path)`'s terms or error; a reader blocked on a pipe is let go (by
+    opening and closing its other end) and fails the test instead of hanging it."""
+    outcome: list = []
+
+    def load() -> None:
+        try:
+            outcome.append(load_glossary(path))
+        except Exception as error:  # noqa: BLE001 (the test judges it)
+            outcome.append(error)
+
+    reader = threading.Thread(target=load, daemon=True)
+    reader.start()
+    reader.join(seconds)
+    if reader.is_alive():
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(seconds)
+        pytest.fail(f"load_glossary blocked on {path}")
+    return outcome[0]
+
+
+def test_a_glossary_that_is_a_pipe_is_refused_without_waiting(tmp_path):
+    path = tmp_path / "glossary.zh-en.tsv"
+    os.mkfifo(path)
+    error = load_within(path)
+    assert isinstance(error, InputError), error
+    assert error.path == path and "not a regular file" in error.problem
+
+
+def test_a_glossary_linked_to_a_device_is_refused(tmp_path):
+    path = tmp_path / "glossary.zh-en.tsv"
+    path.symlink_to("/dev/zero")
+    error = load_within(path)
+    assert isinstance(error, InputError), error
+    assert "not a regular file" in error.problem
+
+
+def test_a_gbk_glossary_is_not_utf8_at_its_line(tmp_path):
+    path = tmp_path / "glossary.zh-en.tsv"
+    path.write_bytes("term\ttranslation\tnote\n党工委\tParty Working Committee\n"
+                     .encode("gb18030"))
+    error = load_within(path)
+    assert isinstance(error, InputError), error
+    assert (error.path, error.line) == (path, 2)
+    assert error.problem.startswith("not UTF-8") and "GB18030" in (error.fix or "")

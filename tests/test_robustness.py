@@ -122,6 +122,19 @@ BAD_INPUT = {
         lambda p: _yaml(p, text=(book(p) / "book.yaml").read_text(encoding="utf-8")
                         .replace("source_lang: zh-CN", "source_lang: ../../x")),
         r"book\.yaml:5: source_lang '\.\./\.\./x' is not a language tag"),
+    "book.yaml unquoted date that is no day": (
+        lambda p: _yaml(p, text=(book(p) / "book.yaml").read_text(encoding="utf-8")
+                        .replace("date: '2021'", "date: 2021-02-30")),
+        r"book\.yaml:4: 'date' has a value YAML reads as a date \(2021-02-30\), but there is "
+        r"no such day\n  fix: correct the date, or quote the value"),
+    "book.yaml is a pipe": (
+        lambda p: ((book(p) / "book.yaml").unlink(), os.mkfifo(book(p) / "book.yaml")),
+        r"book/chuzhou-2021/book\.yaml: the book\.yaml is not a regular file \(a folder, pipe "
+        r"or device\)\n  fix: put the file itself there"),
+    "translation with a bidi override": (
+        lambda p: _po(p, lambda d: d.replace(b'msgstr "Liu Jinxin"',
+                                             'msgstr "Liu\u202eJinxin"'.encode())),
+        r"chuzhou-2021\.en\.po:\d+: .*U\+202E in the translation"),
     "PO malformed (msgfmt rejects it)": (
         lambda p: _po(p, lambda d: d + b'\nmsgid "x"\nmsgstr "unterminated\n'),
         r"chuzhou-2021\.en\.po:\d+: not a valid PO file: end-of-line within string\n"
@@ -172,6 +185,20 @@ BAD_INPUT = {
     "manuscript with a control character": (
         lambda p: _source(p, "段落。\n\n第二\x00段。\n"),
         r"source\.zh\.md:3: control character U\+0000 in the text .*\n  fix: delete it"),
+    "manuscript with a bidi override": (
+        lambda p: _source(p, "段落。\n\n第二\u202e段。\n"),
+        r"source\.zh\.md:3: invisible character U\+202E in the text \(RIGHT-TO-LEFT OVERRIDE: "
+        r"it reorders the printed text\)\n  fix: delete it"),
+    "manuscript with a zero-width space": (
+        lambda p: _source(p, "段\u200b落。\n"),
+        r"source\.zh\.md:1: invisible character U\+200B in the text \(ZERO WIDTH SPACE"),
+    "manuscript with a noncharacter": (
+        lambda p: _source(p, "段落。\n\n## 标题\ufffe\n"),
+        r"source\.zh\.md:3: noncharacter U\+FFFE in the text"),
+    "manuscript paragraph over 100 KB": (
+        lambda p: _source(p, "段落。\n\n" + "长" * 34200 + "\n"),
+        r"source\.zh\.md:3: this paragraph is 102,600 bytes, over the limit of 100 KB "
+        r"\(102,400 bytes\) for one paragraph\n  fix: split it"),
     "empty book": (
         lambda p: _source(p, "\n\n"),
         r"source\.zh\.md: the manuscript has no text: the booklet would be only its cover\n"
@@ -232,6 +259,8 @@ BAD_PHOTOS = {
              "shrink it to at most 100 megapixels"),
     "large": ("large.png", "has 11000×10000 pixels (110 megapixels), over the limit of 100",
               "shrink it to at most 100 megapixels"),
+    "strip": ("strip.png", "has 1×65000 pixels, a strip too thin to print (the limit is 20:1)",
+              "cut it to the part that matters in a photo editor, or give the figure a crop"),
 }
 
 

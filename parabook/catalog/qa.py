@@ -8,6 +8,7 @@ translation column are separated by ` | `; any one of them satisfies the check.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from collections import Counter
@@ -16,11 +17,14 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from parabook.errors import InputError
+from parabook.errors import InputError, not_utf8
+from parabook.infra.fsutil import read_input
 from parabook.lang import Language, language
 from parabook.lang.script import HAN, HAN_OR_CJK_PUNCTUATION
 from parabook.model import Segment, Translation, TranslationState
 
+GLOSSARY_LIMIT = 8 * 2**20
+"""Bytes: a glossary of 100,000 terms is about 5 MB."""
 BRACKETS = {"(": ")", "[": "]", "{": "}"}
 APOSTROPHE = "’"
 SOURCE_LANG = "zh"  # how the manuscript writes numbers: 1,600 and 200万
@@ -59,11 +63,17 @@ def glossary_path(translations_dir: Path, source_lang: str, lang: str) -> Path:
 
 def load_glossary(path: Path) -> list[GlossaryTerm]:
     """Read the TSV glossary; a missing file is an empty glossary."""
-    if not path.exists():
+    try:
+        data = read_input(path, "glossary", limit=GLOSSARY_LIMIT)
+    except FileNotFoundError:
         return []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, data, exc) from None
     terms: list[GlossaryTerm] = []
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
+    try:
         for number, row in enumerate(rows, start=1):
             if not row or not "".join(row).strip() or row[0].startswith("#"):
                 continue
@@ -76,6 +86,9 @@ def load_glossary(path: Path) -> list[GlossaryTerm]:
             renderings = tuple(r.strip() for r in row[1].split(" | ") if r.strip())
             note = row[2].strip() if len(row) > 2 else ""
             terms.append(GlossaryTerm(row[0].strip(), renderings, note, number))
+    except csv.Error as exc:  # a field over csv's size limit
+        raise InputError(f"this glossary line cannot be read: {exc}", path=path,
+                         line=rows.line_num, fix="write: term<TAB>translation<TAB>note") from None
     # Longest first: a longer term (滁州经开区) explains its shorter part (经开区).
     return sorted(terms, key=lambda t: -len(t.term))
 

@@ -27,7 +27,28 @@ EAST_ASIAN_LANGS = ("zh", "ja")
 
 # C0 and C1 control characters other than tab and line ends: never text a person
 # wrote (a damaged file, or a binary one), and nothing a PDF can print.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_C0_C1 = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+# Invisible characters that make the printed text differ from the reviewed bytes. None
+# is needed in Chinese, English or German; the layout adds its own break chances later.
+_BIDI = "\u200e\u200f\u202a-\u202e\u2066-\u2069"  # marks, embeddings, overrides, isolates
+_ZERO_WIDTH = "\u200b-\u200d\u2060-\u2064\ufeff"  # hide a break, a join or a split word
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane << 16 | 0xfffe)}{chr(plane << 16 | 0xffff)}" for plane in range(17))
+CONTROL = re.compile(f"[{_C0_C1}{_BIDI}{_ZERO_WIDTH}{_NONCHARACTERS}]")
+"""A character no reviewed text may hold: a control character or an invisible one."""
+
+
+def describe_control(char: str) -> tuple[str, str]:
+    """How an error names a `CONTROL` character, and why it is refused: e.g.
+    ("invisible character U+202E", "RIGHT-TO-LEFT OVERRIDE: it reorders the printed text")."""
+    code = f"U+{ord(char):04X}"
+    if re.fullmatch(f"[{_C0_C1}]", char):
+        return f"control character {code}", "invisible, and not printable"
+    if re.fullmatch(f"[{_NONCHARACTERS}]", char):
+        return f"noncharacter {code}", "never text: a damaged or hostile file"
+    effect = ("it reorders the printed text" if re.fullmatch(f"[{_BIDI}]", char)
+              else "it hides a break or splits a word unseen")
+    return f"invisible character {code}", f"{unicodedata.name(char)}: {effect}"
 
 
 def has_han(text: str) -> bool:

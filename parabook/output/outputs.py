@@ -149,9 +149,10 @@ def _place(photo: PhotoView, job: PhotoJob | None, prepared: Prepared | None, fi
 
 
 def _aspect(path: Path, crop: tuple[int, int] | None) -> float | None:
-    """Width over height once upright, read from the header alone; None if unreadable."""
+    """Width over height once upright, read from the header alone; None if unreadable or
+    a strip too thin to print (a 1×65000 photo would be placed 0.0 mm wide)."""
     if crop:
-        return crop[0] / crop[1]
+        return crop[0] / crop[1] if photos.is_printable_shape(*crop) else None
     try:
         with pywarnings.catch_warnings():
             # Pillow warns while opening a photo of 89-100 MP: silence it first.
@@ -162,7 +163,9 @@ def _aspect(path: Path, crop: tuple[int, int] | None) -> float | None:
                     width, height = height, width
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None  # prepare() reports it properly
-    return width / height if height else None
+    if not height or not photos.is_printable_shape(width, height):
+        return None  # prepare() reports it properly
+    return width / height
 
 
 

@@ -72,6 +72,10 @@ MAX_PIXELS = 100_000_000
 MAX_BYTES = 200 * 2**20
 """A photo file larger than this is refused before it is read."""
 
+MAX_ASPECT = 20
+"""Longest side over shortest, of a photo or its crop: a thinner strip prints as a line
+(a 1×65000 photo would be 0.0 mm wide)."""
+
 FORMATS = ("JPEG", "PNG", "WEBP", "TIFF", "GIF", "BMP")
 """Pillow formats accepted. Phone JPEGs with a depth map open as MPO, through JPEG."""
 
@@ -185,10 +189,18 @@ def _check_options(crop, focus, fail) -> None:
     if crop is not None and (len(crop) != 2 or not all(_finite(v) and v > 0 for v in crop)):
         raise fail(f"has crop {crop!r}, which is not an aspect ratio",
                    "write the crop as two positive numbers, width and height, e.g. 3:2")
+    if crop is not None and not is_printable_shape(*crop):
+        raise fail(f"has crop {crop[0]}:{crop[1]}, a strip too thin to print (the limit is "
+                   f"{MAX_ASPECT}:1)", f"choose a crop between 1:{MAX_ASPECT} and {MAX_ASPECT}:1")
     if len(focus) != 2 or not all(_finite(v) and 0 <= v <= 1 for v in focus):
         raise fail(f"has focus {focus!r}, outside the photo",
                    "write the focus as two fractions from 0 to 1 (x from the left, y from "
                    "the top), e.g. 0.5,0.3")
+
+
+def is_printable_shape(width: float, height: float) -> bool:
+    """Whether a photo or crop of this width and height is at most `MAX_ASPECT`:1."""
+    return max(width, height) <= MAX_ASPECT * min(width, height)
 
 
 def _finite(value) -> bool:
@@ -208,6 +220,10 @@ def _read_sidecar(path: Path) -> dict | None:
 def _render(data: bytes, output: Path, placed_width_mm: float, dpi: int | None,
             crop, focus, fail) -> dict:
     image = _open_checked(data, fail)
+    if crop is None and not is_printable_shape(*image.size):
+        raise fail(f"has {image.width}×{image.height} pixels, a strip too thin to print (the "
+                   f"limit is {MAX_ASPECT}:1)", "cut it to the part that matters in a photo "
+                   'editor, or give the figure a crop: ![说明](photos/NN.jpg "crop=3:2")')
     icc = image.info.get("icc_profile")
     upright = None
     if image.format in ("JPEG", "MPO") and dpi is not None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,12 +28,14 @@ from parabook.source.manuscript import (
     write_markdown,
 )
 from parabook.source.punctuation import to_full_width
+from parabook.source.swap import finish_swap, retired_prefix
 
 SENTENCE_END = "。！？…；!?."
 CLOSERS = "”’』」）》\"')"
 HEADING_MAX = 24  # longest line (in characters) still taken for a heading
 BYLINE_MAX = 12
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+"""A book folder name; always `fullmatch`ed (`$` would let a trailing newline in)."""
 
 
 @dataclass(frozen=True)
@@ -233,7 +235,7 @@ def _fix_block(block: Block, report: ImportReport) -> Block:
 def import_article(source: Path, books_dir: Path, slug: str, *, force: bool = False,
                    encoding: str | None = None) -> tuple[Path, ImportReport]:
     """Write `books_dir/slug/` from a text file; all or nothing."""
-    if not SLUG_RE.match(slug):
+    if not SLUG_RE.fullmatch(slug):
         raise InputError(f"book name {slug!r} is not a valid folder name",
                          fix="use lower-case letters, digits and dashes, e.g. chuzhou-2021")
     try:
@@ -242,6 +244,7 @@ def import_article(source: Path, books_dir: Path, slug: str, *, force: bool = Fa
         raise InputError("file not found", path=source, fix="check the path") from None
     imported = parse_article(decode(data, source, encoding), source)
     target = books_dir / slug
+    finish_swap(books_dir, slug)
     if target.exists() and not force:
         raise InputError(f"book {slug!r} already exists", path=target,
                          fix="choose another --book name, or add --force to replace its "
@@ -257,7 +260,7 @@ def import_article(source: Path, books_dir: Path, slug: str, *, force: bool = Fa
 
     books_dir.mkdir(parents=True, exist_ok=True)
     # The staging folder never holds the old photos, so removing it can't lose them.
-    staging = Path(tempfile.mkdtemp(prefix=f".{slug}.", dir=books_dir))
+    staging = _new_folder(books_dir, f".{slug}.")
     try:
         (staging / "book.yaml").write_text(dump_meta(imported.meta), encoding="utf-8")
         (staging / SOURCE_NAME).write_text(markdown, encoding="utf-8")
@@ -266,7 +269,7 @@ def import_article(source: Path, books_dir: Path, slug: str, *, force: bool = Fa
             (staging / "photos").mkdir()
             os.replace(staging, target)
             return target, imported.report
-        retired = Path(tempfile.mkdtemp(prefix=f".{slug}.old.", dir=books_dir))
+        retired = _new_folder(books_dir, retired_prefix(slug))
         os.replace(target, retired / slug)
         try:
             os.replace(staging, target)
@@ -283,6 +286,18 @@ def import_article(source: Path, books_dir: Path, slug: str, *, force: bool = Fa
         if staging.exists():
             shutil.rmtree(staging)
     return target, imported.report
+
+
+def _new_folder(parent: Path, prefix: str) -> Path:
+    """A new empty folder `parent/prefix…`. Unlike mkdtemp's (mode 0700) its mode
+    follows the umask, as for any saved folder: it becomes the book folder."""
+    while True:
+        folder = parent / f"{prefix}{secrets.token_hex(6)}"
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            continue
 
 
 def _check_round_trip(markdown: str, blocks: tuple[Block, ...], source: Path) -> None:

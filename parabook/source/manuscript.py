@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from urllib.parse import unquote
@@ -11,9 +12,10 @@ from markdown_it.token import Token
 
 from parabook.errors import InputError, not_utf8
 from parabook.infra.fsutil import read_input
-from parabook.lang.script import CONTROL
+from parabook.lang.script import CONTROL, describe_control
 from parabook.model import Block, Figure, Heading, Manuscript, Paragraph, Place, Segment
-from parabook.source.config import load_meta
+from parabook.source.config import SEGMENT_LIMIT, load_meta
+from parabook.source.swap import finish_swap
 
 SOURCE_NAME = "source.zh.md"
 FIX_FORMAT = "see the manuscript format in README.md"
@@ -25,7 +27,9 @@ _parser = MarkdownIt("commonmark", {"html": False})
 def read_book(books_dir: Path, slug: str) -> Manuscript:
     """Load `books_dir/slug/`, or raise InputError listing the books there are."""
     folder = books_dir / slug
-    if not (folder / "book.yaml").is_file():
+    finish_swap(books_dir, slug)
+    # Anything there (a pipe, a dangling link) is this book's: load_meta says what is wrong.
+    if not os.path.lexists(folder / "book.yaml"):
         known = sorted(p.name for p in books_dir.glob("*/book.yaml") for p in [p.parent])
         raise InputError(f"no book {slug!r} in {books_dir}", path=folder,
                          fix=(f"use one of: {', '.join(known)}" if known else
@@ -52,12 +56,12 @@ def read_book(books_dir: Path, slug: str) -> Manuscript:
 
 
 def refuse_control_characters(text: str, path: Path, fix: str) -> None:
-    """Raise InputError at the line of the first control character, if any."""
+    """Raise InputError at the line of the first control or invisible character, if any."""
     found = CONTROL.search(text)
     if found:
         line = text.count("\n", 0, found.start()) + 1
-        raise InputError(f"control character U+{ord(found.group()):04X} in the text "
-                         "(invisible, and not printable)", path=path, line=line, fix=fix)
+        what, why = describe_control(found.group())
+        raise InputError(f"{what} in the text ({why})", path=path, line=line, fix=fix)
 
 
 def read_blocks(text: str, path: Path) -> tuple[Block, ...]:
@@ -91,7 +95,21 @@ def read_blocks(text: str, path: Path) -> tuple[Block, ...]:
             raise InputError(f"unsupported Markdown ({kind})", path=path, line=line,
                              fix="use only `## ` headings, paragraphs and "
                                  "`![caption](photos/NN.jpg)` figures; " + FIX_FORMAT)
+    for block in blocks:
+        _refuse_too_long(block, path)
     return tuple(blocks)
+
+
+def _refuse_too_long(block: Block, path: Path) -> None:
+    text = block.caption if isinstance(block, Figure) else block.text
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > SEGMENT_LIMIT:
+        kind = {Figure: "caption", Heading: "heading"}.get(type(block), "paragraph")
+        raise InputError(f"this {kind} is {size:,} bytes, over the limit of "
+                         f"{SEGMENT_LIMIT // 1024} KB ({SEGMENT_LIMIT:,} bytes) for one {kind}",
+                         path=path,
+                         line=block.line, fix=f"split it into {kind}s of at most "
+                         f"{SEGMENT_LIMIT // 1024} KB (about 30,000 Chinese characters)")
 
 
 def _paragraph_or_figure(inline: Token, path: Path, line: int) -> Block | None:
