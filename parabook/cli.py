@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
 
 from parabook import service
 from parabook.catalog.qa import STATE_ORDER, CheckReport
 from parabook.diagnostics import Diagnostic
 from parabook.errors import BookError, display_path
+from parabook.infra import interrupts
 from parabook.lang.en import count
 from parabook.mt.engine import PROVIDERS, WRITABLE, ProviderError, Report, Settings, describe
 from parabook.project import DEFAULTS, Project
@@ -113,15 +112,15 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
     # WeasyPrint's own chatter (e.g. unsupported CSS) is not for the user.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    # `kill`, `timeout` and a cancelled CI job send SIGTERM: clean up as for Ctrl-C.
-    main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
+    run = {"import": _import, "build": _build, "update": _update, "check": _check,
+           "export": _export, "import-review": _import_review,
+           "preview": _preview, "watch": _watch, "translate": _translate,
+           "cache": _cache}[args.command]
     try:
-        run = {"import": _import, "build": _build, "update": _update, "check": _check,
-               "export": _export, "import-review": _import_review,
-               "preview": _preview, "watch": _watch, "translate": _translate,
-               "cache": _cache}[args.command]
-        return run(project, args)
+        # Ctrl-C, and the SIGTERM that `kill`, `timeout` and a cancelled CI job send, both
+        # clean up as a KeyboardInterrupt, and neither is lost (`interrupts`).
+        with interrupts.handled():
+            return run(project, args)
     except BookError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
@@ -134,13 +133,6 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was half-written; run the command again", file=sys.stderr)
         return 130
-    finally:
-        if main_thread:
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _terminated(signum, frame) -> None:
-    raise KeyboardInterrupt
 
 
 def _import(project: Project, args: argparse.Namespace) -> int:

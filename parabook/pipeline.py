@@ -19,7 +19,7 @@ from parabook.catalog.po import load_translations
 from parabook.compose.pairing import pair
 from parabook.diagnostics import Diagnostic
 from parabook.errors import InputError, display_path
-from parabook.infra import fork
+from parabook.infra import fork, interrupts
 from parabook.lang.en import count
 from parabook.layouts import plan_layout
 from parabook.model import Document, LayoutPlan, Manuscript, PhotoView, Segment, Translation
@@ -105,6 +105,7 @@ def build_book(project: Project, slug: str, lang: str | None = None, *,
         if final:
             refuse_missing_photos(manuscript, document)
         warnings += document.warnings
+        interrupts.check()  # between the steps: a Ctrl-C that was swallowed stops here
         # Everything is rendered before anything replaces an output, so a failure leaves
         # the previous PDFs as they were (`staged`).
         with staged(project.dist, slug, stem, outputs, project.cache.locks) as files:
@@ -117,6 +118,7 @@ def build_book(project: Project, slug: str, lang: str | None = None, *,
                     for name in OUTPUT_NAMES if name in outputs)
     notes[:0] = plan.notes
     project.cache.prune()
+    interrupts.check()
     return BuildResult(written, time.perf_counter() - started, tuple(warnings), tuple(notes))
 
 
@@ -182,6 +184,7 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
         html = render_html(placed[layout_spec.name], plan, project.templates,
                            project.styles / "booklet.css", layout_spec)
         layout = lay_out(html, base_dir=manuscript.folder, allowed=allowed, photos=photos)
+        interrupts.check()
         # A write only reads the layout, and writing is a third of the build: the
         # writes after the first are made by forked processes on the other cores
         # while this one makes the first, and imposes the handout on the print PDF.

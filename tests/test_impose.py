@@ -14,6 +14,8 @@ from parabook.errors import InputError
 from parabook.output.impose import PRINT_INSTRUCTIONS, impose_saddle
 
 from . import pdftools
+from .conftest import SAMPLE
+from .test_robustness import limited_run
 
 A4_LANDSCAPE = (841.89, 595.28)
 A5 = (419.53, 595.28)
@@ -160,6 +162,24 @@ def test_output_replaces_an_older_handout_and_leaves_no_temporary_files(booklets
     impose_saddle(booklets["8"], out)
     assert out.read_bytes().startswith(b"%PDF")
     assert [p.name for p in tmp_path.iterdir()] == ["handout.pdf"]
+
+
+@pytest.mark.slow
+def test_a_full_disk_while_imposing_is_a_clear_error_and_keeps_the_old_outputs(tiny_project,
+                                                                               cli):
+    assert cli(tiny_project, "build", SAMPLE)[0] == 0
+    dist = tiny_project / "dist"
+    before = {p.name: (p.stat().st_ino, p.read_bytes()) for p in dist.iterdir()}
+    # The same print PDF again fits under the limit; PyMuPDF's copy of it for the
+    # imposition is a few KB larger, and its write fails half-way as on a full disk.
+    limit = (dist / f"{SAMPLE}.print.pdf").stat().st_size + 1000
+    result = limited_run(tiny_project, limit, "build", SAMPLE)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert re.match(rf"error: \S*/dist/\.{SAMPLE}\.handout\.pdf\.\S+/trimmed\.pdf: File too "
+                    r"large\n  fix: check that the folder exists, is a folder, and is writable, "
+                    r"and that the disk is not full\n$", result.stderr), result.stderr
+    assert {p.name: (p.stat().st_ino, p.read_bytes()) for p in dist.iterdir()} == before
 
 
 def test_pages_too_large_for_two_up_a4_are_refused(tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -314,6 +315,148 @@ def test_ctrl_c_while_a_forked_process_writes_leaves_the_previous_pdfs(project, 
     assert pdfs(project) == good
     assert sorted(p.name for p in (project / "dist").iterdir()) == sorted(good)
     assert [p for p in (project / ".cache").rglob("*") if p.name.endswith(".tmp")] == []
+
+
+def alive(pid: int) -> bool:
+    """Running: a zombie (dead, not yet reaped by whoever adopted it) is not."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def hidden(project: Path) -> list[Path]:
+    """What a build left that is not an output: staged PDFs, temporary files."""
+    return ([p for p in (project / "dist").iterdir() if p.name.startswith(".")]
+            + [p for p in (project / ".cache").rglob("*") if p.name.endswith(".tmp")])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not TWO_CORES, reason="no core to fork onto")
+def test_a_forked_process_dies_with_its_killed_parent_when_ctrl_c_is_ignored(project, cli,
+                                                                           tmp_path):
+    # A build started with `&` from a script ignores Ctrl-C, and so does its child. (Its
+    # output goes to a file: a pipe would stay open as long as the child lives.)
+    with (tmp_path / "err").open("w") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-c", SLOW_EMAIL, SAMPLE], cwd=project, stdout=err, stderr=err,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    child = None
+    try:
+        wait_for(project / "child.pid", process)
+        child = int((project / "child.pid").read_text())
+        process.kill()  # kill -9: no `finally` of the parent runs
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 5
+        while alive(child):
+            assert time.monotonic() < deadline, "the child outlived its parent"
+            time.sleep(0.01)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        if child is not None and alive(child):
+            os.kill(child, signal.SIGKILL)
+    assert cli(project, "build", SAMPLE)[0] == 0  # which clears what the killed one left
+    assert hidden(project) == []
+
+
+SWALLOWED_CTRL_C = """
+import os, signal, sys
+from parabook import pipeline
+
+class Swallows:
+    def __del__(self):  # what a __del__ raises, Python prints and drops
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, while the collector runs this
+        for _ in range(1000):  # the handler runs here and raises KeyboardInterrupt
+            pass
+
+impose_saddle = pipeline.impose_saddle
+
+def impose(*args):  # PyMuPDF's objects run such __del__s while the handout is imposed
+    Swallows()
+    return impose_saddle(*args)
+
+pipeline.impose_saddle = impose
+from parabook.cli import main
+sys.exit(main(["build", sys.argv[1]]))
+"""
+
+
+@pytest.mark.slow
+def test_a_ctrl_c_that_a_del_swallows_still_stops_the_build(project, cli):
+    assert cli(project, "build", SAMPLE)[0] == 0
+    good = pdfs(project)
+    edit(project)
+    result = subprocess.run([sys.executable, "-c", SWALLOWED_CTRL_C, SAMPLE], cwd=project,
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 130, result.stderr
+    # Not Python's "Exception ignored in: <function Swallows.__del__ ...>" either.
+    assert result.stderr == "interrupted: nothing was half-written; run the command again\n"
+    assert pdfs(project) == good
+    assert hidden(project) == []
+
+
+RETURNS = """
+import signal, sys, time
+from pathlib import Path
+from parabook.cli import main
+
+code = main(["build", sys.argv[1]])
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C after this is not the build's
+Path("returned").write_text(repr(time.monotonic()))
+sys.exit(code)
+"""
+
+
+@pytest.mark.slow
+def test_a_ctrl_c_at_any_point_of_a_build_stops_it_cleanly(project, cli):
+    """Ctrl-C at random points of the build, after it started writing: each run exits
+    130 and leaves the outputs complete (old or new) and nothing else."""
+    edit(project)
+    returned = project / "returned"
+
+    def run(delay: float) -> tuple[subprocess.CompletedProcess, float, float]:
+        """Build, with a Ctrl-C `delay` seconds after it starts writing; return the run,
+        when the Ctrl-C was sent and when the command returned (inf: it did not)."""
+        returned.unlink(missing_ok=True)
+        process = subprocess.Popen([sys.executable, "-c", RETURNS, SAMPLE], cwd=project,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   env={**os.environ, "PYTHONPATH": str(REPO)})
+        try:
+            deadline = time.monotonic() + 60
+            while not list((project / "dist").glob(f".{SAMPLE}.*.tmp")):
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.002)
+            time.sleep(delay)
+            sent = time.monotonic()
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        ended = float(returned.read_text()) if returned.exists() else float("inf")
+        return subprocess.CompletedProcess(process.args, process.returncode, out, err), \
+            sent, ended
+
+    started = time.monotonic()
+    assert cli(project, "build", SAMPLE)[0] == 0
+    seconds = time.monotonic() - started
+    built = pdfs(project)  # the same build again writes the same bytes
+    rng = random.Random(21)
+    interrupted = 0
+    for _ in range(5):
+        result, sent, ended = run(rng.uniform(0, seconds / 2))
+        if sent > ended:
+            continue  # it had finished
+        interrupted += 1
+        assert result.returncode == 130, result.stderr
+        assert "interrupted: nothing was half-written" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert pdfs(project) == built
+        assert hidden(project) == []
+    assert interrupted >= 3
 
 
 def test_a_killed_build_leaves_nothing_the_next_build_keeps(project, cli):

@@ -3,7 +3,8 @@
 The build splits two of its steps this way (`pipeline`): preparing photos, and
 writing the email PDF while this process writes the print PDF and imposes it. A
 forked child is a copy of this process, so it needs nothing sent to it; it dies
-with its parent, and a Ctrl-C stops both without leaving a file half-written.
+with its parent (even a kill -9 of it), and a Ctrl-C stops both without leaving a file
+half-written.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ def cores() -> int:
         return 1
 
 
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+"""The signals that stop a child as a Ctrl-C would."""
+
+
 class Forked:
     """`work` run by a forked process when a core is free for it, else by this one when
     its result is asked for. The result, or the exception `work` raised, comes back
@@ -40,30 +45,26 @@ class Forked:
     The child leaves with `os._exit`: this process's `finally` blocks (which delete
     the staged outputs), atexit handlers and buffered output are not run twice.
     Leaving the `with` block stops a child still running (an error or Ctrl-C here)
-    with SIGINT, so it cleans up as a Ctrl-C would (`fsutil.write_atomic` deletes
-    its temporary file), and reaps it: no process and no half-written file is left.
+    with SIGTERM, which the child takes as a Ctrl-C (even when Ctrl-C is ignored), so
+    it cleans up (`fsutil.write_atomic` deletes its temporary file); then reaps it: no
+    process and no half-written file is left.
     """
 
     def __init__(self, work: Callable[[], object], what: str) -> None:
         self.work, self.what = work, what
         self.pid: int | None = None
         self.pipe: int | None = None
-        self.stop_signal = signal.SIGINT
         if cores() < 2:
             return
         sys.stdout.flush()  # or the child could write this process's buffered output too
         sys.stderr.flush()
-        # A child that ignores Ctrl-C (a build started with `&` from a script) is told
-        # to stop with SIGTERM instead.
-        self.stop_signal = (signal.SIGTERM if signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-                            else signal.SIGINT)
         read_end, write_end = os.pipe()
         parent = os.getpid()
         blocked: set | None = None
         try:
-            # Ctrl-C is held back until each side is ready for it (the child in `_serve`):
-            # neither may be interrupted before it knows of the other.
-            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            # Ctrl-C and SIGTERM are held back until each side is ready for them (the
+            # child in `_serve`): neither may be interrupted before it knows of the other.
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
             pid = os.fork()
         except BaseException as exc:
             if blocked is not None:
@@ -120,7 +121,7 @@ class Forked:
             return
         pid, self.pid = self.pid, None
         try:
-            os.kill(pid, self.stop_signal)
+            os.kill(pid, signal.SIGTERM)
             deadline = time.monotonic() + STOP_SECONDS
             while os.waitpid(pid, os.WNOHANG) == (0, 0):
                 if time.monotonic() > deadline:
@@ -135,7 +136,8 @@ class Forked:
 
 
 def _interrupt_once(signum, frame) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for stop in _STOPS:
+        signal.signal(stop, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -148,8 +150,10 @@ def _serve(work: Callable[[], object], what: str, pipe: int, mask: set, parent: 
     status = 1
     try:
         try:
-            # One Ctrl-C stops the work; a second (the terminal's and the parent's) must
-            # not cut short the cleanup the first set off.
+            # One Ctrl-C or SIGTERM (the parent's stop, or its death) stops the work; a
+            # second (the terminal's and the parent's) must not cut short the cleanup the
+            # first set off. A Ctrl-C that this process ignores, the child ignores too.
+            signal.signal(signal.SIGTERM, _interrupt_once)
             if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
                 signal.signal(signal.SIGINT, _interrupt_once)
             _die_with(parent)
@@ -176,11 +180,13 @@ def _serve(work: Callable[[], object], what: str, pipe: int, mask: set, parent: 
 
 
 def _die_with(parent: int) -> None:
-    """Have the kernel interrupt this child when its parent dies (kill -9, a crash), so
-    it does not go on writing for nobody; the parent's next build clears its files."""
+    """Have the kernel stop this child when its parent dies (kill -9, a crash), so it
+    does not go on writing for nobody. SIGTERM, not SIGINT, which a build started with
+    `&` ignores; it cleans up as a Ctrl-C would, and the parent's next build clears
+    whatever else is left."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGINT), 0, 0, 0)  # PR_SET_PDEATHSIG
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # not Linux
         return
     if os.getppid() != parent:  # it died before that took effect

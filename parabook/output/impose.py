@@ -40,10 +40,13 @@ the same booklet always gives the same bytes.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import math
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,13 +95,15 @@ def impose_saddle(booklet_pdf: Path, output: Path) -> Imposition:
         try:
             pages = source.page_count
             margins = _centring_margins(source, booklet_pdf)
-            source.save(trimmed_path)
+            with _writing(trimmed_path):
+                source.save(trimmed_path)
         finally:
             source.close()
         try:
             # last=1: padding goes before the back cover (a single page stays the front).
-            saddle.impose([str(trimmed_path)], str(imposed_path), folds="h", omargin=margins,
-                          imargin=0, mark=[], last=1 if pages > 1 else 0)
+            with _writing(imposed_path):
+                saddle.impose([str(trimmed_path)], str(imposed_path), folds="h",
+                              omargin=margins, imargin=0, mark=[], last=1 if pages > 1 else 0)
         except pdfimpose.UserError as exc:  # a BaseException: `except Exception` misses it
             raise BookError(f"pdfimpose could not impose the booklet: {exc}",
                             path=booklet_pdf) from exc
@@ -113,11 +118,31 @@ def impose_saddle(booklet_pdf: Path, output: Path) -> Imposition:
             # pdfimpose's file ID is random; derive it from the booklet for identical rebuilds.
             file_id = _sha256(booklet_pdf)[:32].upper()
             handout.xref_set_key(-1, "ID", f"[<{file_id}><{file_id}>]")
-            handout.save(finished, deflate=True, no_new_id=True)
+            with _writing(finished):
+                handout.save(finished, deflate=True, no_new_id=True)
         with finished.open("rb+") as handle:  # on disk before it replaces the output
             os.fsync(handle.fileno())
         os.replace(finished, output)
     return Imposition(output=output, pages=pages, blanks=4 * sheets - pages, sheets=sheets)
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """PyMuPDF reports a failed write (a full disk) as its own FzErrorSystem, with only
+    the system's message ("cannot fwrite: No space left on device"): raise the OSError it
+    stands for, naming the file, as every other failed write does."""
+    try:
+        yield
+    except pymupdf.mupdf.FzErrorSystem as exc:
+        message = str(exc.args[0] if exc.args else exc)
+        reason = message.rpartition(": ")[2]
+        if reason in _ERRNOS:
+            raise OSError(_ERRNOS[reason], reason, str(path)) from None
+        raise OSError(errno.EIO, message, str(path)) from None
+
+
+_ERRNOS = {os.strerror(code): code for code in errno.errorcode}
+"""errno by its message: PyMuPDF's errors carry only the message."""
 
 
 def _sha256(path: Path) -> str:

@@ -17,6 +17,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from parabook.errors import BookError
+from parabook.infra import interrupts
 from parabook.infra.lock import held
 from parabook.output.outputs import OUTPUT_NAMES, suffix
 
@@ -54,6 +55,7 @@ def staged(dist: Path, slug: str, stem: str, outputs: tuple[str, ...],
         # A Ctrl-C between two renames would leave a mixed set: it waits until the end.
         held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
+            interrupts.check()  # one that a `__del__` swallowed: replace nothing
             for name, target in targets.items():
                 os.replace(staged[name], target)
                 del staged[name]
