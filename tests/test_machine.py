@@ -723,9 +723,14 @@ def _never_stored(root: Path, key: str, *texts: str) -> None:
         assert key.casefold() not in plain.casefold()
 
 
-def test_a_key_hidden_by_a_control_character_is_never_stored(fresh, server, cli):
+@pytest.mark.parametrize("disguise", [
+    lambda key: key[:4] + "\x01" + key[4:],
+    lambda key: key[:4] + "\u200b" + key[4:],
+    _fullwidth,
+])
+def test_a_disguised_key_is_never_stored(fresh, server, cli, disguise):
     key = KEYS["LIBRE_API_KEY"]
-    server.translate = lambda text: f"Error: api_key={key[:4]}\x01{key[4:]} is over quota"
+    server.translate = lambda text: f"Error: api_key={disguise(key)} is over quota"
     code, out, err = translate(cli, fresh, server, "--provider", "libre")
     assert code == 1 and "no draft, the answer contains your API key" in err
     _never_stored(fresh, key, out, err)
