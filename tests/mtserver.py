@@ -4,7 +4,8 @@ The real deep-translator classes talk to it through `translate --endpoint`, and
 a provider with its own client can send it a whole batch as JSON (`/batch`). It
 answers with a deterministic pseudo-translation (Han characters become Latin
 tokens, Latin text such as protected glossary terms passes through), and can be
-told to misbehave: HTTP errors, stalls, echoes, or hanging until released.
+told to misbehave: HTTP errors, stalls, echoes, drips, oversized or gzip-bomb
+answers, or hanging until released.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import re
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,7 +49,9 @@ class Call:
 class Server:
     """Scripted behaviour: `script` is consumed one request at a time (an int is an
     HTTP status to answer with, "stall" sleeps past the client's timeout, "echo"
-    returns the input); afterwards every request gets `default`."""
+    returns the input, "drip", "drip-status" and "drip-headers" send the body, the
+    status line or a header a byte at a time, "huge" answers 5 MB and "bomb" 24 MB
+    gzipped into a few KB); afterwards every request gets `default`."""
 
     script: list = field(default_factory=list)
     default: object = "ok"
@@ -55,7 +59,7 @@ class Server:
     """Provider -> the key it accepts."""
     stall: float = 3.0
     retry_after: str = "0"
-    """The Retry-After header sent with a 429."""
+    """The Retry-After header sent with every scripted HTTP error."""
     hang_after: int | None = None
     """Answer this many requests, then hold every later one until `release()`."""
     translate: Callable[[str], str] = pseudo
@@ -64,6 +68,8 @@ class Server:
     """Texts that got a translation back, in order."""
     batches: list[dict] = field(default_factory=list)
     """Every request to `/batch`, as sent."""
+    authorizations: list[str] = field(default_factory=list)
+    """The Authorization header of every request that had one."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -108,6 +114,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         state = self.server_state
+        if self.headers.get("Authorization"):
+            state.authorizations.append(self.headers["Authorization"])
         url = urlsplit(self.path)
         params = {k: v[-1] for k, v in parse_qs(url.query).items()}
         length = int(self.headers.get("Content-Length") or 0)
@@ -146,8 +154,10 @@ class _Handler(BaseHTTPRequestHandler):
         if action == "stall":
             time.sleep(state.stall)
             return self._send(503, "text/plain", b"late")
-        if action == "drip":  # a byte at a time: each read is quick, the answer never ends
-            return self._drip()
+        if action in DRIPS:  # a byte at a time: each read is quick, the answer never ends
+            return self._drip(DRIPS[action])
+        if action in ("huge", "bomb"):
+            return self._huge(writer, text, gzipped=action == "bomb")
         if isinstance(action, int):
             return self._send(action, "application/json", json.dumps(
                 {"message": "scripted failure"}).encode())
@@ -177,25 +187,39 @@ class _Handler(BaseHTTPRequestHandler):
         state.answered += texts
         self._send(200, "application/json", json.dumps({"translations": answers}).encode())
 
-    def _drip(self) -> None:
+    def _drip(self, head: bytes) -> None:
+        """`head`, then 400 spaces, one every 0.05 s (20 s in all)."""
         try:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", "400")
-            self.end_headers()
+            self.wfile.write(head)
             for _ in range(400):
                 self.wfile.write(b" ")
                 self.wfile.flush()
                 time.sleep(0.05)
         except (BrokenPipeError, ConnectionResetError):
             pass
+        self.close_connection = True
 
-    def _send(self, status: int, kind: str, payload: bytes) -> None:
+    def _huge(self, writer, text: str, *, gzipped: bool) -> None:
+        """A translation of 5 MB, or of 24 MB sent gzipped (about 24 KB on the wire)."""
+        kind, payload = writer("FILL", text)
+        start, end = payload.split(b"FILL")
+        fill = b"a" * 2**20
+        if not gzipped:
+            return self._send(200, kind, start + fill * 5 + end)
+        squeeze = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: the gzip format
+        body = squeeze.compress(start) + b"".join(squeeze.compress(fill) for _ in range(24))
+        body += squeeze.compress(end) + squeeze.flush()
+        self._send(200, kind, body, {"Content-Encoding": "gzip"})
+
+    def _send(self, status: int, kind: str, payload: bytes,
+              headers: dict[str, str] | None = None) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(payload)))
-            if status == 429:
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            if status >= 300:
                 self.send_header("Retry-After", self.server_state.retry_after)
             self.end_headers()
             self.wfile.write(payload)
@@ -268,6 +292,13 @@ def _baidu_out(answer, text):
     return "application/json", json.dumps(
         {"from": "zh", "to": "en", "trans_result": [{"src": text, "dst": answer}]}).encode()
 
+
+# What each drip sends at once; then it goes on a byte at a time.
+DRIPS = {
+    "drip": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 400\r\n\r\n",
+    "drip-status": b"HTTP/1.1 200",
+    "drip-headers": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Slow:",
+}
 
 # What each provider answers to a wrong key.
 BAD_KEY = {

@@ -3,6 +3,7 @@ speaks each provider's wire format (tests/mtserver.py)."""
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import os
@@ -10,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,9 +32,10 @@ from parabook.catalog.qa import (
     load_glossary,
 )
 from parabook.infra.lock import po_lock
+from parabook.lang.script import CONTROL
 from parabook.model import Segment
 from parabook.mt.deeptranslator import protect, split_text
-from parabook.mt.engine import PROVIDERS, translate_book
+from parabook.mt.engine import PROVIDERS, ProviderError, translate_book
 from parabook.mt.provider import Batch, Draft, Failure, Settings, Usage, bad_output
 from parabook.project import Project
 from parabook.source.manuscript import read_book, segments
@@ -578,7 +581,8 @@ class BatchProvider:
     seen: list = field(default_factory=list)
     """`requests.Session.request` as each batch found it."""
 
-    def check(self, source_lang: str, lang: str, env: Mapping[str, str]) -> None:
+    def check(self, source_lang: str, lang: str, settings: Settings,
+              env: Mapping[str, str]) -> None:
         pass
 
     def memory_name(self, settings: Settings, env: Mapping[str, str]) -> str:
@@ -687,3 +691,167 @@ def test_glossary_misses_are_data_and_read_as_before():
                                  "or “Chuzhou Development Zone” (glossary line 2)")
     assert glossary_misses("滁州经开区很大", "The Chuzhou ETDZ is big", glossary) == []
 
+
+
+# ---------------------------------------------------------------- hardening (issue 21)
+
+MEMORY = Path("translations") / ".memory" / "translation-memory.sqlite3"
+
+
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+@pytest.mark.parametrize("disguise", [
+    lambda key: key[:4] + "\x01" + key[4:],  # clean() drops the control character
+    lambda key: key[:4] + "\u200b" + key[4:],  # a zero-width space
+    _fullwidth,  # NFKC brings it back
+    str.upper,
+])
+def test_bad_output_finds_the_key_in_the_text_that_would_be_stored(disguise):
+    key = KEYS["LIBRE_API_KEY"]
+    answer = f"Error: api_key={disguise(key)} is over quota"
+    assert bad_output("你好世界", answer, "en", (key,)) == "the answer contains your API key"
+    assert bad_output("你好世界", answer, "en", ()) is None
+
+
+def _never_stored(root: Path, key: str, *texts: str) -> None:
+    stored = [po_file(root).read_text(encoding="utf-8"),
+              (root / MEMORY).read_bytes().decode("utf-8", "replace"), *texts]
+    for text in stored:
+        plain = CONTROL.sub("", unicodedata.normalize("NFKC", text)).replace("\u200b", "")
+        assert key.casefold() not in plain.casefold()
+
+
+@pytest.mark.parametrize("disguise", [
+    lambda key: key[:4] + "\x01" + key[4:],
+    lambda key: key[:4] + "\u200b" + key[4:],
+    _fullwidth,
+])
+def test_a_disguised_key_is_never_stored(fresh, server, cli, disguise):
+    key = KEYS["LIBRE_API_KEY"]
+    server.translate = lambda text: f"Error: api_key={disguise(key)} is over quota"
+    code, out, err = translate(cli, fresh, server, "--provider", "libre")
+    assert code == 1 and "no draft, the answer contains your API key" in err
+    _never_stored(fresh, key, out, err)
+
+
+def test_a_key_split_across_the_pieces_of_a_long_segment_is_never_stored(fresh, server, cli):
+    key = KEYS["LIBRE_API_KEY"]
+    long = "".join(f"这是第{i}句很长的测试文字，用来检验按句子切分的功能。" for i in range(100))
+    source = fresh / "book" / SAMPLE / "source.zh.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\n" + long + "\n", encoding="utf-8")
+    # Each piece alone holds half of the key; joined without spaces (Japanese) they hold it.
+    server.translate = lambda text: (f"{key[:6]}" if text.startswith("这是第0句")
+                                     else f"{key[6:]}" if "这是第" in text else pseudo(text))
+    code, out, err = translate(cli, fresh, server, "--provider", "libre", "--lang", "ja")
+    assert len([c for c in server.calls if "这是第" in c.text]) >= 2
+    assert code == 1 and "no draft, the answer contains your API key" in err
+    po = fresh / "translations" / f"{SAMPLE}.ja.po"
+    for text in (po.read_text(encoding="utf-8"), (fresh / MEMORY).read_bytes().decode("latin-1"),
+                 out, err):
+        assert key not in text
+
+
+@pytest.mark.parametrize("how", ["drip-status", "drip-headers"])
+def test_a_server_that_drips_its_status_line_or_headers_is_timed_out(fresh, server, cli, how):
+    server.script = [how]
+    started = time.monotonic()
+    code, _out, err = cli(fresh, "translate", "--endpoint", server.url, "--rate", "1000",
+                          "--backoff", "0.001", "--timeout", "0.5")
+    assert code == 0, err
+    assert "no answer within 0.5 s; retrying" in err
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("status", [503, 500, 429])
+def test_a_long_retry_after_on_any_status_stops_the_run(fresh, server, status):
+    server.script, server.retry_after = [status], "100000"
+    slept: list[float] = []
+    with pytest.raises(ProviderError) as stop:
+        translate_book(Project(fresh), SAMPLE, "en",
+                       Settings(endpoint=server.url, backoff=0.001, timeout=5, rate=1000),
+                       sleep=slept.append)
+    assert slept == [] and len(server.calls) == 1
+    assert f"(HTTP {status}, asked to wait 1667 minutes)" in str(stop.value)
+    assert "fix: run the same command again after that to resume" in str(stop.value)
+
+
+@pytest.mark.parametrize("how", ["huge", "bomb"])
+def test_an_answer_of_megabytes_is_cut_off_and_skipped(fresh, server, cli, how):
+    server.script = [how]
+    started = time.monotonic()
+    code, _out, err = translate(cli, fresh, server, "--provider", "deepl")
+    assert code == 1
+    assert "title: no draft, the answer was larger than 4 MB; the entry stays empty" in err
+    assert time.monotonic() - started < 20
+    assert po_file(fresh).stat().st_size < 100_000
+    assert sum(entry_state(e) == "machine" for e in catalog(fresh)) == 41
+
+
+def test_an_answer_far_longer_than_its_source_is_refused(fresh, server, cli):
+    server.translate = lambda text: "Lorem ipsum. " * 400 if text.startswith("躬身") \
+        else pseudo(text)
+    code, _out, err = translate(cli, fresh, server)
+    assert code == 1
+    assert ("title: no draft, the answer is 5,199 characters long, more than 20 times the "
+            "source's 15") in err
+    assert "Lorem" not in po_file(fresh).read_text(encoding="utf-8")
+    assert sum(entry_state(e) == "machine" for e in catalog(fresh)) == 41
+
+
+def test_endpoint_and_libre_url_together_are_refused(fresh, server, cli, monkeypatch):
+    other = Server(keys=dict(SERVER_KEYS))
+    try:
+        monkeypatch.setenv("LIBRE_URL", other.url + "/")
+        code, _, err = translate(cli, fresh, server, "--provider", "libre")
+        assert code == 2
+        assert "--endpoint and LIBRE_URL both say where LibreTranslate is" in err
+        assert "fix: leave out --endpoint (and PARABOOK_MT_ENDPOINT), or unset LIBRE_URL" in err
+        assert server.calls == other.calls == [] and not po_file(fresh).exists()
+        # LIBRE_URL alone is where the drafts come from, remembered under its address.
+        code, _, err = cli(fresh, "translate", "--provider", "libre", *FAST)
+        assert code == 0, err
+        assert server.calls == [] and len(other.calls) == len(expected_sources(fresh))
+        assert f"libre@{other.url}".encode() in (fresh / MEMORY).read_bytes()
+        code, _, err = translate(cli, fresh, server, "--provider", "libre", "--only",
+                                 "all-unreviewed", "--dry-run")
+        assert code == 2
+    finally:
+        other.close()
+
+
+def test_credentials_in_the_endpoint_are_never_stored_or_shown(fresh, server, cli):
+    host = urlsplit(server.url).netloc
+    endpoint = f"http://reader:pw-s3cret-77@{host}"
+    server.script = [307]
+    code, out, err = cli(fresh, "translate", "--endpoint", endpoint, *FAST)
+    assert code == 1
+    assert f"Google did not answer at http://***@{host} (HTTP 307" in err
+    code, out2, err2 = cli(fresh, "translate", "--endpoint", endpoint, *FAST)
+    assert code == 0, err2
+    assert server.authorizations[-1] == "Basic " + base64.b64encode(
+        b"reader:pw-s3cret-77").decode()  # still sent, to the server only
+    memory = (fresh / MEMORY).read_bytes().decode("latin-1")
+    assert f"google@http://{host}" in memory
+    for text in (out + err + out2 + err2, memory, po_file(fresh).read_text(encoding="utf-8")):
+        assert "pw-s3cret-77" not in text and "reader:" not in text
+
+
+@pytest.mark.parametrize("endpoint", ["file:///etc/passwd", "not a url", "http://",
+                                      "ftp://example.org/", "http://host:99999",
+                                      "file://user:pw-s3cret@host/x"])
+def test_an_endpoint_that_is_not_an_http_url_is_refused_before_anything_is_sent(
+        fresh, server, cli, endpoint):
+    code, _, err = cli(fresh, "translate", "--endpoint", endpoint, *FAST)
+    assert code == 2, err
+    assert "is not a usable http(s) URL" in err and "could not connect" not in err
+    assert "fix: give the server's base URL, e.g. --endpoint http://localhost:5000" in err
+    assert "pw-s3cret" not in err
+    assert not po_file(fresh).exists()
+
+
+def test_protect_leaves_a_term_without_a_rendering_in_chinese():
+    # A glossary line `滁州<TAB> | ` has a translation column, but no rendering in it.
+    glossary = [GlossaryTerm("滁州经开区", (), "", 2), GlossaryTerm("经开区", ("ETDZ",), "", 3)]
+    assert protect("滁州经开区很大", glossary) == "滁州 ETDZ 很大"

@@ -3,10 +3,11 @@
 deep-translator sends one request per text with no timeout, no throttling and no
 retries, and raises a different exception per provider. Its classes are wrapped:
 
-- while a session is open, a transport around `requests` adds the timeout, the
-  request rate, the endpoint override (`--endpoint`, for self-hosted or test
-  servers) and a record of each response, so failures are classified the same way
-  for every provider; the session's end undoes it;
+- while a session is open, a transport around `requests` adds one deadline over
+  each whole answer and a cap on its size (`bounded.py`), the request rate, the
+  endpoint override (`--endpoint`, for self-hosted or test servers) and a record of
+  each response, so failures are classified the same way for every provider; the
+  session's end undoes it;
 - glossary terms are put into the Chinese before it is sent (`protect`), and a
   text longer than the provider takes is sent in pieces cut at sentences;
 - a batch is translated segment by segment, each handed to the engine as it comes.
@@ -34,6 +35,9 @@ from parabook.mt.provider import (
     Usage,
     bad_output,
     clean,
+    endpoint_error,
+    public,
+    redacted,
     retry_after,
     secrets,
 )
@@ -63,6 +67,8 @@ class DeepTranslator:
     """Environment variables that must be set (their values are secrets)."""
     options: tuple[str, ...] = ()
     """Environment variables that may be set."""
+    url_option: str | None = None
+    """The one of `options` that replaces the official address, as `--endpoint` does."""
     chinese: tuple[str, str] = ("zh", "zh")
     """The provider's codes for Simplified and Traditional Chinese."""
     batch_size: int = 20
@@ -148,12 +154,24 @@ class DeepTranslator:
             target = primary
         return source, target
 
-    def check(self, source_lang: str, lang: str, env: Mapping[str, str]) -> None:
+    def check(self, source_lang: str, lang: str, settings: Settings,
+              env: Mapping[str, str]) -> None:
+        url = env.get(self.url_option) if self.url_option else None
+        if url and settings.endpoint:
+            # Either may be a leftover; a guess could send the key and the book elsewhere.
+            raise InputError(f"--endpoint and {self.url_option} both say where {self.label} "
+                             "is", fix=f"leave out --endpoint (and PARABOOK_MT_ENDPOINT), or "
+                                   f"unset {self.url_option}")
+        problem = endpoint_error(self.url_option, url) if self.url_option and url else None
+        if problem:
+            raise problem
         self.check_codes(*self.codes(source_lang, lang), source_lang, lang)
 
     def memory_name(self, settings: Settings, env: Mapping[str, str]) -> str:
-        endpoint = settings.endpoint.rstrip("/") if settings.endpoint else None
-        return self.name + (f"@{endpoint}" if endpoint else "")
+        """The provider, and the address asked when it is not the official one (without a
+        user name and password)."""
+        url = settings.endpoint or (env.get(self.url_option) if self.url_option else None)
+        return self.name + (f"@{public(url).rstrip('/')}" if url else "")
 
     def cost(self, text: str, glossary: tuple[GlossaryTerm, ...]) -> int:
         return sum(len(p) for p in self.pieces(text, glossary) if HAN.search(p))
@@ -183,7 +201,7 @@ DEEP_TRANSLATOR: dict[str, DeepTranslator] = {p.name: p for p in (
                    options=("MYMEMORY_EMAIL",), chinese=("zh-CN", "zh-TW")),
     DeepTranslator("libre", "LibreTranslate",
                    ("https://libretranslate.com", "https://libretranslate.de"), 2000, 1.0,
-                   keys=("LIBRE_API_KEY",), options=("LIBRE_URL",),
+                   keys=("LIBRE_API_KEY",), options=("LIBRE_URL",), url_option="LIBRE_URL",
                    chinese=("zh", "zh")),  # deep-translator has no code for Traditional
     DeepTranslator("baidu", "Baidu", ("https://fanyi-api.baidu.com",), 2000, 1.0,
                    keys=("BAIDU_APPID", "BAIDU_APPKEY"), chinese=("zh", "cht")),
@@ -228,26 +246,32 @@ class Transport:
     def active(self) -> Iterator[Transport]:
         import requests
 
+        from parabook.mt.bounded import Deadline, late, read_body
+
         original = requests.Session.request
         transport = self
 
         def request(session, method, url, *args, **kwargs):
             transport._throttle()
-            if kwargs.get("timeout") is None:
-                kwargs["timeout"] = transport.timeout
+            kwargs["timeout"] = transport.timeout  # for each wait; the deadline for them all
             # A redirect would carry the key's header to another host: refuse it.
             kwargs["allow_redirects"] = False
-            kwargs["stream"] = True  # read below, against a deadline for the whole answer
+            kwargs["stream"] = True  # read by `read_body`, capped
             transport.usage.requests += 1
             method, kwargs = transport.provider.adapt(method, url, kwargs)
-            try:
-                response = original(session, method, transport.rewrite(url), *args, **kwargs)
-                transport._read(response)
-            except requests.RequestException as exc:
-                transport.last_error = exc
-                transport.usage.statuses["timeout" if isinstance(exc, requests.Timeout)
-                                         else "no connection"] += 1
-                raise
+            with Deadline(transport.timeout) as deadline:
+                for scheme in ("http://", "https://"):
+                    session.mount(scheme, deadline.adapter())
+                try:
+                    response = original(session, method, transport.rewrite(url), *args,
+                                        **kwargs)
+                    read_body(response, deadline)
+                except requests.RequestException as exc:
+                    error = late(deadline, exc)
+                    transport.last_error = error
+                    transport.usage.statuses["timeout" if isinstance(error, requests.Timeout)
+                                             else "no connection"] += 1
+                    raise error from None  # never shown: `classify` says what happened
             transport.last_status = response.status_code
             transport.last_response = response
             transport.usage.statuses[str(response.status_code)] += 1
@@ -258,32 +282,6 @@ class Transport:
             yield self
         finally:
             requests.Session.request = original  # type: ignore[method-assign]
-
-    def _read(self, response: requests.Response) -> None:
-        """Read the body, giving up when the whole answer takes longer than the timeout:
-        requests' own timeout is per read, so a server sending a byte at a time
-        would hold the run forever."""
-        import requests
-
-        deadline = time.monotonic() + self.timeout
-        chunks = []
-        try:
-            while True:
-                # read1: whatever has arrived, so a slow answer is noticed as it comes
-                chunk = response.raw.read1(65536, decode_content=True)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                if time.monotonic() > deadline:
-                    raise requests.Timeout("the answer took too long")
-        except requests.RequestException:
-            raise
-        except (OSError, ValueError) as exc:  # urllib3's read errors, as requests wraps them
-            raise requests.ConnectionError(str(exc)) from None
-        finally:
-            response.close()
-        response._content = b"".join(chunks)  # as if read by requests itself
-        response._content_consumed = True
 
     def _throttle(self) -> None:
         now = time.monotonic()
@@ -333,23 +331,27 @@ def classify(exc: Exception, transport: Transport) -> Failure:
     """What a failed request means, from what went over the wire, for any provider."""
     import requests
 
+    from parabook.mt.bounded import TooLarge
+
     error, status = transport.last_error, transport.last_status
+    if isinstance(error, TooLarge):
+        return Failure("skip", str(error))
     if isinstance(error, requests.Timeout):
         return Failure("retry", f"no answer within {transport.timeout:g} s")
     if isinstance(error, requests.RequestException):
         return Failure("retry", "could not connect")
+    wait = transport.retry_after()
+    if wait is not None and wait > LONGEST_WAIT:  # whatever the status: never sleep a day
+        return stop(transport, "wait", f"HTTP {status}, asked to wait {wait / 60:.0f} minutes")
     code = transport.error_code()
     if code in BAIDU_CODES:
         verdict = BAIDU_CODES[code]
         why = f"error code {code}"
         return Failure("retry", why) if verdict == "retry" else stop(transport, verdict, why)
     if status == 429 or code == "429001":
-        wait = transport.retry_after()
-        if wait is not None and wait > LONGEST_WAIT:
-            return stop(transport, "wait", f"HTTP 429, asked to wait {wait / 60:.0f} minutes")
         return Failure("retry", "HTTP 429, too many requests", wait=wait)
     if status is not None and status >= 500:
-        return Failure("retry", f"HTTP {status}", wait=transport.retry_after())
+        return Failure("retry", f"HTTP {status}", wait=wait)
     if status in (402, 456) or code.startswith("403001"):
         return stop(transport, "quota", f"HTTP {status}")
     if status in (401, 403):
@@ -376,9 +378,10 @@ def stop(transport: Transport, verdict: Stop, why: str) -> Failure:
                        fix="run the same command again to resume once the quota renews, or "
                            "choose another --provider")
     if verdict == "wait":
-        return Failure("stop", f"{label} is rate-limiting ({why})",
+        busy = "is rate-limiting" if transport.last_status == 429 else "is unavailable"
+        return Failure("stop", f"{label} {busy} ({why})",
                        fix="run the same command again after that to resume")
-    where = transport.endpoint or "the provider's address"
+    where = redacted(transport.endpoint) if transport.endpoint else "the provider's address"
     return Failure("stop", f"{label} did not answer at {where} ({why}: no such address, or a "
                            "redirect)",
                    fix="check --endpoint (or PARABOOK_MT_ENDPOINT), or leave it out to use "
@@ -411,10 +414,12 @@ def split_text(text: str, limit: int) -> list[str]:
 
 def protect(text: str, glossary: Sequence[GlossaryTerm]) -> str:
     """Put each glossary term's translation into the Chinese before sending it: engines
-    carry Latin text through, which no provider's glossary feature here does."""
+    carry Latin text through, which no provider's glossary feature here does. A term
+    without a rendering (a glossary line whose translation is ` | `) stays in Chinese."""
     # Placeholders first, so a term cannot match inside another term's translation.
     for number, term in enumerate(glossary):  # longest first: a longer term wins
-        text = text.replace(term.term, f"\x00{number}\x00")
+        if term.renderings:
+            text = text.replace(term.term, f"\x00{number}\x00")
     text = re.sub("\x00(\\d+)\x00", lambda m: f" {glossary[int(m[1])].renderings[0]} ", text)
     return re.sub(r" +", " ", text).strip()
 

@@ -63,6 +63,7 @@ from parabook.mt.provider import (
     Usage,
     bad_output,
     clean,
+    endpoint_error,
     secrets,
 )
 from parabook.project import Project
@@ -178,7 +179,7 @@ def translate_book(project: Project, slug: str, lang: str | None, settings: Sett
     po = project.po(slug, lang)
     if not settings.dry_run:
         _check_keys(provider, env)
-    provider.check(meta.source_lang, lang, env)
+    provider.check(meta.source_lang, lang, settings, env)
     book = _Book(meta.source_lang, lang, meta.title,
                  load_glossary(glossary_path(project.translations, meta.source_lang, lang)),
                  (provider.memory_name(settings, env), meta.source_lang, lang))
@@ -209,6 +210,9 @@ def _check_settings(settings: Settings) -> None:
                                  "second, seconds)")
     if settings.retries < 0:
         raise InputError(f"--retries {settings.retries} is below 0", fix="e.g. --retries 5")
+    problem = endpoint_error("--endpoint", settings.endpoint) if settings.endpoint else None
+    if problem:
+        raise problem
 
 
 def _check_keys(provider: Provider, env: Mapping[str, str]) -> None:

@@ -20,14 +20,19 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 from parabook.catalog.qa import GlossaryTerm
+from parabook.errors import InputError
 from parabook.lang.script import CONTROL, HAN
 from parabook.model import Segment
 
 Only = Literal["missing", "stale", "all-unreviewed"]
 NO_SPACES = ("zh", "ja", "ko", "th", "lo", "km", "my")  # targets written without word spaces
 LONGEST_WAIT = 120.0  # seconds; a server asking for more is asked again another day
+# An answer longer than this many times its source, plus a little for a word or two, is
+# not a translation (a page of HTML, an error report, a server sending megabytes).
+GROWTH, GROWTH_SLACK = 20, 100
 
 
 @dataclass(frozen=True)
@@ -142,7 +147,8 @@ class Provider(Protocol):
         """The most segments one batch carries."""
         ...
 
-    def check(self, source_lang: str, lang: str, env: Mapping[str, str]) -> None:
+    def check(self, source_lang: str, lang: str, settings: Settings,
+              env: Mapping[str, str]) -> None:
         """Refuse, with an `InputError`, a language or option that cannot work: called
         before anything is sent or written, in a dry run too."""
         ...
@@ -189,15 +195,26 @@ def _plain(text: str) -> str:
 
 
 def clean(output: str) -> str:
+    """The text of an answer as it is stored."""
     return CONTROL.sub("", output).strip()
+
+
+def _folded(text: str) -> str:
+    """`text` as a reader may see it: NFKC, no zero-width or other format characters, no case."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text)
+                   if unicodedata.category(c) != "Cf").casefold()
 
 
 def bad_output(sent: str, output: object, lang: str, secrets: tuple[str, ...] = ()) -> str | None:
     """Why an answer to `sent` cannot be a draft, or None when it can."""
     if not isinstance(output, str) or not clean(output):
         return "the answer was empty"
-    if any(secret in output for secret in secrets):
+    stored = clean(output)  # the checks are on what would be written
+    if any(_folded(secret) in _folded(stored) for secret in secrets):
         return "the answer contains your API key"
+    if len(stored) > GROWTH * len(sent) + GROWTH_SLACK:
+        return (f"the answer is {len(stored):,} characters long, more than {GROWTH} times the "
+                f"source's {len(sent):,}")
     if HAN.search(sent) and _plain(output) == _plain(sent):
         return "the answer repeated the Chinese"
     if lang.split("-")[0] not in NO_SPACES:
@@ -205,3 +222,40 @@ def bad_output(sent: str, output: object, lang: str, secrets: tuple[str, ...] = 
         if letters and sum(1 for c in letters if HAN.match(c)) > 0.3 * len(letters):
             return "the answer is still mostly Chinese"
     return None
+
+
+def endpoint_error(option: str, url: str) -> InputError | None:
+    """Why `url` (from `option`) cannot be a server's base address, or None when it can:
+    said before anything is sent, instead of a failed connection later."""
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and \
+            parts.port != 0 and not any(c.isspace() for c in url)
+    except ValueError:  # a port that is not a number, or out of range
+        usable = False
+    if usable:
+        return None
+    example = f"{option} http://localhost:5000" if option.startswith("--") else \
+        f"{option}=http://localhost:5000/"
+    return InputError(f"{option} {redacted(url)!r} is not a usable http(s) URL",
+                      fix=f"give the server's base URL, e.g. {example}")
+
+
+def _without_userinfo(url: str, replacement: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL at all: keep nothing before an @
+        return replacement + url.rpartition("@")[2] if "@" in url else url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=replacement + parts.netloc.rpartition("@")[2]))
+
+
+def redacted(url: str) -> str:
+    """`url` safe to show: a user name and password in it become `***`."""
+    return _without_userinfo(url, "***@")
+
+
+def public(url: str) -> str:
+    """`url` without a user name and password: what may be stored."""
+    return _without_userinfo(url, "")
