@@ -39,13 +39,13 @@ def poedit_saves_during_the_next_save(root: Path, bin_dir: Path, monkeypatch,
     on disk (a writer about to save it), lets the reviewer's save land first: `edit`
     applied to the file as it is now."""
     po = po_file(root)
+    bin_dir.mkdir(exist_ok=True)
     reviewer = polib.pofile(str(po), wrapwidth=79)
     edit(reviewer)
     theirs = bin_dir / "reviewer.po"
     reviewer.save(str(theirs))
     real = shutil.which("msgfmt")
     assert real is not None
-    bin_dir.mkdir(exist_ok=True)
     script = bin_dir / "msgfmt"
     script.write_text(f"""#!/bin/sh
 for last; do :; done
@@ -99,6 +99,9 @@ def test_translate_keeps_a_review_saved_while_it_stores_a_draft(project, tmp_pat
     assert after[second].msgstr == "The reviewer's second."
     assert entry_state(after[first]) == entry_state(after[second]) == "reviewed"
     assert entry_state(after[third]) == "machine"
+    assert "left alone, a reviewer saved it while it was stored" in err  # the first
+    assert "left alone, it changed while drafting (now reviewed)" in err  # the second
+    assert "1 of 3 segment(s) drafted" in out
 
 
 def test_update_keeps_a_review_saved_while_it_writes(project, tmp_path, cli, monkeypatch):

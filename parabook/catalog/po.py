@@ -20,6 +20,7 @@ import io
 import re
 import shutil
 import subprocess
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -167,11 +168,13 @@ def _check_sizes(data: bytes, path: Path) -> None:
         else:
             kind, start, size = what, number, len(line)
         if size > ENTRY_LIMIT:
-            name = "comment" if kind.startswith(b"#") else kind.decode()
-            raise InputError(f"this entry's {name} is over {ENTRY_LIMIT // 1024} KB, longer "
-                             "than any segment of a booklet can be", path=path, line=start,
-                             fix="split the paragraph in the manuscript and in its "
-                                 "translation, or delete this entry")
+            comment = kind.startswith(b"#")
+            raise InputError(f"this entry's {'comment' if comment else kind.decode()} is over "
+                             f"{ENTRY_LIMIT // 1024} KB, longer than any segment of a booklet "
+                             "can be", path=path, line=start,
+                             fix="shorten the comment from that line on" if comment else
+                             "split the paragraph in the manuscript and in its translation, "
+                             "or delete this entry")
 
 
 def _check_charset(data: bytes, path: Path) -> None:
@@ -247,7 +250,7 @@ def _header_line(path: Path, field: str) -> int | None:
     return next((n for n, line in enumerate(lines, 1) if line.lstrip().startswith(mark)), None)
 
 
-MERGE_TRIES = 5
+MERGE_TRIES = 5  # saves landing during each of five writes in a row: someone else's loop
 
 
 def save_catalog(catalog: polib.POFile, path: Path) -> bool:
@@ -276,9 +279,9 @@ def save_catalog(catalog: polib.POFile, path: Path) -> bool:
                     catalog.base = data
                 return True
             on_disk = _on_disk(target)
-        theirs = read_catalog(target) if on_disk else Catalog()
-        merge(_parse(base, path) if base else Catalog(), catalog, theirs)
-        catalog.base = on_disk
+        if on_disk:
+            merge(_parse(base, path) if base else Catalog(), catalog, read_catalog(target))
+        catalog.base = on_disk  # deleted meanwhile: ours is all there is
     raise InputError("the file kept changing while it was being saved", path=path,
                      fix="close the other program writing it, then run the command again")
 
@@ -324,11 +327,19 @@ def merge(base: polib.POFile, ours: polib.POFile, theirs: polib.POFile) -> None:
     ours.header = _merge_value(base.header, ours.header, theirs.header) or ""
 
 
-def _by_key(catalog: polib.POFile) -> dict[tuple[bool, str | None, str], polib.POEntry]:
-    return {(e.obsolete, e.msgctxt, e.msgid): e for e in catalog}
+def _by_key(catalog: polib.POFile) -> dict[tuple[bool, str | None, str, int], polib.POEntry]:
+    """Entries by key; a second entry with the same key (obsolete twins: msgfmt ignores
+    obsolete entries) is told apart by its number, so that no entry is merged away."""
+    seen: Counter[tuple[bool, str | None, str]] = Counter()
+    keyed = {}
+    for entry in catalog:
+        key = (bool(entry.obsolete), entry.msgctxt, entry.msgid)
+        keyed[(*key, seen[key])] = entry
+        seen[key] += 1
+    return keyed
 
 
-def _merge_value(base, ours, theirs):
+def _merge_value(base: str | None, ours: str | None, theirs: str | None) -> str | None:
     return ours if theirs == base else theirs
 
 
@@ -503,9 +514,11 @@ def _fold(into: polib.POEntry, other: polib.POEntry) -> None:
 def _unreviewed(entry: polib.POEntry) -> bool:
     """Whether the translation was not reviewed (when it was, before the Chinese changed),
     a machine draft aside: its own comment says what it is."""
+    if not entry.fuzzy:
+        return False
     if entry.previous_msgid is not None:
         return UNREVIEWED_NOTE in (entry.tcomment or "").split("\n")
-    return bool(entry.fuzzy) and machine_provider(entry) is None
+    return machine_provider(entry) is None
 
 
 def _noted(tcomment: str | None, unreviewed: bool) -> str:

@@ -3,7 +3,9 @@
 Each active PO entry becomes a `<trans-unit>`: reviewed entries carry
 `approved="yes"`; `msgctxt` and the comments travel in a `po-entry` context
 group, as translate-toolkit's po2xliff writes them. Reading back never lowers a
-reviewed translation: an unapproved edit of reviewed text is reported, not applied.
+reviewed translation: an unapproved edit of reviewed text is reported, not applied;
+so is an approved one made on an older text, or whose record of the exported text
+(`x-parabook-exported`, dropped by some tools) is gone.
 """
 
 from __future__ import annotations
@@ -119,8 +121,10 @@ def import_review(xlf: Path, translations_dir: Path) -> ReviewImport:
     _check_encoding(data, xlf)
     try:
         root = ET.fromstring(data)  # expat: no external entities, no network
-    except ValueError as exc:  # e.g. "multi-byte encodings are not supported"
+    except (ValueError, LookupError) as exc:  # "multi-byte encodings are not supported",
+        # or an unknown encoding declared in UTF-16, which `_check_encoding` cannot read
         raise InputError(f"cannot read its XML: {exc}", path=xlf,
+                         line=1 if isinstance(exc, LookupError) else None,
                          fix="save it as UTF-8 and import it again") from None
     except ET.ParseError as exc:
         raise InputError(f"not well-formed XML: {exc.msg if hasattr(exc, 'msg') else exc}",
@@ -216,7 +220,8 @@ def _check_encoding(data: bytes, xlf: Path) -> None:
     try:
         codec = codecs.lookup(name).name
     except LookupError:
-        raise InputError(f"its XML declaration names an unknown encoding {name!r}",
+        raise InputError(f"cannot read its XML: its declaration names an unknown encoding "
+                         f"{name!r}",
                          path=xlf, line=1, fix=fix) from None
     if codec.startswith(("utf-8", "utf-16", "utf-32")) or data.isascii():
         return
@@ -224,7 +229,8 @@ def _check_encoding(data: bytes, xlf: Path) -> None:
         data.decode("utf-8")
     except UnicodeDecodeError:
         return  # really in the encoding it names
-    raise InputError(f"its XML declaration says encoding={name!r}, but the file is UTF-8 "
+    raise InputError(f"cannot read its XML: its declaration says encoding={name!r}, but the "
+                     "file is UTF-8 "
                      "(the Chinese would read as garbled text and match nothing)", path=xlf,
                      line=1, fix=fix)
 
