@@ -193,7 +193,7 @@ def import_review(xlf: Path, translations_dir: Path) -> ReviewImport:
                                    "this file was exported; kept the PO's text")
                 continue
             approved = unit.get("approved") == "yes"
-            if approved and exported is None and target != entry.msgstr \
+            if approved and not exported and target != entry.msgstr \
                     and entry_state(entry) == "reviewed":
                 # Its tool dropped the record of what was exported: the PO's reviewed text
                 # may be newer than the review, so nothing shows which one should win.
