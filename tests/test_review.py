@@ -206,3 +206,49 @@ def test_import_tidies_newlines_and_skips_inline_markup(project, cli, exported):
     subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po_file(project))], check=True)
     after = polib.pofile(str(po_file(project)))
     assert after[0].msgstr == title and after[2].msgstr == "Liu Jinxin"
+
+
+def test_a_review_without_its_export_record_never_overwrites_newer_work(project, cli,
+                                                                        exported):
+    catalog = read_catalog(po_file(project))
+    catalog[2].msgstr = "Liu Jinxin (author)"  # reviewed in the PO after the export
+    save_catalog(catalog, po_file(project))
+    text = exported.read_text(encoding="utf-8").replace(">Liu Jinxin</target>",
+                                                        ">Liu J.</target>", 1)
+    # The review tool dropped every context group, the export record with them.
+    text = re.sub(r"\s*<context-group.*?</context-group>", "", text, flags=re.S)
+    assert "x-parabook-exported" not in text and 'approved="yes"' in text
+    exported.write_text(text, encoding="utf-8")
+    code, out, err = cli(project, "import-review", str(exported))
+    assert code == 0, err
+    assert "lost its export record (x-parabook-exported)" in err and "1 reviewed kept" in out
+    assert polib.pofile(str(po_file(project)))[2].msgstr == "Liu Jinxin (author)"
+
+
+def second_file(text: str) -> str:
+    file = text[text.index("  <file"):text.index("</file>") + len("</file>")]
+    return text.replace("</file>", "</file>\n" + file, 1)
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    (lambda text: text.replace("encoding='utf-8'", "encoding='x-klingon'", 1),
+     "cannot read its XML: its declaration names an unknown encoding 'x-klingon'"),
+    (lambda text: text.replace("encoding='utf-8'", "encoding='ISO-8859-1'", 1),
+     "cannot read its XML: its declaration says encoding='ISO-8859-1', but the file is "
+     "UTF-8"),
+    (second_file, "it holds 2 <file> elements"),
+])
+def test_an_xliff_in_a_wrong_encoding_or_with_two_files_is_refused(project, cli, exported,
+                                                                    change, problem):
+    before = po_file(project).read_bytes()
+    text = exported.read_text(encoding="utf-8")
+    assert text.startswith("<?xml version='1.0' encoding='utf-8'?>")
+    changed = change(text)
+    exported.write_text(changed, encoding="utf-8")
+    # The line of the declaration, or of the second <file>.
+    line = changed[:changed.find("<file", changed.index("</file>"))].count("\n") + 1 \
+        if change is second_file else 1
+    code, out, err = cli(project, "import-review", str(exported))
+    assert code == 2 and f"{exported.name}:{line}: {problem}" in err
+    assert "Traceback" not in err and "fix: " in err
+    assert po_file(project).read_bytes() == before

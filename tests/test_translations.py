@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import time
 from pathlib import Path
 
 import polib
@@ -256,3 +258,69 @@ def test_a_gbk_po_is_read_and_rewritten_as_utf8(fresh, cli):
     assert "charset=UTF-8" in po_file(fresh).read_text(encoding="utf-8")
     msgfmt_ok(po_file(fresh))
     assert len([e for e in polib.pofile(str(po_file(fresh))) if e.msgid]) == 42
+
+
+def test_a_write_killed_before_its_rename_leaves_nothing_for_long(fresh, cli):
+    folder = po_file(fresh).parent
+    old, young = (folder / f".{SAMPLE}.en.po.{n}.tmp" for n in ("a1B2c3D4", "z9Y8x7W6"))
+    other = folder / f".{SAMPLE}.de.po.a1B2c3D4.tmp"  # another file's: not this write's
+    for leftover in (old, young, other):
+        leftover.write_text("half a PO file", encoding="utf-8")
+    an_hour_ago = time.time() - 3600
+    for leftover in (old, other):
+        os.utime(leftover, (an_hour_ago, an_hour_ago))
+    catalog = read_catalog(po_file(fresh))
+    catalog[0].msgstr = "A title."
+    save_catalog(catalog, po_file(fresh))  # without the lock: a young one may be a write
+    assert not old.exists() and young.exists() and other.exists()
+    code, _, err = cli(fresh, "update", SAMPLE)  # under the lock nobody else is writing
+    assert code == 0, err
+    assert not young.exists() and other.exists()
+
+
+def test_an_edit_undone_gives_each_translation_its_state_back(fresh, cli):
+    translate_all(fresh, fuzzy_every=3)  # every third a machine draft, the rest reviewed
+    catalog = read_catalog(po_file(fresh))
+    paras = paragraphs(fresh)
+    by_state: dict[str, str] = {}
+    for paragraph in paras:
+        by_state.setdefault(entry_state(catalog.find(paragraph)), paragraph)
+    reviewed, machine = by_state["reviewed"], by_state["machine"]
+    unreviewed = next(p for p in paras if p not in (reviewed, machine)
+                      and entry_state(catalog.find(p)) == "reviewed")
+    catalog.find(unreviewed).flags = ["fuzzy"]
+    save_catalog(catalog, po_file(fresh))
+    before = {p: (catalog.find(p).msgstr, entry_state(catalog.find(p)))
+              for p in (reviewed, machine, unreviewed)}
+    assert [state for _, state in before.values()] == ["reviewed", "machine", "unreviewed"]
+    text = source_md(fresh).read_text(encoding="utf-8")
+    edited = text
+    for paragraph in before:
+        edited = edited.replace(paragraph, paragraph + "又改了。", 1)
+    source_md(fresh).write_text(edited, encoding="utf-8")
+    assert cli(fresh, "update", SAMPLE)[0] == 0  # all three stale, with #| msgid
+    source_md(fresh).write_text(text, encoding="utf-8")  # the edit undone
+    code, out, err = cli(fresh, "update", SAMPLE)
+    assert code == 0, err
+    assert "0 edited (old translation kept as a fuzzy suggestion), 0 obsolete, 3 restored" \
+        in out
+    msgfmt_ok(po_file(fresh))
+    after = read_catalog(po_file(fresh))
+    for paragraph, (msgstr, state) in before.items():
+        entry = after.find(paragraph)
+        assert (entry.msgstr, entry_state(entry)) == (msgstr, state)
+        assert entry.previous_msgid is None and "not reviewed" not in entry.tcomment
+    assert "#| msgid" not in po_file(fresh).read_text(encoding="utf-8")
+    code, out, _ = cli(fresh, "update", SAMPLE)
+    assert "unchanged" in out
+
+
+def test_a_huge_entry_is_refused_with_its_line_before_it_is_read(fresh, cli):
+    text = po_file(fresh).read_text(encoding="utf-8")
+    line = text.count("\n") + 3
+    huge = '\nmsgid "巨"\nmsgstr ""\n' + f'"{"x" * 1000}"\n' * 120
+    po_file(fresh).write_text(text + huge, encoding="utf-8")
+    code, _, err = cli(fresh, "update", SAMPLE)
+    assert code == 2
+    assert f"translations/{SAMPLE}.en.po:{line}: this entry's msgstr is over 100 KB" in err
+    assert "fix: split the paragraph" in err

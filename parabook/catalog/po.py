@@ -14,24 +14,33 @@ review state lives where PO tools keep it, so Poedit, Weblate and OmegaT show it
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
+import io
 import re
 import shutil
 import subprocess
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import polib
 from rapidfuzz import fuzz, process
 
 from parabook.errors import InputError, display_path
-from parabook.infra.fsutil import read_input, write_atomic
+from parabook.infra.fsutil import clear_tmp, read_input, write_atomic
 from parabook.lang import language
 from parabook.lang.script import CONTROL
 from parabook.model import Place, Segment, Translation, TranslationState
 
 WRAP = 79  # what msgmerge and Poedit wrap at, so a round trip through them stays quiet
 FUZZY_CUTOFF = 60  # percent similarity; msgmerge's own threshold is about the same
+ENTRY_LIMIT = 100 * 1024
+"""Bytes in one msgid, msgstr or run of comment lines: far beyond any segment, and polib's
+reading slows down with the square of a string's length (10 MB: minutes)."""
+MERGE_NOTE = "another version, saved at the same moment: "
+UNREVIEWED_NOTE = "not reviewed before the Chinese changed"
 MACHINE_RE = re.compile(r"^machine draft: (\S+?)(?: sha256:([0-9a-f]{16}))?$", re.M)
 Key = tuple[str | None, str]
 
@@ -40,21 +49,19 @@ def po_path(translations_dir: Path, slug: str, lang: str) -> Path:
     return translations_dir / f"{slug}.{lang}.po"
 
 
-def check_po(path: Path, text: str | None = None) -> None:
-    """Refuse a file gettext's own `msgfmt --check` rejects (polib is more lenient)."""
+def check_po(path: Path, data: bytes, *, ours: bool) -> None:
+    """Refuse text gettext's own `msgfmt --check` rejects (polib is more lenient).
+
+    `data` is the file's bytes as read (`ours` False: the translator's to fix), or as we
+    are about to write them (`ours` True: a bug, never the translator's fault)."""
     msgfmt = shutil.which("msgfmt")
     if msgfmt is None:
         return
-    if text is None:
-        result = subprocess.run([msgfmt, "--check", "-o", "/dev/null", str(path)],
-                                capture_output=True, text=True, check=False)
-    else:
-        result = subprocess.run([msgfmt, "--check", "-o", "/dev/null", "-"], input=text,
-                                capture_output=True, text=True, check=False)
+    result = subprocess.run([msgfmt, "--check", "-o", "/dev/null", "-"], input=data,
+                            capture_output=True, check=False)
     if result.returncode != 0:
-        line, problem = _msgfmt_problem(result.stderr, "<stdin>" if text is not None
-                                        else str(path))
-        if text is not None:  # our own output: a bug, never the translator's fault
+        line, problem = _msgfmt_problem(result.stderr.decode("utf-8", "replace"), "<stdin>")
+        if ours:
             raise InputError(f"refusing to write an invalid PO file: {problem}", path=path,
                              line=line, fix="report this; the existing file was left as it was")
         raise InputError(f"not a valid PO file: {problem}", path=path, line=line,
@@ -85,7 +92,24 @@ def _msgfmt_problem(stderr: str, name: str) -> tuple[int | None, str]:
 CHARSET_RE = re.compile(rb'^\s*"Content-Type:[^"\n]*charset=([^"\\\s;]+)', re.M)
 
 
-def read_catalog(path: Path) -> polib.POFile:
+class Catalog(polib.POFile):
+    """A PO file in memory, with the bytes it was read from or last written as."""
+
+    base: bytes | None = None
+    """The file's bytes as this catalog last saw them: `save_catalog` merges whatever
+    changed on disk since. None: made in memory (written over what is there); b"": there
+    was no file."""
+
+
+class _Lines(str):
+    """A PO file's text, which polib splits as it reads a file (at line ends), not at
+    every character Unicode counts as a line break, as `str.splitlines` does."""
+
+    def splitlines(self, keepends: bool = False) -> list[str]:
+        return io.StringIO(self, newline=None).readlines()
+
+
+def read_catalog(path: Path) -> Catalog:
     """Read a PO file gettext accepts, or raise InputError with its line and the fix."""
     try:
         data = read_input(path, "translation file")
@@ -102,12 +126,55 @@ def read_catalog(path: Path) -> polib.POFile:
                          fix="restore the translator's copy, or delete the file and run "
                              "`python build.py update` to start a new one")
     _check_charset(data, path)
-    check_po(path)
+    _check_sizes(data, path)
+    check_po(path, data, ours=False)
+    return _parse(data, path)
+
+
+def _parse(data: bytes, path: Path) -> Catalog:
+    """The catalog in `data`, bytes msgfmt accepted; one read of the file, so that what
+    is parsed is exactly the base a save merges against."""
+    declared = CHARSET_RE.search(data)
+    encoding = "utf-8"
+    if declared:
+        with contextlib.suppress(LookupError):  # unknown: read as UTF-8, as polib does
+            encoding = codecs.lookup(declared.group(1).decode("ascii", "replace")).name
     try:
-        return polib.pofile(str(path), wrapwidth=WRAP)
+        catalog = polib.pofile(_Lines(data.decode(encoding)), encoding=encoding,
+                               wrapwidth=WRAP, klass=Catalog)
     except (OSError, ValueError, LookupError) as exc:
         raise InputError(f"cannot read the translation file: {exc}", path=path,
                          fix=f"check it with: msgfmt --check -o /dev/null {path}") from None
+    catalog.base = data
+    return catalog
+
+
+_FIELD_RE = re.compile(rb'\s*(?:#~\s*)?(?:#\|\s*)?'
+                       rb'(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?|"|#[.:,]?)')
+
+
+def _check_sizes(data: bytes, path: Path) -> None:
+    """Refuse a string (or run of comment lines) over ENTRY_LIMIT, before polib reads it."""
+    if len(data) <= ENTRY_LIMIT:
+        return
+    kind, start, size = b"", 0, 0
+    for number, line in enumerate(data.split(b"\n"), 1):
+        found = _FIELD_RE.match(line)
+        what = found.group(1) if found else b""
+        if what == b'"' and kind and not kind.startswith(b"#"):
+            size += len(line)  # a continuation of the string above
+        elif what and what == kind and kind.startswith(b"#"):
+            size += len(line)  # one more line of the same comment
+        else:
+            kind, start, size = what, number, len(line)
+        if size > ENTRY_LIMIT:
+            comment = kind.startswith(b"#")
+            raise InputError(f"this entry's {'comment' if comment else kind.decode()} is over "
+                             f"{ENTRY_LIMIT // 1024} KB, longer than any segment of a booklet "
+                             "can be", path=path, line=start,
+                             fix="shorten the comment from that line on" if comment else
+                             "split the paragraph in the manuscript and in its translation, "
+                             "or delete this entry")
 
 
 def _check_charset(data: bytes, path: Path) -> None:
@@ -183,17 +250,124 @@ def _header_line(path: Path, field: str) -> int | None:
     return next((n for n, line in enumerate(lines, 1) if line.lstrip().startswith(mark)), None)
 
 
+MERGE_TRIES = 5  # saves landing during each of five writes in a row: someone else's loop
+
+
 def save_catalog(catalog: polib.POFile, path: Path) -> bool:
-    """Write atomically after msgfmt accepts the text; return False when nothing changed."""
-    catalog.metadata["Content-Type"] = "text/plain; charset=UTF-8"  # we always write UTF-8
+    """Write atomically after msgfmt accepts the text; return False when nothing changed.
+
+    A reviewer's tool (Poedit) saves without our lock. So right before the rename the file
+    is read again: if it changed since `catalog.base`, what changed there is merged into
+    `catalog` entry by entry (`merge`) and the result is checked and written instead.
+    """
+    target = path.resolve()  # through a link: the file it points to
+    clear_tmp(target, older_than=60)  # what a write killed before its rename left
+    for _attempt in range(MERGE_TRIES):
+        catalog.metadata["Content-Type"] = "text/plain; charset=UTF-8"  # we always write UTF-8
+        for entry in catalog:
+            entry.comment = _safe_comment(entry.comment)
+            entry.tcomment = _safe_comment(entry.tcomment)
+        data = catalog.__unicode__().encode("utf-8")
+        on_disk = _on_disk(target)
+        if on_disk == data:
+            return False
+        base: bytes | None = getattr(catalog, "base", None)
+        if base is None or on_disk == base:
+            check_po(path, data, ours=True)
+            if write_atomic(target, data, None if base is None else partial(_holds, target, base)):
+                if isinstance(catalog, Catalog):
+                    catalog.base = data
+                return True
+            on_disk = _on_disk(target)
+        if on_disk:
+            merge(_parse(base, path) if base else Catalog(), catalog, read_catalog(target))
+        catalog.base = on_disk  # deleted meanwhile: ours is all there is
+    raise InputError("the file kept changing while it was being saved", path=path,
+                     fix="close the other program writing it, then run the command again")
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    return _on_disk(path) == data
+
+
+def _on_disk(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+def merge(base: polib.POFile, ours: polib.POFile, theirs: polib.POFile) -> None:
+    """Merge into `ours` what `theirs` changed since `base` (all three of one PO file).
+
+    Per entry: a translation (with its flags and translator comments) only one side
+    changed is that side's; an entry one side added, or changed while the other deleted
+    it, is kept. Both changed a translation: a person's reviewed text wins over a machine
+    draft; otherwise theirs does, and ours, if a person's, stays as a translator comment.
+    Where each segment stands (`#.`) is always ours: the writer read the manuscript.
+    """
+    old, mine, other = _by_key(base), _by_key(ours), _by_key(theirs)
+    merged = []
+    for key, entry in mine.items():
+        if key in other:
+            merged.append(_merge_entry(old.get(key), entry, other[key]))
+        elif key not in old or _parts(entry) != _parts(old[key]):
+            merged.append(entry)  # ours is new, or they deleted what we changed
+    for key, entry in other.items():
+        if key not in mine and (key not in old or _parts(entry) != _parts(old[key])):
+            merged.append(entry)  # theirs is new, or we dropped what they changed
+    ours[:] = merged
+    for name in set(ours.metadata) | set(theirs.metadata):
+        value = _merge_value(base.metadata.get(name), ours.metadata.get(name),
+                             theirs.metadata.get(name))
+        if value is None:
+            ours.metadata.pop(name, None)
+        else:
+            ours.metadata[name] = value
+    ours.header = _merge_value(base.header, ours.header, theirs.header) or ""
+
+
+def _by_key(catalog: polib.POFile) -> dict[tuple[bool, str | None, str, int], polib.POEntry]:
+    """Entries by key; a second entry with the same key (obsolete twins: msgfmt ignores
+    obsolete entries) is told apart by its number, so that no entry is merged away."""
+    seen: Counter[tuple[bool, str | None, str]] = Counter()
+    keyed = {}
     for entry in catalog:
-        entry.comment, entry.tcomment = _safe_comment(entry.comment), _safe_comment(entry.tcomment)
-    text = catalog.__unicode__()
-    if path.exists() and path.read_bytes() == text.encode("utf-8"):
-        return False
-    check_po(path, text)
-    write_atomic(path.resolve(), text)  # through a link: the file it points to
-    return True
+        key = (bool(entry.obsolete), entry.msgctxt, entry.msgid)
+        keyed[(*key, seen[key])] = entry
+        seen[key] += 1
+    return keyed
+
+
+def _merge_value(base: str | None, ours: str | None, theirs: str | None) -> str | None:
+    return ours if theirs == base else theirs
+
+
+def _translation(entry: polib.POEntry) -> tuple:
+    return (entry.msgstr, sorted(entry.msgstr_plural.items()), sorted(entry.flags),
+            entry.tcomment or "", entry.previous_msgid, entry.previous_msgctxt,
+            entry.msgid_plural)
+
+
+def _parts(entry: polib.POEntry) -> tuple:
+    return _translation(entry), (entry.comment or "", entry.occurrences)
+
+
+def _merge_entry(base: polib.POEntry | None, ours: polib.POEntry,
+                 theirs: polib.POEntry) -> polib.POEntry:
+    mine, other = _translation(ours), _translation(theirs)
+    old = _translation(base) if base is not None else None
+    if other in (old, mine) or (mine != old and entry_state(ours) == "reviewed"
+                                and entry_state(theirs) == "machine"):
+        return ours
+    if mine != old and entry_state(ours) not in ("machine", "missing") \
+            and ours.msgstr != theirs.msgstr:  # both changed it: theirs, ours kept beside
+        note = MERGE_NOTE + ours.msgstr
+        if note not in (theirs.tcomment or "").split("\n"):
+            theirs.tcomment = f"{theirs.tcomment}\n{note}" if theirs.tcomment else note
+    # Their translation in our place: where a segment stands is `update`'s to say.
+    theirs.comment, theirs.occurrences = ours.comment, ours.occurrences
+    return theirs
 
 
 def _safe_comment(text: str | None) -> str | None:
@@ -337,8 +511,24 @@ def _fold(into: polib.POEntry, other: polib.POEntry) -> None:
         into.tcomment = f"{into.tcomment}\n{note}" if into.tcomment else note
 
 
-def new_catalog(slug: str, lang: str) -> polib.POFile:
-    catalog = polib.POFile(wrapwidth=WRAP)
+def _unreviewed(entry: polib.POEntry) -> bool:
+    """Whether the translation was not reviewed (when it was, before the Chinese changed),
+    a machine draft aside: its own comment says what it is."""
+    if not entry.fuzzy:
+        return False
+    if entry.previous_msgid is not None:
+        return UNREVIEWED_NOTE in (entry.tcomment or "").split("\n")
+    return machine_provider(entry) is None
+
+
+def _noted(tcomment: str | None, unreviewed: bool) -> str:
+    """A translator comment with UNREVIEWED_NOTE as its last line, or without it."""
+    lines = [line for line in (tcomment or "").split("\n") if line != UNREVIEWED_NOTE]
+    return "\n".join((lines if lines != [""] else []) + [UNREVIEWED_NOTE] * unreviewed)
+
+
+def new_catalog(slug: str, lang: str) -> Catalog:
+    catalog = Catalog(wrapwidth=WRAP)
     catalog.header = (f"{slug}: Chinese source with its {lang} translation.\n"
                       "A translation counts as reviewed when it has no fuzzy flag.\n"
                       f"Keep in step with the manuscript: python build.py update {slug} "
@@ -373,6 +563,7 @@ def update_catalog(path: Path, segments: list[Segment], slug: str, lang: str, *,
     catalog = new_catalog(slug, lang)
     catalog.metadata = dict(old.metadata) or catalog.metadata
     catalog.header = old.header
+    catalog.base = b"" if created else old.base  # what a save merges a reviewer's edit into
 
     active = [e for e in old if not e.obsolete]
     obsolete = [e for e in old if e.obsolete]
@@ -415,6 +606,17 @@ def update_catalog(path: Path, segments: list[Segment], slug: str, lang: str, *,
             placed.append((key, segment, entry))
             continue
         entry = polib.POEntry(msgctxt=key[0], msgid=key[1], msgstr="")
+        undone = next((e for e in leftovers if id(e) not in used and e.fuzzy
+                       and (e.previous_msgctxt, e.previous_msgid) == key), None)
+        if undone is not None:  # an edit undone: the text is again what it translates
+            used.add(id(undone))
+            was_fuzzy = _unreviewed(undone) or machine_provider(undone) is not None
+            entry.msgstr = undone.msgstr
+            entry.tcomment = _noted(undone.tcomment, False)
+            entry.flags = [f for f in undone.flags if f != "fuzzy"] + ["fuzzy"] * was_fuzzy
+            revived += 1
+            placed.append((key, segment, entry))
+            continue
         # The same Chinese in another role (a heading that is now also a caption)
         # lends its text as a suggestion; otherwise the closest edited source does.
         twin = next((e for e in pool if e.msgid == key[1] and e.msgstr.strip()), None)
@@ -425,7 +627,8 @@ def update_catalog(path: Path, segments: list[Segment], slug: str, lang: str, *,
         if source is not None:
             used.add(id(source))
             entry.msgstr = source.msgstr
-            entry.tcomment = source.tcomment
+            # Should the edit be undone, its state comes back: say if it was not reviewed.
+            entry.tcomment = _noted(source.tcomment, _unreviewed(source))
             entry.flags = ["fuzzy"]
             entry.previous_msgctxt = source.msgctxt
             entry.previous_msgid = source.previous_msgid or source.msgid

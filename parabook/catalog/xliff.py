@@ -3,16 +3,20 @@
 Each active PO entry becomes a `<trans-unit>`: reviewed entries carry
 `approved="yes"`; `msgctxt` and the comments travel in a `po-entry` context
 group, as translate-toolkit's po2xliff writes them. Reading back never lowers a
-reviewed translation: an unapproved edit of reviewed text is reported, not applied.
+reviewed translation: an unapproved edit of reviewed text is reported, not applied;
+so is an approved one made on an older text, or whose record of the exported text
+(`x-parabook-exported`, dropped by some tools) is gone.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.parsers import expat
 
 import polib
 
@@ -114,10 +118,13 @@ def import_review(xlf: Path, translations_dir: Path) -> ReviewImport:
         data = read_input(xlf, "review file")
     except FileNotFoundError:
         raise InputError("file not found", path=xlf, fix="check the file name") from None
+    _check_encoding(data, xlf)
     try:
         root = ET.fromstring(data)  # expat: no external entities, no network
-    except ValueError as exc:  # e.g. "multi-byte encodings are not supported"
+    except (ValueError, LookupError) as exc:  # "multi-byte encodings are not supported",
+        # or an unknown encoding declared in UTF-16, which `_check_encoding` cannot read
         raise InputError(f"cannot read its XML: {exc}", path=xlf,
+                         line=1 if isinstance(exc, LookupError) else None,
                          fix="save it as UTF-8 and import it again") from None
     except ET.ParseError as exc:
         raise InputError(f"not well-formed XML: {exc.msg if hasattr(exc, 'msg') else exc}",
@@ -126,11 +133,17 @@ def import_review(xlf: Path, translations_dir: Path) -> ReviewImport:
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror}", path=xlf,
                          fix="check the file name") from None
-    file = root.find(_q("file"))
-    if root.tag != _q("xliff") or root.get("version") != "1.2" or file is None:
+    files = root.findall(_q("file"))
+    if root.tag != _q("xliff") or root.get("version") != "1.2" or not files:
         raise InputError("not an XLIFF 1.2 file", path=xlf,
                          fix="export XLIFF 1.2 from the review tool "
                              "(python build.py export SLUG --format xliff makes one)")
+    if len(files) > 1:
+        raise InputError(f"it holds {len(files)} <file> elements; a review file holds one, "
+                         "the translation file it was exported from", path=xlf,
+                         line=_line_of(data, "file", 1),
+                         fix="import each translation file's review from a file of its own")
+    file = files[0]
     name = PO_NAME.match(file.get("original", ""))
     if not name:
         raise InputError(f"the file's original={file.get('original')!r} does not name a "
@@ -179,9 +192,61 @@ def import_review(xlf: Path, translations_dir: Path) -> ReviewImport:
                 report.kept.append(f"{label} (PO line {entry.linenum}): the PO changed since "
                                    "this file was exported; kept the PO's text")
                 continue
-            _apply(entry, target, unit.get("approved") == "yes", label, report)
+            approved = unit.get("approved") == "yes"
+            if approved and not exported and target != entry.msgstr \
+                    and entry_state(entry) == "reviewed":
+                # Its tool dropped the record of what was exported: the PO's reviewed text
+                # may be newer than the review, so nothing shows which one should win.
+                report.kept.append(f"{label} (PO line {entry.linenum}): the file lost its "
+                                   "export record (x-parabook-exported), so its text may be "
+                                   "older than the PO's reviewed text; kept the PO's text")
+                continue
+            _apply(entry, target, approved, label, report)
         report.written = save_catalog(catalog, po)
         return report
+
+
+XML_DECLARATION = re.compile(rb"""\s*<\?xml[^>]*?\sencoding\s*=\s*["']([^"']*)["']""")
+
+
+def _check_encoding(data: bytes, xlf: Path) -> None:
+    """The encoding the XML declaration names must exist, and be what the bytes are in:
+    UTF-8 read as Latin-1 is garbled Chinese, which matches no source and skips every unit."""
+    declared = XML_DECLARATION.match(data)
+    if not declared:
+        return  # UTF-8 or UTF-16 by XML's own rules, which expat applies
+    name = declared.group(1).decode("ascii", "replace")
+    fix = 'save it as UTF-8, with encoding="UTF-8" in its first line, and import it again'
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        raise InputError(f"cannot read its XML: its declaration names an unknown encoding "
+                         f"{name!r}",
+                         path=xlf, line=1, fix=fix) from None
+    if codec.startswith(("utf-8", "utf-16", "utf-32")) or data.isascii():
+        return
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return  # really in the encoding it names
+    raise InputError(f"cannot read its XML: its declaration says encoding={name!r}, but the "
+                     "file is UTF-8 "
+                     "(the Chinese would read as garbled text and match nothing)", path=xlf,
+                     line=1, fix=fix)
+
+
+def _line_of(data: bytes, tag: str, index: int) -> int | None:
+    """The line of the `index`-th (from 0) XLIFF element `tag` in `data`, well-formed XML."""
+    parser = expat.ParserCreate(namespace_separator="}")
+    lines: list[int] = []
+
+    def start(name: str, _attributes: object) -> None:
+        if name == f"{NS}}}{tag}":
+            lines.append(parser.CurrentLineNumber)
+
+    parser.StartElementHandler = start
+    parser.Parse(data, True)
+    return lines[index] if len(lines) > index else None
 
 
 def _quoted(source: str) -> str:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 TEXT_LIMIT = 64 * 1024 * 1024
@@ -17,8 +20,13 @@ def _umask() -> int:
     return current
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write to a temporary file beside `path`, fsync it, then rename over `path`."""
+def write_atomic(path: Path, data: bytes | str,
+                 unchanged: Callable[[], bool] | None = None) -> bool:
+    """Write to a temporary file beside `path`, fsync it, then rename over `path`.
+
+    `unchanged` is asked last, with the data on disk and only the rename to go: False
+    leaves `path` as it is and returns False (the caller merges and tries again).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -29,10 +37,33 @@ def write_atomic(path: Path, data: bytes | str) -> None:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
+        if unchanged is not None and not unchanged():
+            Path(tmp).unlink()
+            return False
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return True
+
+
+def clear_tmp(path: Path, older_than: float) -> None:
+    """Delete the temporary files of `write_atomic(path)`s killed before their rename
+    (kill -9 runs no cleanup) that are older than `older_than` seconds: a younger one may
+    still be another process's write, unless the caller holds the file's lock."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[A-Za-z0-9_]{{8}}\.tmp")
+    limit = time.time() - older_than
+    try:
+        names = [n for n in os.listdir(path.parent) if pattern.fullmatch(n)]
+    except OSError:
+        return
+    for name in names:
+        leftover = path.parent / name
+        try:
+            if leftover.lstat().st_mtime <= limit and not leftover.is_dir():
+                leftover.unlink()
+        except OSError:
+            pass  # gone already, or not ours to delete: the write goes on
 
 
 def read_input(path: Path, what: str, limit: int = TEXT_LIMIT) -> bytes:

@@ -1,7 +1,8 @@
 """One writer per translation file: `update`, `translate` and `import-review` take a lock.
 
 The lock is an OS file lock (flock) on a hidden file beside the PO, so a crash or
-kill -9 releases it; nothing stale is ever left to clean up by hand.
+kill -9 releases it; nothing stale is ever left to clean up by hand: the temporary
+files of a write killed before its rename are cleared by the next holder.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import filelock
 
 from parabook.errors import BookError, display_path
+from parabook.infra.fsutil import clear_tmp
 
 
 class LockedError(BookError):
@@ -34,6 +36,7 @@ def po_lock(po: Path) -> Iterator[None]:
                        f"writing {display_path(po)} right now", path=po,
                        fix="wait for it to finish, then run this command again")
     with held(lock_path(po.resolve()), 0, busy):
+        clear_tmp(po.resolve(), older_than=0)  # no writer of ours is half-way now
         yield
 
 

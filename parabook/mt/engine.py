@@ -396,8 +396,12 @@ class _Run:
             if self._stat() != self.stamp:  # saved by someone in the meantime: merge again
                 self.catalog = None
                 continue
-            save_catalog(catalog, self.po)
+            save_catalog(catalog, self.po)  # merged with a save that landed meanwhile
             self.stamp = self._stat()
+            if find_entry(catalog, job.key) is not entry:  # theirs won the merge
+                self.progress.say(f"{job.segment.where}: left alone, a reviewer saved it "
+                                  "while it was stored")
+                return False
             return True
         self.progress.say(f"{job.segment.where}: left alone, the file keeps changing; run again")
         return False
