@@ -29,6 +29,7 @@ FILE_TIERS = {
     # A test's own marker wins; a test that reads `sample_build` is slow.
     "test_build.py": "integration",
     "test_fuzz.py": "slow",
+    "test_fuzz_xliff.py": "slow",
     "test_geometry.py": "slow",
     "test_german.py": "slow",
     "test_golden.py": "slow",
@@ -38,6 +39,7 @@ FILE_TIERS = {
     "test_layouts.py": "integration",
     "test_machine.py": "slow",
     "test_manuscript.py": "unit",
+    "test_merge.py": "unit",
     "test_newcomer.py": "integration",
     "test_outputs.py": "integration",
     "test_pdf_sandbox.py": "slow",
