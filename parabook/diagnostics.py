@@ -10,7 +10,6 @@ warnings travel in the build's report. Code that reacts to a finding tests its
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -61,15 +60,6 @@ class Diagnostics:
     def warning(self, code: str, message: str, *, path: Path | None = None,
                 line: int | None = None, fix: str | None = None) -> None:
         self.items.append(Diagnostic(path, line, "warning", code, message, fix))
-
-    def extend(self, found: Iterable[Diagnostic]) -> None:
-        self.items.extend(found)
-
-    def __iter__(self) -> Iterator[Diagnostic]:
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
