@@ -578,8 +578,16 @@ class BatchProvider:
     label: str = "Batch"
     keys: tuple[str, ...] = ()
     batch_size: int = 16
+    batch_chars: int = 0
+    edits: bool = False
     seen: list = field(default_factory=list)
     """`requests.Session.request` as each batch found it."""
+
+    def required_keys(self, settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:
+        return self.keys
+
+    def estimate(self, texts: list[str], batches: int) -> tuple[int, int] | None:
+        return None
 
     def check(self, source_lang: str, lang: str, settings: Settings,
               env: Mapping[str, str]) -> None:
