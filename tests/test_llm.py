@@ -401,3 +401,24 @@ def test_presets_have_their_addresses_and_keys():
     assert table["deepseek"] == ("https://api.deepseek.com/v1", "DEEPSEEK_API_KEY")
     assert table["openai"] == ("https://api.openai.com/v1", "OPENAI_API_KEY")
     assert all(not is_local(p.url) for p in PRESETS if p.name != "ollama")
+
+
+def test_a_certificate_that_does_not_verify_stops_at_once(fresh, server, cli, tmp_path):
+    """An HTTPS server whose certificate no CA signed (a proxy, a clock far off): no
+    retry can change that."""
+    import ssl
+    import subprocess
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+    started = time.monotonic()
+    code, _, err = cli(fresh, "translate", "--provider", "openai", "--endpoint",
+                       f"https://127.0.0.1:{server.httpd.server_address[1]}/v1", *FAST)
+    assert time.monotonic() - started < 3 and code == 1
+    assert "OpenAI cannot be reached at 127.0.0.1: its certificate does not verify" in err
+    assert "--endpoint" in err and "by hand" in err and not server.chats
