@@ -207,7 +207,8 @@ class _Handler(BaseHTTPRequestHandler):
         """A language model behind the OpenAI chat API: translates the user message's
         segments (glossary renderings used as sent, a reviewed translation edited only in
         its changed numbers) and answers `{"translations": {id: text}}`, unless scripted to
-        misbehave: "missing-extra", "prose", "length", "context", "refusal", "chinese"."""
+        misbehave: "missing-extra", "prose", "length", "context", "refusal", "chinese", or
+        one of the `DRIPS`."""
         state = self.server_state
         user = json.loads(request["messages"][-1]["content"])
         state.bodies.append(request)
@@ -223,6 +224,8 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(action, int):
             return self._send(action, "application/json", json.dumps(
                 {"error": {"message": "scripted failure", "code": None}}).encode())
+        if action in DRIPS:
+            return self._drip(DRIPS[action])
         sent = {g["term"]: g["rendering"] for g in user["glossary"]}
         for term, rendering in state.glossary.items():
             if any(term in s["text"] for s in segments) and sent.get(term) != rendering:

@@ -422,3 +422,17 @@ def test_a_certificate_that_does_not_verify_stops_at_once(fresh, server, cli, tm
     assert time.monotonic() - started < 3 and code == 1
     assert "OpenAI cannot be reached at 127.0.0.1: its certificate does not verify" in err
     assert "--endpoint" in err and "by hand" in err and not server.chats
+
+
+@pytest.mark.parametrize("how", ["drip", "drip-status", "drip-headers"])
+def test_a_server_dripping_its_answer_is_timed_out_and_asked_again(fresh, server, cli, how):
+    """httpx's timeouts are per read: one deadline covers the whole answer."""
+    server.script = [how]
+    started = time.monotonic()
+    code, out, err = cli(fresh, "translate", "--provider", "openai", "--endpoint",
+                         f"{server.url}/v1", "--rate", "1000", "--backoff", "0.001",
+                         "--timeout", "0.3")
+    assert code == 0, err
+    assert time.monotonic() - started < 0.3 * SLOWER + 4  # not the 20 s of the drip
+    assert f"no answer within {0.3 * SLOWER:g} s; retrying" in err
+    assert len(entries(fresh)) == 42 and "timeout" in out

@@ -16,9 +16,12 @@ answer is read under a size cap and a deadline.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
+import socket
+import threading
 import time
 from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
@@ -217,9 +220,11 @@ class Chat:
         key = env.get(provider.preset.key) or ""
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         self.timeout = settings.timeout * SLOWER
+        self.backend = _Backend()
         self.client = httpx.Client(
             base_url=self.url + "/", headers=headers, follow_redirects=False,
-            timeout=httpx.Timeout(self.timeout, connect=settings.timeout))
+            timeout=httpx.Timeout(self.timeout, connect=settings.timeout),
+            transport=_transport(self.backend))
         self.interval = 1.0 / (settings.rate or provider.rate)
         self._next = 0.0
 
@@ -239,7 +244,7 @@ class Chat:
                 "messages": [{"role": "system", "content": system},
                              {"role": "user", "content": json.dumps(user, ensure_ascii=False)}]}
         self.usage.requests += 1
-        deadline = time.monotonic() + self.timeout
+        deadline = self.backend.deadline = _Deadline(self.timeout)
         try:
             with self.client.stream("POST", "chat/completions", json=body) as response:
                 data = bytearray()
@@ -248,17 +253,20 @@ class Chat:
                     if len(data) > MAX_ANSWER:
                         self.usage.statuses[str(response.status_code)] += 1
                         return Failure("skip", f"the answer is over {MAX_ANSWER >> 20} MB")
-                    if time.monotonic() > deadline:  # a server dripping its answer
-                        raise httpx.ReadTimeout("deadline")
-        except httpx.TimeoutException:
-            self.usage.statuses["timeout"] += 1
-            return Failure("retry", f"no answer within {self.timeout:g} s")
+                deadline.finish()  # before the connection is closed and its number reused
+            if deadline.expired:
+                raise httpx.ReadTimeout("the answer took too long")
         except httpx.HTTPError as exc:
+            if deadline.expired or isinstance(exc, httpx.TimeoutException):
+                self.usage.statuses["timeout"] += 1
+                return Failure("retry", f"no answer within {self.timeout:g} s")
             self.usage.statuses["no connection"] += 1
             why = unreachable(exc)
             if why and not (why.startswith("the connection was refused") and is_local(self.url)):
                 return offline_failure(self.provider.label, self.url, why)
             return Failure("retry", "could not connect")
+        finally:
+            deadline.finish()
         status = response.status_code
         self.usage.statuses[str(status)] += 1
         try:
@@ -519,3 +527,74 @@ def _example(texts: list[str], term: str) -> str:
                 if term in sentence:
                     return sentence.strip()[:120]
     return ""
+
+
+# ---------------------------------------------------------------- one deadline per request
+
+
+class _Deadline:
+    """One time limit over a whole exchange: httpx's timeouts are per read, so a server
+    sending its status line, headers or body a byte at a time never trips them. When it
+    passes, the sockets of the request are shut down, which ends whatever read waits."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._done = False
+        self._fds: list[int] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, fd: int) -> None:
+        with self._lock:
+            if not self._done:
+                self._fds.append(fd)
+
+    def finish(self) -> None:
+        with self._lock:
+            self._done = True
+            self._fds.clear()
+        self._timer.cancel()
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            for fd in self._fds:
+                # by number: TLS wraps the socket into another object on the same fd
+                sock = socket.socket(fileno=fd)
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.detach()  # the connection stays httpx's to close
+
+
+class _Backend:
+    """httpcore's network backend, handing each new socket to the current deadline."""
+
+    def __init__(self) -> None:
+        import httpcore
+
+        self.plain = httpcore.SyncBackend()
+        self.deadline: _Deadline | None = None
+
+    def connect_tcp(self, *args: Any, **kwargs: Any) -> Any:
+        stream = self.plain.connect_tcp(*args, **kwargs)
+        if self.deadline is not None:
+            self.deadline.watch(stream.get_extra_info("socket").fileno())
+        return stream
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.plain, name)
+
+
+def _transport(backend: _Backend) -> Any:
+    """httpx's own transport on `backend`, a new connection per request (so each is
+    watched by its request's deadline; a batch takes seconds, a handshake milliseconds).
+    httpx takes no backend: it is set on its pool (httpx is pinned)."""
+    import httpx
+
+    transport = httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
+    transport._pool._network_backend = backend  # type: ignore[attr-defined]
+    return transport
