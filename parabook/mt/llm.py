@@ -596,5 +596,5 @@ def _transport(backend: _Backend) -> Any:
     import httpx
 
     transport = httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
-    transport._pool._network_backend = backend  # type: ignore[attr-defined]
+    transport._pool._network_backend = backend  # type: ignore[assignment]
     return transport
