@@ -79,16 +79,17 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
                           "presets for any OpenAI-compatible chat API (--endpoint, --model)")
     tra.add_argument("--only", default=DEFAULTS["mt_only"], choices=list(WRITABLE),
                      help="missing: empty entries (default); stale: also entries whose "
-                          "Chinese changed; all-unreviewed: also untouched machine drafts. "
+                          "Chinese changed (a language model edits the reviewed translation "
+                          "only where the Chinese changed); all-unreviewed: also untouched "
+                          "machine drafts. "
                           "Reviewed entries and drafts a person edited are never replaced")
     tra.add_argument("--dry-run", action="store_true",
                      help="only say how many segments and characters would be sent")
     tra.add_argument("--endpoint", default=os.environ.get("PARABOOK_MT_ENDPOINT"),
                      help="send to this base URL instead of the provider's own (a "
                           "self-hosted or proxy server); env PARABOOK_MT_ENDPOINT")
-    tra.add_argument("--model", default=os.environ.get("PARABOOK_MT_MODEL"),
-                     help="a language model's name (default: the preset's, see README); "
-                          "env PARABOOK_MT_MODEL")
+    tra.add_argument("--model", help="a language model's name (default: the preset's, see "
+                                     "README)")
     tra.add_argument("--timeout", type=float, default=DEFAULTS["mt_timeout"],
                      help="seconds to wait for each answer (default 20; a language model "
                           "gets 6 times as long to write a batch)")
@@ -108,8 +109,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
                      help="language model preset (default: openai)")
     ter.add_argument("--endpoint", default=os.environ.get("PARABOOK_MT_ENDPOINT"),
                      help="the chat API's base URL; env PARABOOK_MT_ENDPOINT")
-    ter.add_argument("--model", default=os.environ.get("PARABOOK_MT_MODEL"),
-                     help="the model (default: the preset's); env PARABOOK_MT_MODEL")
+    ter.add_argument("--model", help="the model (default: the preset's)")
     ter.add_argument("--timeout", type=float, default=DEFAULTS["mt_timeout"],
                      help="seconds to wait for each answer, times 6 (default 20)")
 

@@ -45,7 +45,6 @@ def fresh(project: Path, monkeypatch) -> Path:
     (project / "translations" / f"{SAMPLE}.en.po").unlink()
     for preset in PRESETS:
         monkeypatch.delenv(preset.key, raising=False)
-    monkeypatch.delenv("PARABOOK_MT_MODEL", raising=False)
     monkeypatch.delenv("PARABOOK_MT_ENDPOINT", raising=False)
     return project
 
@@ -100,6 +99,9 @@ def test_drafts_the_whole_sample_in_batches_with_context_and_the_glossary(fresh,
         # The glossary: exactly the terms that occur, with their renderings.
         assert {g["term"] for g in chat["glossary"]} == {t for t in server.glossary
                                                          if t in sent}
+    sent_terms = {g["term"]: g for chat in server.chats for g in chat["glossary"]}
+    assert sent_terms["经开区"]["also"] == "Development Zone"
+    assert "short form after first mention" in sent_terms["经开区"]["note"]
     # Context: the headings of the batch's sections and its neighbours, never translated.
     later = server.chats[1]
     assert later["context"], later

@@ -109,7 +109,8 @@ def system_prompt(target: str, lang: str) -> str:
     return (
         f"You translate a Chinese booklet into {target} for print, segment by segment.\n"
         f"House style:\n{rules}\n"
-        "- Use each glossary term's rendering exactly as given.\n"
+        "- Use each glossary term's rendering exactly as given (`also`: a form the note "
+        "allows, e.g. after the first mention).\n"
         "- `context` is there to be understood, not translated.\n"
         "- A segment with `reviewed_translation` was translated by a person when its "
         "Chinese was `earlier_source`; the Chinese is now `text`. Return that translation "
@@ -180,11 +181,13 @@ class LLM:
         return len(text)
 
     def estimate(self, texts: list[str], batches: int) -> tuple[int, int] | None:
-        """About a token per Chinese character in, 1.5 per character out (English words
-        for it, JSON around them), and the prompt and context once per batch."""
+        """About a token per Chinese character in, and per batch the prompt (English, four
+        characters a token) and the context and glossary (about 900); out, 1.3 tokens per
+        Chinese character (the sample's reviewed English: 17,662 characters, 2,642 words
+        for 3,390 Chinese characters) and a few for each id and its quotes."""
         chars = sum(len(t) for t in texts)
-        overhead = len(system_prompt("English", "en")) // 4 + 400
-        return chars + batches * overhead, math.ceil(chars * 1.5) + batches * 20
+        overhead = len(system_prompt("English", "en")) // 4 + 900
+        return chars + batches * overhead, math.ceil(chars * 1.3) + 8 * len(texts)
 
     @contextmanager
     def session(self, settings: Settings, env: Mapping[str, str]) -> Iterator[Chat]:
@@ -426,7 +429,10 @@ class Chat:
 
     def _payload(self, batch: Batch, todo: list[int]) -> dict[str, object]:
         sent = [batch.segments[i] for i in todo]
-        glossary = [{"term": t.term, "rendering": t.renderings[0]} for t in batch.glossary
+        glossary = [{"term": t.term, "rendering": t.renderings[0]}
+                    | ({"also": " | ".join(t.renderings[1:])} if t.renderings[1:] else {})
+                    | ({"note": t.note} if t.note else {})
+                    for t in batch.glossary
                     if t.renderings and any(t.term in s.text or _in_earlier(batch, i, t.term)
                                             for i, s in zip(todo, sent, strict=True))]
         segments: list[dict[str, str]] = []
