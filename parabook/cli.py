@@ -15,6 +15,7 @@ from parabook.errors import BookError, display_path
 from parabook.infra import interrupts
 from parabook.lang.en import count
 from parabook.mt.engine import PROVIDERS, WRITABLE, ProviderError, Report, Settings, describe
+from parabook.mt.llm import LLM_PROVIDERS
 from parabook.project import DEFAULTS, Project
 
 
@@ -104,8 +105,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
                            "writes translations/SLUG.LANG.terms.tsv, the glossary is untouched")
     ter.add_argument("slug", nargs="?", help="book (default: the only book)")
     ter.add_argument("--lang", help="target language (default: the book's first)")
-    ter.add_argument("--provider", default="openai", choices=["openai", "deepseek", "qwen",
-                                                              "ollama"],
+    ter.add_argument("--provider", default="openai", choices=list(LLM_PROVIDERS),
                      help="language model preset (default: openai)")
     ter.add_argument("--endpoint", default=os.environ.get("PARABOOK_MT_ENDPOINT"),
                      help="the chat API's base URL; env PARABOOK_MT_ENDPOINT")
