@@ -433,8 +433,8 @@ def test_a_server_dripping_its_answer_is_timed_out_and_asked_again(fresh, server
     started = time.monotonic()
     code, out, err = cli(fresh, "translate", "--provider", "openai", "--endpoint",
                          f"{server.url}/v1", "--rate", "1000", "--backoff", "0.001",
-                         "--timeout", "0.3")
+                         "--timeout", "1")
     assert code == 0, err
-    assert time.monotonic() - started < 0.3 * SLOWER + 4  # not the 20 s of the drip
-    assert f"no answer within {0.3 * SLOWER:g} s; retrying" in err
+    assert time.monotonic() - started < 15  # given up after 6 s, not the drip's 20 s
+    assert f"no answer within {SLOWER:g} s; retrying" in err
     assert len(entries(fresh)) == 42 and "timeout" in out
