@@ -226,6 +226,10 @@ class _Handler(BaseHTTPRequestHandler):
                 {"error": {"message": "scripted failure", "code": None}}).encode())
         if action in DRIPS:
             return self._drip(DRIPS[action])
+        if action == "hang":
+            state.hanging.set()
+            state._release.wait(30)
+            return self._send(503, "text/plain", b"released")
         sent = {g["term"]: g["rendering"] for g in user["glossary"]}
         for term, rendering in state.glossary.items():
             if any(term in s["text"] for s in segments) and sent.get(term) != rendering:

@@ -5,8 +5,12 @@ provider (`parabook/mt/llm.py`, httpx) against the chat route of the local test 
 from __future__ import annotations
 
 import math
+import os
 import re
+import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -21,7 +25,7 @@ from parabook.mt.llm import PRESETS, SLOWER
 from parabook.mt.provider import is_local, unreachable
 from parabook.source.manuscript import read_book, segments
 
-from .conftest import SAMPLE
+from .conftest import REPO, SAMPLE
 from .mtserver import Server, edit_numbers, pseudo
 
 pytestmark = pytest.mark.slow
@@ -119,6 +123,7 @@ def test_drafts_the_whole_sample_in_batches_with_context_and_the_glossary(fresh,
     assert f"42 of 42 segment(s) drafted with OpenAI: {len(server.chats)} request(s)" in out
     assert re.search(r"[\d,]+ tokens in, [\d,]+ out", out)
     assert "about " in out  # the estimate before the run
+    assert "42/42 segments" in err  # progress, as drafts are saved batch by batch
 
 
 def test_the_server_notices_a_glossary_term_left_out(fresh, server, cli):
@@ -409,7 +414,6 @@ def test_a_certificate_that_does_not_verify_stops_at_once(fresh, server, cli, tm
     """An HTTPS server whose certificate no CA signed (a proxy, a clock far off): no
     retry can change that."""
     import ssl
-    import subprocess
 
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
@@ -438,3 +442,33 @@ def test_a_server_dripping_its_answer_is_timed_out_and_asked_again(fresh, server
     assert time.monotonic() - started < 15  # given up after 6 s, not the drip's 20 s
     assert f"no answer within {SLOWER:g} s; retrying" in err
     assert len(entries(fresh)) == 42 and "timeout" in out
+
+
+def test_interrupted_by_ctrl_c_then_resumed_without_asking_twice(fresh, server):
+    server.hang_after = 24  # two batches answered, the third hangs
+    command = [sys.executable, str(REPO / "build.py"), "translate", "--provider", "openai",
+               "--endpoint", f"{server.url}/v1", *FAST]
+    env = {**os.environ, "OPENAI_API_KEY": KEY}
+    proc = subprocess.Popen(command, cwd=fresh, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.hanging.wait(60), "the run never reached the third batch"
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "interrupted: the 24 draft(s) finished are saved" in err
+    first = list(server.answered)
+    assert len(first) == 24
+    assert sum(entry_state(e) == "machine" for e in entries(fresh)) == 24
+    assert not list((fresh / "translations").glob(".*.tmp"))
+    server.hang_after = None
+    server.release()
+    done = subprocess.run(command, cwd=fresh, env=env, capture_output=True, text=True,
+                          check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    second = server.answered[len(first):]
+    assert not set(first) & set(second) and len(first) + len(second) == 42
+    assert sum(entry_state(e) == "machine" for e in entries(fresh)) == 42
+    assert KEY not in done.stdout + done.stderr + err
