@@ -472,3 +472,34 @@ def test_interrupted_by_ctrl_c_then_resumed_without_asking_twice(fresh, server):
     assert not set(first) & set(second) and len(first) + len(second) == 42
     assert sum(entry_state(e) == "machine" for e in entries(fresh)) == 42
     assert KEY not in done.stdout + done.stderr + err
+
+
+def test_a_hosted_api_refusing_the_connection_stops_at_once(fresh, cli, monkeypatch):
+    """Refused by a hosted service: nothing listens there, waiting will not change it. (The
+    closed port is on this machine, so the address is declared hosted for the test.)"""
+    import socket
+
+    import parabook.mt.llm
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    started = time.monotonic()
+    code, _, err = cli(fresh, "translate", "--provider", "openai", "--endpoint",
+                       f"http://127.0.0.1:{port}/v1", *FAST)
+    assert code == 1 and time.monotonic() - started < 3
+    assert "retrying" in err  # a local server may still be starting: retried
+    monkeypatch.setattr(parabook.mt.llm, "is_local", lambda url: False)
+    started = time.monotonic()
+    code, _, err = cli(fresh, "translate", "--provider", "openai", "--endpoint",
+                       f"http://127.0.0.1:{port}/v1", "--retries", "5", "--backoff", "1")
+    assert code == 1 and time.monotonic() - started < 3
+    assert "OpenAI cannot be reached at 127.0.0.1: the connection was refused" in err
+    assert "retrying" not in err
+
+
+def test_unreachable_network_is_not_transient():
+    import errno
+
+    assert "unreachable" in (unreachable(OSError(errno.ENETUNREACH, "x")) or "")

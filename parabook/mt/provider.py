@@ -214,6 +214,7 @@ def unreachable(exc: BaseException) -> str | None:
     """What in `exc`'s chain cannot be transient, said for a person, or None: a name that
     does not resolve, a refused connection, a certificate that does not verify. A retry
     would wait half a minute for the same answer."""
+    import errno
     import socket
     import ssl
 
@@ -230,6 +231,9 @@ def unreachable(exc: BaseException) -> str | None:
             return "the connection was refused (no server listening there)"
         if isinstance(error, ssl.SSLCertVerificationError):
             return "its certificate does not verify"
+        if isinstance(error, OSError) and error.errno in (errno.ENETUNREACH,
+                                                          errno.EHOSTUNREACH):
+            return "the network is unreachable (offline?)"
         # requests and urllib3 keep the cause in `reason` or in args, httpx in __cause__
         todo += [error.__cause__, error.__context__, getattr(error, "reason", None),
                  *error.args]
