@@ -503,3 +503,15 @@ def test_unreachable_network_is_not_transient():
     import errno
 
     assert "unreachable" in (unreachable(OSError(errno.ENETUNREACH, "x")) or "")
+
+
+def test_an_answer_holding_the_key_is_never_stored(fresh, server, cli, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    server.translate = lambda text: pseudo(text) + (f" {KEY}" if "发展" in text else "")
+    code, out, err = llm(cli, fresh, server)
+    assert code == 1 and "the answer contains your API key" in err
+    assert KEY.encode() not in po_file(fresh).read_bytes() and KEY not in out + err
+    memory = fresh / "translations" / ".memory" / "translation-memory.sqlite3"
+    assert KEY.encode() not in memory.read_bytes()
+    empty = [e.msgid for e in entries(fresh) if not e.msgstr]
+    assert len(empty) >= 4 and all("发展" in msgid for msgid in empty)
