@@ -515,3 +515,35 @@ def test_an_answer_holding_the_key_is_never_stored(fresh, server, cli, monkeypat
     assert KEY.encode() not in memory.read_bytes()
     empty = [e.msgid for e in entries(fresh) if not e.msgstr]
     assert len(empty) >= 4 and all("发展" in msgid for msgid in empty)
+
+
+@pytest.mark.parametrize(("content", "finish", "problem"), [
+    ('{"translations": {"s1": "One.", "s2": "Two."}}', "stop", ""),
+    ('```json\n{"translations": {"s1": "One."}}\n```', "stop", ""),  # a bare fence is JSON
+    ('{"s1": "One.", "s2": "Two."}', "stop", ""),  # ids at the top
+    ('Sure! {"translations": {"s1": "One."}}', "stop", "prose"),
+    ('{"translations": {"s1": "One."}} Hope this helps.', "stop", "prose"),
+    ('{"translations": ["One.", "Two."]}', "stop", "keyed by id"),
+    ('{"translations": {"s1": "One.", "s3": "Three."}}', "stop", "not asked for"),
+    ('{"translations": {"s1": "On', "length", "cut off"),
+    ("I'm sorry, but I can't help with that.", "stop", "refused"),
+    ('{"translations": {s1: "One."}}', "stop", "not valid JSON"),
+])
+def test_answers_are_read_strictly(content, finish, problem):
+    from parabook.mt.llm import LLM_PROVIDERS, Answer, Chat
+    from parabook.mt.provider import Settings
+
+    chat = Chat(LLM_PROVIDERS["openai"], Settings(provider="openai"), {})
+    try:
+        found, translations = chat._read(Answer(content, finish, ""), {"s1", "s2"})
+    finally:
+        chat.client.close()
+    assert problem in found if problem else (found == "" and translations["s1"] == "One.")
+
+
+def test_the_house_style_follows_the_language():
+    from parabook.mt.llm import system_prompt
+
+    assert "US spelling" in system_prompt("English", "en-US")
+    german = system_prompt("German", "de")
+    assert "US spelling" not in german and "into German" in german and "万" in german
