@@ -547,3 +547,13 @@ def test_the_house_style_follows_the_language():
     assert "US spelling" in system_prompt("English", "en-US")
     german = system_prompt("German", "de")
     assert "US spelling" not in german and "into German" in german and "万" in german
+
+
+def test_a_wrong_address_or_a_refused_request_stops_at_once(fresh, server, cli):
+    code, _, err = cli(fresh, "translate", "--provider", "ollama", "--endpoint",
+                       f"{server.url}/wrong", *FAST)
+    assert code == 1 and "has no chat-completions API for model 'qwen2.5:7b' (HTTP 404)" \
+        in err and "check --endpoint" in err
+    server.script = [422]
+    code, _, err = llm(cli, fresh, server)
+    assert code == 1 and "refused the request (HTTP 422)" in err and len(server.chats) == 1

@@ -306,10 +306,14 @@ class Chat:
                            fix=f"set {self.provider.preset.key} to a valid key for "
                                f"{redacted(self.url)}")
         where = f"{label} at {redacted(self.url)}"
-        return Failure("stop", f"{where} refused the request (HTTP {status}): no such "
-                               f"address or model {self.model!r}",
-                       fix="check --endpoint (the base URL, usually ending in /v1) and "
-                           "--model")
+        if status in (404, 405) or 300 <= status < 400:
+            return Failure("stop", f"{where} has no chat-completions API for model "
+                                   f"{self.model!r} (HTTP {status})",
+                           fix="check --endpoint (the base URL, usually ending in /v1) and "
+                               "--model")
+        return Failure("stop", f"{where} refused the request (HTTP {status})",
+                       fix=f"check --model {self.model!r} and --endpoint; the server's log "
+                           "says why")
 
     def _answer(self, parsed: Any) -> Answer | Failure:
         try:
