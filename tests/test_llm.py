@@ -557,3 +557,10 @@ def test_a_wrong_address_or_a_refused_request_stops_at_once(fresh, server, cli):
     server.script = [422]
     code, _, err = llm(cli, fresh, server)
     assert code == 1 and "refused the request (HTTP 422)" in err and len(server.chats) == 1
+
+
+def test_a_key_with_a_stray_character_is_refused_unshown(fresh, server, cli, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret-4715\u200bx")
+    code, out, err = llm(cli, fresh, server)
+    assert code == 2 and "OPENAI_API_KEY holds a character" in err
+    assert "4715" not in out + err and not server.chats

@@ -171,6 +171,12 @@ class LLM:
         if not model.strip() or any(c.isspace() or not c.isprintable() for c in model):
             raise InputError(f"--model {model!r} is not a model name",
                              fix=f"e.g. --model {self.preset.model}")
+        key = env.get(self.preset.key) or ""
+        if not (key.isascii() and key.isprintable()):  # an HTTP header cannot carry it
+            raise InputError(f"{self.preset.key} holds a character an API key does not have "
+                             "(a copy-paste slip?); the value is not shown",
+                             fix=f"set {self.preset.key} again, copied from the provider's "
+                                 "page")
 
     def memory_name(self, settings: Settings, env: Mapping[str, str]) -> str:
         """Endpoint, model and prompt version: another of any of them asks again."""
