@@ -124,6 +124,9 @@ def test_drafts_the_whole_sample_in_batches_with_context_and_the_glossary(fresh,
     assert re.search(r"[\d,]+ tokens in, [\d,]+ out", out)
     assert "about " in out  # the estimate before the run
     assert "42/42 segments" in err  # progress, as drafts are saved batch by batch
+    assert "glossary term(s) missing" not in out  # honoured: no draft misses a term
+    code, out, _ = cli(fresh, "check")
+    assert "42 segments: 0 reviewed, 42 machine drafts" in out
 
 
 def test_the_server_notices_a_glossary_term_left_out(fresh, server, cli):
