@@ -15,6 +15,7 @@ from parabook.errors import BookError, display_path
 from parabook.infra import interrupts
 from parabook.lang.en import count
 from parabook.mt.engine import PROVIDERS, WRITABLE, ProviderError, Report, Settings, describe
+from parabook.mt.llm import LLM_PROVIDERS
 from parabook.project import DEFAULTS, Project
 
 
@@ -74,24 +75,43 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     tra.add_argument("slug", nargs="?", help="book (default: every book)")
     tra.add_argument("--lang", help="target language (default: the book's first)")
     tra.add_argument("--provider", default=DEFAULTS["mt_provider"], choices=sorted(PROVIDERS),
-                     help="translation service (default: google; keys: see README)")
+                     help="translation service (default: google; keys: see README). "
+                          "openai, deepseek, qwen and ollama are language models: "
+                          "presets for any OpenAI-compatible chat API (--endpoint, --model)")
     tra.add_argument("--only", default=DEFAULTS["mt_only"], choices=list(WRITABLE),
                      help="missing: empty entries (default); stale: also entries whose "
-                          "Chinese changed; all-unreviewed: also untouched machine drafts. "
+                          "Chinese changed (a language model edits the reviewed translation "
+                          "only where the Chinese changed); all-unreviewed: also untouched "
+                          "machine drafts. "
                           "Reviewed entries and drafts a person edited are never replaced")
     tra.add_argument("--dry-run", action="store_true",
                      help="only say how many segments and characters would be sent")
     tra.add_argument("--endpoint", default=os.environ.get("PARABOOK_MT_ENDPOINT"),
                      help="send to this base URL instead of the provider's own (a "
                           "self-hosted or proxy server); env PARABOOK_MT_ENDPOINT")
+    tra.add_argument("--model", help="a language model's name (default: the preset's, see "
+                                     "README)")
     tra.add_argument("--timeout", type=float, default=DEFAULTS["mt_timeout"],
-                     help="seconds to wait for each answer (default 20)")
+                     help="seconds to wait for each answer (default 20; a language model "
+                          "gets 6 times as long to write a batch)")
     tra.add_argument("--rate", type=float, default=DEFAULTS["mt_rate"],
                      help="requests per second (default: the provider's, 1-3)")
     tra.add_argument("--retries", type=int, default=DEFAULTS["mt_retries"],
                      help="retries after HTTP 429, 5xx or a timeout (default 5)")
     tra.add_argument("--backoff", type=float, default=DEFAULTS["mt_backoff"],
                      help="seconds before the first retry, doubled each time (default 1)")
+
+    ter = command("terms", "ask a language model for glossary entries the book lacks; "
+                           "writes translations/SLUG.LANG.terms.tsv, the glossary is untouched")
+    ter.add_argument("slug", nargs="?", help="book (default: the only book)")
+    ter.add_argument("--lang", help="target language (default: the book's first)")
+    ter.add_argument("--provider", default="openai", choices=list(LLM_PROVIDERS),
+                     help="language model preset (default: openai)")
+    ter.add_argument("--endpoint", default=os.environ.get("PARABOOK_MT_ENDPOINT"),
+                     help="the chat API's base URL; env PARABOOK_MT_ENDPOINT")
+    ter.add_argument("--model", help="the model (default: the preset's)")
+    ter.add_argument("--timeout", type=float, default=DEFAULTS["mt_timeout"],
+                     help="seconds to wait for each answer, times 6 (default 20)")
 
     wat = command("watch", "rebuild a PDF whenever a source, translation, template, "
                                        "style or photo changes")
@@ -115,6 +135,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     run = {"import": _import, "build": _build, "update": _update, "check": _check,
            "export": _export, "import-review": _import_review,
            "preview": _preview, "watch": _watch, "translate": _translate,
+           "terms": _terms,
            "cache": _cache}[args.command]
     try:
         # Ctrl-C, and the SIGTERM that `kill`, `timeout` and a cancelled CI job send, both
@@ -280,13 +301,15 @@ def _responses(report: Report) -> str:
 def _summary(report: Report) -> str:
     return (f"{report.drafted} of {report.jobs} segment(s) drafted with {report.provider.label}"
             f": {report.requests} request(s), {report.retries} retries, {report.chars:,} "
-            f"characters sent, {report.seconds:.1f} s; {_responses(report)}")
+            f"characters sent, {report.seconds:.1f} s; {_responses(report)}"
+            + (f"; {report.tokens[0]:,} tokens in, {report.tokens[1]:,} out"
+               if report.tokens is not None else ""))
 
 
 def _translate(project: Project, args: argparse.Namespace) -> int:
     settings = Settings(provider=args.provider, only=args.only, endpoint=args.endpoint,
                         timeout=args.timeout, rate=args.rate, retries=args.retries,
-                        backoff=args.backoff, dry_run=args.dry_run)
+                        backoff=args.backoff, dry_run=args.dry_run, model=args.model)
     status = 0
     for slug in project.slugs(args.slug):
         lang = project.langs(slug, args.lang)[0]
@@ -318,6 +341,20 @@ def _translate(project: Project, args: argparse.Namespace) -> int:
         print(f"Drafts are fuzzy (unreviewed) until a person reviews them: see "
               f"{display_path(report.po)}")
     return status
+
+
+def _terms(project: Project, args: argparse.Namespace) -> int:
+    settings = Settings(provider=args.provider, endpoint=args.endpoint, model=args.model,
+                        timeout=args.timeout)
+    slug = project.only_book(args.slug)
+    report = service.terms(project, slug, args.lang, settings)
+    usage = report.usage
+    print(f"{display_path(report.path)}: {len(report.suggestions)} suggested glossary "
+          f"entr{'y' if len(report.suggestions) == 1 else 'ies'} ({usage.requests} "
+          f"request(s), {usage.tokens_in:,} tokens in, {usage.tokens_out:,} out)")
+    print(f"Nothing was added to {display_path(report.glossary)}: copy the lines you accept "
+          "into it")
+    return 0
 
 
 def _watch(project: Project, args: argparse.Namespace) -> int:

@@ -43,6 +43,7 @@ from parabook.source.manuscript import read_book, segments
 
 if TYPE_CHECKING:  # requests and deep-translator are imported when a run starts
     from parabook.mt.engine import Progress, Report, Settings
+    from parabook.mt.terms import TermsReport
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,15 @@ def translate(project: Project, slug: str, lang: str | None, settings: Settings,
     from parabook.mt.engine import translate_book  # requests and deep-translator: only here
 
     return translate_book(project, slug, lang, settings, progress)
+
+
+def terms(project: Project, slug: str, lang: str | None, settings: Settings) -> TermsReport:
+    """Ask a language model for glossary entries the book needs and write them to
+    `translations/<slug>.<lang>.terms.tsv` for a person; the glossary is not touched
+    (`mt.terms.suggest`)."""
+    from parabook.mt.terms import suggest  # httpx: only here
+
+    return suggest(project, slug, lang, settings)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """A translation server on 127.0.0.1 that speaks the providers' wire formats.
 
 The real deep-translator classes talk to it through `translate --endpoint`, and
-a provider with its own client can send it a whole batch as JSON (`/batch`). It
+a provider with its own client can send it a whole batch as JSON (`/batch`), or
+speak the OpenAI chat-completions API (`/v1/chat/completions`) as a language model
+would, answering JSON keyed by segment id. It
 answers with a deterministic pseudo-translation (Han characters become Latin
 tokens, Latin text such as protected glossary terms passes through), and can be
 told to misbehave: HTTP errors, stalls, echoes, drips, oversized or gzip-bomb
@@ -70,6 +72,18 @@ class Server:
     """Every request to `/batch`, as sent."""
     authorizations: list[str] = field(default_factory=list)
     """The Authorization header of every request that had one."""
+    chats: list[dict] = field(default_factory=list)
+    """Every chat-completions request's user message, parsed (segments, glossary, context)."""
+    bodies: list[dict] = field(default_factory=list)
+    """Every chat-completions request body as sent (model, messages...)."""
+    glossary: dict[str, str] = field(default_factory=dict)
+    """Term -> rendering the chat route insists on: a request whose segments hold a term
+    without it in the request's glossary is answered 400 and noted in `violations`."""
+    violations: list[str] = field(default_factory=list)
+    max_segments: int | None = None
+    """More segments than this in one chat request: a context-length error."""
+    terms: list[tuple[str, str]] = field(default_factory=list)
+    """What a term-suggestion request is answered with (those occurring in its text)."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -130,6 +144,8 @@ class _Handler(BaseHTTPRequestHandler):
         provider, reader, writer = route
         if provider == "batch":
             return self._batch(json.loads(body))
+        if provider == "chat":
+            return self._chat(json.loads(body))
         if provider == "microsoft-languages":
             return self._send(200, "application/json", json.dumps({"translation": {
                 "en": {"name": "English"}, "zh-Hans": {"name": "Chinese Simplified"},
@@ -186,6 +202,83 @@ class _Handler(BaseHTTPRequestHandler):
             answers.append(state.translate(text))
         state.answered += texts
         self._send(200, "application/json", json.dumps({"translations": answers}).encode())
+
+    def _chat(self, request: dict) -> None:
+        """A language model behind the OpenAI chat API: translates the user message's
+        segments (glossary renderings used as sent, a reviewed translation edited only in
+        its changed numbers) and answers `{"translations": {id: text}}`, unless scripted to
+        misbehave: "missing-extra", "prose", "length", "context", "refusal", "chinese", or
+        one of the `DRIPS`."""
+        state = self.server_state
+        user = json.loads(request["messages"][-1]["content"])
+        state.bodies.append(request)
+        state.chats.append(user)
+        if "known" in user:  # a term-suggestion request
+            text = "\n".join(user["text"])
+            found = [{"term": t, "rendering": r} for t, r in state.terms if t in text]
+            return self._completion(json.dumps({"terms": found}, ensure_ascii=False))
+        segments = user["segments"]
+        action = state._next()
+        status = action if isinstance(action, int) else 200
+        state.calls.append(Call("chat", "\n".join(s["text"] for s in segments), status))
+        if isinstance(action, int):
+            return self._send(action, "application/json", json.dumps(
+                {"error": {"message": "scripted failure", "code": None}}).encode())
+        if action in DRIPS:
+            return self._drip(DRIPS[action])
+        if action == "hang":
+            state.hanging.set()
+            state._release.wait(30)
+            return self._send(503, "text/plain", b"released")
+        sent = {g["term"]: g["rendering"] for g in user["glossary"]}
+        for term, rendering in state.glossary.items():
+            if any(term in s["text"] for s in segments) and sent.get(term) != rendering:
+                state.violations.append(term)
+                return self._send(400, "application/json", json.dumps(
+                    {"error": {"message": f"glossary term {term} not sent"}}).encode())
+        if action == "context" or (state.max_segments is not None
+                                   and len(segments) > state.max_segments):
+            return self._send(400, "application/json", json.dumps({"error": {
+                "message": "This model's maximum context length is 8192 tokens. However, "
+                           "your messages resulted in 9100 tokens.",
+                "type": "invalid_request_error", "code": "context_length_exceeded"}}).encode())
+        if action == "refusal":
+            return self._completion(None, refusal="I'm sorry, I can't help with that.")
+        answers = {}
+        for segment in segments:
+            if "reviewed_translation" in segment:
+                answers[segment["id"]] = edit_numbers(
+                    segment["earlier_source"], segment["text"], segment["reviewed_translation"])
+                continue
+            text = segment["text"]
+            for term in sorted(sent, key=len, reverse=True):
+                text = text.replace(term, f" {sent[term]} ")
+            answers[segment["id"]] = state.translate(text)
+        state.answered += [s["text"] for s in segments]
+        if action == "missing-extra":
+            answers.pop(segments[0]["id"])
+            answers["s999"] = "An answer to a segment nobody sent."
+        if action == "chinese":
+            first = segments[0]
+            answers[first["id"]] += " " + first["text"][:6]
+        content = json.dumps({"translations": answers}, ensure_ascii=False)
+        if action == "prose":
+            content = f"Here are the translations:\n{content}\nI hope this helps!"
+        if action == "length":
+            return self._completion(content[:len(content) // 2], finish="length")
+        self._completion(content)
+
+    def _completion(self, content: str | None, *, finish: str = "stop",
+                    refusal: str | None = None) -> None:
+        request = self.server_state.bodies[-1]
+        prompt = sum(len(m["content"]) for m in request["messages"])
+        answer = {"id": "chatcmpl-test", "object": "chat.completion",
+                  "model": request.get("model"),
+                  "choices": [{"index": 0, "finish_reason": finish, "message": {
+                      "role": "assistant", "content": content, "refusal": refusal}}],
+                  "usage": {"prompt_tokens": prompt // 2,
+                            "completion_tokens": len(content or "") // 4}}
+        self._send(200, "application/json", json.dumps(answer).encode())
 
     def _drip(self, head: bytes) -> None:
         """`head`, then 400 spaces, one every 0.05 s (20 s in all)."""
@@ -317,4 +410,19 @@ ROUTES = {
     "/translate-microsoft": ("microsoft", _microsoft_in, _microsoft_out),
     "/languages": ("microsoft-languages", None, None),
     "/batch": ("batch", None, None),
+    "/v1/chat/completions": ("chat", None, None),
+    "/chat/completions": ("chat", None, None),
 }
+
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def edit_numbers(earlier: str, now: str, translation: str) -> str:
+    """A minimal edit: each number that changed between the two Chinese texts changed in
+    the translation, nothing else."""
+    for old, new in zip(NUMBER.findall(earlier), NUMBER.findall(now), strict=False):
+        if old != new:
+            translation = re.sub(rf"(?<![\d.]){re.escape(old)}(?![\d.])", new, translation,
+                                 count=1)
+    return translation

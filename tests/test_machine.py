@@ -578,8 +578,16 @@ class BatchProvider:
     label: str = "Batch"
     keys: tuple[str, ...] = ()
     batch_size: int = 16
+    batch_chars: int = 0
+    edits: bool = False
     seen: list = field(default_factory=list)
     """`requests.Session.request` as each batch found it."""
+
+    def required_keys(self, settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:
+        return self.keys
+
+    def estimate(self, texts: list[str], batches: int) -> tuple[int, int] | None:
+        return None
 
     def check(self, source_lang: str, lang: str, settings: Settings,
               env: Mapping[str, str]) -> None:
@@ -855,3 +863,22 @@ def test_protect_leaves_a_term_without_a_rendering_in_chinese():
     # A glossary line `滁州<TAB> | ` has a translation column, but no rendering in it.
     glossary = [GlossaryTerm("滁州经开区", (), "", 2), GlossaryTerm("经开区", ("ETDZ",), "", 3)]
     assert protect("滁州经开区很大", glossary) == "滁州 ETDZ 很大"
+
+
+def test_self_hosted_libretranslate_needs_no_key(fresh, monkeypatch, cli):
+    """A LibreTranslate of one's own takes no key: none is asked for, none sent (the test
+    server refuses any api_key it was not given)."""
+    monkeypatch.delenv("LIBRE_API_KEY")
+    own = Server()  # knows no libre key
+    try:
+        code, _, err = cli(fresh, "translate", "--provider", "libre")
+        assert code == 1 and "LibreTranslate needs LIBRE_API_KEY" in err and not own.calls
+        code, out, err = translate(cli, fresh, own, "--provider", "libre")
+        assert code == 0, err
+        assert {c.status for c in own.calls} == {200} and "42 of 42" in out
+        monkeypatch.setenv("LIBRE_URL", own.url)  # the other way to say where it is
+        code, _, err = cli(fresh, "translate", "--provider", "libre", "--only",
+                           "all-unreviewed", "--rate", "1000")
+        assert code == 0, err
+    finally:
+        own.close()

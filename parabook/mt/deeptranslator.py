@@ -36,14 +36,19 @@ from parabook.mt.provider import (
     bad_output,
     clean,
     endpoint_error,
+    is_local,
+    offline_failure,
     public,
     redacted,
     retry_after,
     secrets,
+    unreachable,
 )
 
 if TYPE_CHECKING:  # requests is imported when a run starts: every other command is quicker
     import requests
+
+NO_KEY = "-"  # what deep-translator is given for a server that takes no key
 
 SENTENCE = re.compile(r"[^。！？!?…]*(?:[。！？!?…]+[”’」』）)\]]*|$)")
 CLAUSE = re.compile(r"[^；;，,、]*(?:[；;，,、]+|$)")
@@ -73,6 +78,8 @@ class DeepTranslator:
     """The provider's codes for Simplified and Traditional Chinese."""
     batch_size: int = 20
     """Segments per batch: any number would do, each is sent on its own."""
+    batch_chars: int = 0
+    edits: bool = False
 
     def make(self, source: str, target: str, env: Mapping[str, str]) -> Any:
         """A deep-translator instance; constructing one may already send a request."""
@@ -93,8 +100,10 @@ class DeepTranslator:
             return dt.MyMemoryTranslator(source=source, target=target,
                                          email=env.get("MYMEMORY_EMAIL") or None)
         if self.name == "libre":
+            # deep-translator wants a key even where the server takes none (self-hosted):
+            # a placeholder, which `adapt` takes out of the request again.
             return dt.LibreTranslator(source=source, target=target,
-                                      api_key=env["LIBRE_API_KEY"],
+                                      api_key=env.get("LIBRE_API_KEY") or NO_KEY,
                                       custom_url=env.get("LIBRE_URL") or None)
         if self.name == "baidu":
             return dt.BaiduTranslator(source=source, target=target,
@@ -111,6 +120,8 @@ class DeepTranslator:
         params = kwargs.get("params")
         if self.name == "libre" and isinstance(params, dict) and "api_key" in params:
             # LibreTranslate takes a form body; a key in the URL ends up in server logs.
+            if params["api_key"] == NO_KEY:
+                params = {k: v for k, v in params.items() if k != "api_key"}
             return method, {**kwargs, "params": None, "data": params}
         if self.name == "deepl" and isinstance(params, dict) and "auth_key" in params:
             params = dict(params)
@@ -156,6 +167,10 @@ class DeepTranslator:
 
     def check(self, source_lang: str, lang: str, settings: Settings,
               env: Mapping[str, str]) -> None:
+        if settings.model:
+            raise InputError(f"--model is for a language model; {self.label} has none to "
+                             "choose", fix="leave out --model, or use --provider openai, "
+                             "deepseek, qwen or ollama")
         url = env.get(self.url_option) if self.url_option else None
         if url and settings.endpoint:
             # Either may be a leftover; a guess could send the key and the book elsewhere.
@@ -166,6 +181,15 @@ class DeepTranslator:
         if problem:
             raise problem
         self.check_codes(*self.codes(source_lang, lang), source_lang, lang)
+
+    def required_keys(self, settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:
+        """Every key, but none for LibreTranslate on a server of one's own."""
+        if self.url_option and (settings.endpoint or env.get(self.url_option)):
+            return ()
+        return self.keys
+
+    def estimate(self, texts: list[str], batches: int) -> tuple[int, int] | None:
+        return None
 
     def memory_name(self, settings: Settings, env: Mapping[str, str]) -> str:
         """The provider, and the address asked when it is not the official one (without a
@@ -226,6 +250,8 @@ class Transport:
         self.timeout = timeout
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.usage = Usage()
+        self.url: str | None = None
+        """The last address asked."""
         self._next = 0.0
         self.begin()
 
@@ -263,7 +289,8 @@ class Transport:
                 for scheme in ("http://", "https://"):
                     session.mount(scheme, deadline.adapter())
                 try:
-                    response = original(session, method, transport.rewrite(url), *args,
+                    transport.url = transport.rewrite(url)
+                    response = original(session, method, transport.url, *args,
                                         **kwargs)
                     read_body(response, deadline)
                 except requests.RequestException as exc:
@@ -339,6 +366,9 @@ def classify(exc: Exception, transport: Transport) -> Failure:
     if isinstance(error, requests.Timeout):
         return Failure("retry", f"no answer within {transport.timeout:g} s")
     if isinstance(error, requests.RequestException):
+        why = unreachable(error)
+        if why and not (why.startswith("the connection was refused") and _local(transport)):
+            return offline_failure(transport.provider.label, transport.url or "", why)
         return Failure("retry", "could not connect")
     wait = transport.retry_after()
     if wait is not None and wait > LONGEST_WAIT:  # whatever the status: never sleep a day
@@ -361,6 +391,10 @@ def classify(exc: Exception, transport: Transport) -> Failure:
     if status is not None and status >= 400:
         return Failure("skip", f"HTTP {status}")
     return Failure("skip", f"no usable translation ({type(exc).__name__})")
+
+
+def _local(transport: Transport) -> bool:
+    return transport.url is not None and is_local(transport.url)
 
 
 def stop(transport: Transport, verdict: Stop, why: str) -> Failure:

@@ -52,10 +52,12 @@ from parabook.errors import BookError, InputError, display_path
 from parabook.infra.lock import po_lock
 from parabook.model import Segment
 from parabook.mt.deeptranslator import DEEP_TRANSLATOR
+from parabook.mt.llm import LLM_PROVIDERS
 from parabook.mt.memory import Memory
 from parabook.mt.provider import (
     Batch,
     Draft,
+    Earlier,
     Failure,
     Provider,
     Session,
@@ -73,7 +75,7 @@ __all__ = ["PROVIDERS", "WRITABLE", "ProviderError", "Report", "Settings", "desc
            "translate_book"]
 
 # Every `--provider`; a new provider is one more entry.
-PROVIDERS: dict[str, Provider] = {**DEEP_TRANSLATOR}
+PROVIDERS: dict[str, Provider] = {**DEEP_TRANSLATOR, **LLM_PROVIDERS}
 # What each --only may overwrite. Never "reviewed", never "unreviewed" (a person's text).
 WRITABLE: dict[str, frozenset[str]] = {
     "missing": frozenset({"missing"}),
@@ -83,6 +85,8 @@ WRITABLE: dict[str, frozenset[str]] = {
 CHECK_NOTE = "machine draft check: "
 EARLIER_SOURCE = "earlier Chinese: "
 EARLIER_NOTE = "earlier translation, for that earlier Chinese: "
+# One comment line (polib wraps longer ones): a minimal edit, not a fresh draft.
+DERIVED_NOTE = "machine edit of the reviewed translation below, for the changed Chinese"
 
 
 class ProviderError(BookError):
@@ -106,6 +110,10 @@ class Job:
     memo: str
     """What its draft is remembered under: the text, and the renderings of its
     glossary terms (a changed glossary asks again)."""
+    index: int = 0
+    """Its segment's place in the book's segments, for the context of its batch."""
+    earlier: Earlier | None = None
+    """A stale entry's reviewed translation, when the provider edits rather than redrafts."""
 
 
 @dataclass
@@ -128,6 +136,9 @@ class Report:
     requests: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    tokens: tuple[int, int] | None = None
+    """Tokens in and out: estimated when planned, as the service counted them after a
+    run; None for a provider that does not count tokens."""
     created: bool = False
     """The PO file did not exist and was created."""
 
@@ -178,7 +189,7 @@ def translate_book(project: Project, slug: str, lang: str | None, settings: Sett
     lang = lang or meta.target_langs[0]
     po = project.po(slug, lang)
     if not settings.dry_run:
-        _check_keys(provider, env)
+        _check_keys(provider, settings, env)
     provider.check(meta.source_lang, lang, settings, env)
     book = _Book(meta.source_lang, lang, meta.title,
                  load_glossary(glossary_path(project.translations, meta.source_lang, lang)),
@@ -196,7 +207,8 @@ def translate_book(project: Project, slug: str, lang: str | None, settings: Sett
         with po_lock(po):
             report.created = update_catalog(po, segs, slug, lang).created
             jobs = _plan(report, read_catalog(po), segs, settings, book, memory)
-            _Run(po, provider, settings, report, progress, memory, book, env, sleep).go(jobs)
+            _Run(po, provider, settings, report, progress, memory, book, env, sleep,
+                 segs).go(jobs)
     return report
 
 
@@ -215,13 +227,13 @@ def _check_settings(settings: Settings) -> None:
         raise problem
 
 
-def _check_keys(provider: Provider, env: Mapping[str, str]) -> None:
-    missing = [k for k in provider.keys if not env.get(k)]
+def _check_keys(provider: Provider, settings: Settings, env: Mapping[str, str]) -> None:
+    missing = [k for k in provider.required_keys(settings, env) if not env.get(k)]
     if missing:
         raise ProviderError(f"{provider.label} needs {' and '.join(missing)} in the "
                             "environment", fix=f"export {missing[0]}=... (see README, "
                             "Machine drafts), or choose another --provider")
-    for key in provider.keys:
+    for key in (k for k in provider.keys if env.get(k)):
         if env[key] != env[key].strip() or any(c.isspace() for c in env[key]):
             raise ProviderError(f"{key} contains a space or a line break (a copy-paste "
                                 "slip?); the value is not shown", fix=f"set {key} again "
@@ -235,7 +247,7 @@ def _plan(report: Report, catalog: polib.POFile | None, segs: list[Segment],
     seen: set[Key] = set()
     jobs = []
     find = entry_finder(catalog) if catalog is not None else (lambda key: None)
-    for key, segment in zip(keys(segs), segs, strict=True):
+    for index, (key, segment) in enumerate(zip(keys(segs), segs, strict=True)):
         if key in seen:
             continue
         seen.add(key)
@@ -247,14 +259,41 @@ def _plan(report: Report, catalog: polib.POFile | None, segs: list[Segment],
             terms = tuple(t for t in book.glossary if t.term in segment.text)
             memo = "\n".join([segment.text] + [f"{t.term}\t{' | '.join(t.renderings)}"
                                                for t in terms])
-            jobs.append(Job(key, segment, state, terms, memo))
+            earlier = None
+            if state == "stale" and report.provider.edits and entry is not None and \
+                    machine_provider(entry) is None and entry.previous_msgid:
+                earlier = Earlier(entry.previous_msgid, entry.msgstr)
+                # Another reviewed text (or earlier Chinese) asks again.
+                memo += f"\n\x00edit\n{earlier.source}\n{earlier.translation}"
+            jobs.append(Job(key, segment, state, terms, memo, index, earlier))
     report.jobs = len(jobs)
+    sent = []
     for job in jobs:
         cost = 0 if memory.get(*book.names, job.memo) is not None else \
             report.provider.cost(job.segment.text, job.glossary)
         report.chars += cost
         report.remembered += not cost
+        if cost:
+            sent.append(job.segment.text + (job.earlier.source + job.earlier.translation
+                                            if job.earlier else ""))
+    report.tokens = report.provider.estimate(sent, len(_batches(report.provider, [
+        job for job in jobs if memory.get(*book.names, job.memo) is None])))
     return jobs
+
+
+def _batches(provider: Provider, jobs: list[Job]) -> list[list[Job]]:
+    """`jobs` in reading order, cut into batches of the provider's size."""
+    batches: list[list[Job]] = []
+    chars = 0
+    for job in jobs:
+        size = len(job.segment.text)
+        if not batches or len(batches[-1]) >= max(1, provider.batch_size) or (
+                provider.batch_chars and chars + size > provider.batch_chars):
+            batches.append([])
+            chars = 0
+        batches[-1].append(job)
+        chars += size
+    return batches
 
 
 class _Run:
@@ -262,10 +301,10 @@ class _Run:
 
     def __init__(self, po: Path, provider: Provider, settings: Settings, report: Report,
                  progress: Progress, memory: Memory, book: _Book, env: Mapping[str, str],
-                 sleep: Callable[[float], None]) -> None:
+                 sleep: Callable[[float], None], segs: list[Segment]) -> None:
         self.po, self.provider, self.settings, self.report = po, provider, settings, report
         self.progress, self.memory, self.book, self.env = progress, memory, book, env
-        self.sleep = sleep
+        self.sleep, self.segs = sleep, segs
         self.secrets = secrets(provider.keys, env)
         self.usage = Usage()
         self.catalog: polib.POFile | None = None
@@ -276,12 +315,11 @@ class _Run:
         self.started = time.perf_counter()
         self.progress.start(self.report)  # says what is to be sent...
         self.report.chars = 0  # ...and from here on it counts what was
-        size = max(1, self.provider.batch_size)
         try:
             with self.provider.session(self.settings, self.env) as session:
                 self.usage = session.usage
-                for start in range(0, len(jobs), size):
-                    self._batch(session, jobs[start:start + size])
+                for batch in _batches(self.provider, jobs):
+                    self._batch(session, batch)
         finally:
             self._tally()
 
@@ -290,6 +328,8 @@ class _Run:
         self.report.requests = self.usage.requests
         self.report.statuses = Counter(self.usage.statuses)
         self.report.seconds = time.perf_counter() - self.started
+        if self.report.tokens is not None:
+            self.report.tokens = (self.usage.tokens_in, self.usage.tokens_out)
 
     def _batch(self, session: Session, jobs: list[Job]) -> None:
         """Draft `jobs`: from the memory where it can, else through the provider, sending
@@ -307,7 +347,8 @@ class _Run:
             batch = Batch(self.book.source_lang, self.book.lang, self.book.title,
                           tuple(job.segment for job in asked),
                           tuple(t for t in self.book.glossary
-                                if any(t in job.glossary for job in asked)))
+                                if any(t in job.glossary for job in asked)),
+                          self._context(asked), tuple(job.earlier for job in asked))
             retry: Failure | None = None
             progressed = False
             # A provider may stop early (a retryable failure): the rest are asked again.
@@ -332,6 +373,16 @@ class _Run:
             if waiting:
                 failures = 1 if progressed else failures + 1
                 self._wait(retry or Failure("retry", "some segments got no answer"), failures)
+
+    def _context(self, asked: list[Job]) -> tuple[Segment, ...]:
+        """What a translator would read around `asked`: the headings of their sections, and
+        the segment just before and just after them, in reading order."""
+        inside = {job.index for job in asked}
+        sections = {job.segment.place.section for job in asked}
+        around = {min(inside) - 1, max(inside) + 1}
+        return tuple(s for i, s in enumerate(self.segs) if i not in inside and (
+            (s.kind == "heading" and s.place.section in sections)
+            or (i in around and s.kind != "heading")))
 
     def _wait(self, failure: Failure, failures: int) -> None:
         """Back off before sending again, or stop after `--retries` failures in a row."""
@@ -392,7 +443,8 @@ class _Run:
                 self.progress.say(f"{job.segment.where}: left alone, it changed while drafting "
                                   f"(now {state})")
                 return False
-            _fill(entry, state, draft, self.provider.label, misses)
+            _fill(entry, state, draft, self.provider.label, misses, derived=job.earlier is not None
+                  and entry.msgstr == job.earlier.translation)
             if self._stat() != self.stamp:  # saved by someone in the meantime: merge again
                 self.catalog = None
                 continue
@@ -408,10 +460,12 @@ class _Run:
 
 
 def _fill(entry: polib.POEntry, state: str, draft: str, label: str,
-          misses: list[GlossaryMiss]) -> None:
-    """Put a draft into an entry, keeping every word a person wrote in its comments."""
+          misses: list[GlossaryMiss], *, derived: bool = False) -> None:
+    """Put a draft into an entry, keeping every word a person wrote in its comments;
+    `derived`: the draft is a minimal edit of the person's translation in the entry."""
     notes = [line for line in (entry.tcomment or "").splitlines()
-             if not MACHINE_RE.match(line) and not line.startswith(CHECK_NOTE)]
+             if not MACHINE_RE.match(line) and not line.startswith(CHECK_NOTE)
+             and line != DERIVED_NOTE]
     if state == "stale" and machine_provider(entry) is None and entry.msgstr.strip():
         # A person's work is never dropped: their translation, and what it translated.
         notes += [EARLIER_SOURCE + (entry.previous_msgid or ""), EARLIER_NOTE + entry.msgstr]
@@ -419,8 +473,8 @@ def _fill(entry: polib.POEntry, state: str, draft: str, label: str,
     entry.msgstr = draft
     if "fuzzy" not in entry.flags:
         entry.flags.append("fuzzy")
-    entry.tcomment = "\n".join([machine_comment(label, draft)] + [_note(m) for m in misses]
-                               + notes)
+    entry.tcomment = "\n".join([machine_comment(label, draft)] + [DERIVED_NOTE] * derived
+                               + [_note(m) for m in misses] + notes)
 
 
 def _note(miss: GlossaryMiss) -> str:
@@ -433,7 +487,9 @@ def _note(miss: GlossaryMiss) -> str:
 def describe(report: Report, *, dry_run: bool = False) -> str:
     """One line: where the drafts go and what is (or, in a dry run, would be) sent."""
     draft, send = ("would be drafted", "would be sent") if dry_run else ("to draft", "to send")
+    tokens = (f" (about {report.tokens[0]:,} tokens in, {report.tokens[1]:,} out)"
+              if report.tokens is not None else "")
     return (f"{display_path(report.po)}: {report.jobs} segment(s) {draft} with "
-            f"{report.provider.label}, {report.chars:,} characters {send} "
+            f"{report.provider.label}, {report.chars:,} characters {send}{tokens} "
             f"({report.remembered} segment(s) need none: in the translation memory or all "
             "glossary terms)")

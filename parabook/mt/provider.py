@@ -55,6 +55,8 @@ class Settings:
     """Seconds before the first retry; doubled each time, with jitter."""
     dry_run: bool = False
     """Plan and count only: send and write nothing."""
+    model: str | None = None
+    """A language model's name (`--model`); None is the preset's default."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,22 @@ class Batch:
     """In reading order, no two with the same text; each with its kind and place."""
     glossary: tuple[GlossaryTerm, ...]
     """The glossary terms that occur in `segments`, longest first."""
+    context: tuple[Segment, ...] = ()
+    """Not to translate, to read: the headings of the batch's sections and the
+    paragraphs just before and after it."""
+    earlier: tuple[Earlier | None, ...] = ()
+    """For a provider that `edits`: per segment, the reviewed translation of its earlier
+    Chinese, to be changed only where the Chinese changed; empty or None: translate."""
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """A person's translation whose Chinese has since changed."""
+
+    source: str
+    """The Chinese it translated."""
+    translation: str
+    """The person's translation of it."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +127,10 @@ class Usage:
     """Characters sent, retries included."""
     statuses: Counter[str] = field(default_factory=Counter)
     """How each request ended: an HTTP status, `timeout` or `no connection`."""
+    tokens_in: int = 0
+    """Prompt tokens a language model counted (0 for other providers)."""
+    tokens_out: int = 0
+    """Answer tokens a language model counted."""
 
 
 class Session(Protocol):
@@ -147,6 +169,26 @@ class Provider(Protocol):
         """The most segments one batch carries."""
         ...
 
+    @property
+    def batch_chars(self) -> int:
+        """The most characters of source one batch carries (0: no limit)."""
+        ...
+
+    @property
+    def edits(self) -> bool:
+        """Whether it turns a reviewed translation of changed Chinese into a minimal edit
+        (`Batch.earlier`) rather than translating afresh."""
+        ...
+
+    def required_keys(self, settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:
+        """The `keys` this run cannot do without (none for a self-hosted endpoint)."""
+        ...
+
+    def estimate(self, texts: list[str], batches: int) -> tuple[int, int] | None:
+        """Tokens in and out sending `texts` in `batches` takes, roughly; None when the
+        service does not count tokens."""
+        ...
+
     def check(self, source_lang: str, lang: str, settings: Settings,
               env: Mapping[str, str]) -> None:
         """Refuse, with an `InputError`, a language or option that cannot work: called
@@ -166,6 +208,71 @@ class Provider(Protocol):
                 env: Mapping[str, str]) -> AbstractContextManager[Session]:
         """Connect for one run; whatever the connection changes is undone on exit."""
         ...
+
+
+def unreachable(exc: BaseException) -> str | None:
+    """What in `exc`'s chain cannot be transient, said for a person, or None: a name that
+    does not resolve, a refused connection, a certificate that does not verify. A retry
+    would wait half a minute for the same answer."""
+    import errno
+    import socket
+    import ssl
+
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo:
+        error = todo.pop()
+        if not isinstance(error, BaseException) or id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, socket.gaierror):
+            return "the name does not resolve (offline, or no such host)"
+        if isinstance(error, ConnectionRefusedError):
+            return "the connection was refused (no server listening there)"
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return "its certificate does not verify"
+        if isinstance(error, OSError) and error.errno in (errno.ENETUNREACH,
+                                                          errno.EHOSTUNREACH):
+            return "the network is unreachable (offline?)"
+        # requests and urllib3 keep the cause in `reason` or in args, httpx in __cause__
+        todo += [error.__cause__, error.__context__, getattr(error, "reason", None),
+                 *error.args]
+        text = str(error)  # urllib3 sometimes keeps only the words
+        if "Name or service not known" in text or "Temporary failure in name resolution" \
+                in text or "nodename nor servname" in text:
+            return "the name does not resolve (offline, or no such host)"
+        if "Connection refused" in text:
+            return "the connection was refused (no server listening there)"
+        if "CERTIFICATE_VERIFY_FAILED" in text:
+            return "its certificate does not verify"
+    return None
+
+
+def is_local(url: str) -> bool:
+    """Whether `url` is on this machine or the local network: a server of one's own, which
+    needs no key (a hosted API always does)."""
+    import ipaddress
+
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith((".localhost", ".local", ".lan", ".internal")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." not in host  # a bare name (a container, a machine on the LAN)
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
+def offline_failure(label: str, url: str, why: str) -> Failure:
+    """Stop at once: `url`'s host cannot be reached, and waiting will not change that."""
+    host = urlsplit(url).hostname or redacted(url)
+    return Failure("stop", f"{label} cannot be reached at {host}: {why}",
+                   fix="check the network, or give a server you can reach with --endpoint "
+                       "(e.g. a local one: --provider ollama), or translate by hand in the "
+                       "PO file or the review app")
 
 
 def secrets(keys: tuple[str, ...], env: Mapping[str, str]) -> tuple[str, ...]:
