@@ -37,6 +37,7 @@ FILE_TIERS = {
     "test_impose.py": "integration",
     "test_justify.py": "integration",
     "test_layouts.py": "integration",
+    "test_llm.py": "slow",
     "test_machine.py": "slow",
     "test_manuscript.py": "unit",
     "test_merge.py": "unit",
