@@ -43,7 +43,8 @@ def pair(manuscript: Manuscript, lang: str,
     for block in manuscript.blocks:
         if isinstance(block, Heading):
             rows.append(Row("heading", bilingual("heading", block.text),
-                            anchor=f"section-{sum(r.anchor != '' for r in rows) + 1}"))
+                            anchor=f"section-{sum(r.anchor != '' for r in rows) + 1}",
+                            level=block.level))
         elif isinstance(block, Figure):
             view = FigureView(bilingual("caption", block.caption),
                               _photo(manuscript, block, warnings))
@@ -60,7 +61,7 @@ def pair(manuscript: Manuscript, lang: str,
             previous = rows[-1] if rows else None
             if previous and previous.kind == "heading":  # the heading travels with it
                 rows[-1] = Row("paragraph", text, heading=previous.text,
-                               anchor=previous.anchor)
+                               anchor=previous.anchor, level=previous.level)
             else:
                 rows.append(Row("paragraph", text))
 
@@ -88,7 +89,7 @@ def pair(manuscript: Manuscript, lang: str,
         rows=tuple(rows),
         pending_label=pending,
         draft=bool(unreviewed),
-        toc=tuple(TocEntry(r.anchor, title) for r in rows
+        toc=tuple(TocEntry(r.anchor, title, r.level) for r in rows
                   if r.anchor and (title := r.heading or r.text) is not None),
         date=Bilingual(language(meta.source_lang).date(meta.date),
                        language(lang).date(meta.date)) if meta.date else None,
