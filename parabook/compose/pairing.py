@@ -198,3 +198,37 @@ def _summarised(warnings: list[Diagnostic], manuscript: Manuscript,
             fix=f"add a figure for each to source.zh.md, e.g. ![caption](photos/{unused[0]}), "
                 "or rename it to the name a figure gives"))
     return out
+
+
+def photo_status(manuscript: Manuscript) -> tuple[list[tuple[Figure, str]], list[str]]:
+    """The figures still missing a photo, each with the file that might be it ("" for
+    none), and the files in `photos/` that no figure (nor the cover) uses."""
+    folder = manuscript.folder.resolve()
+    photos = folder / "photos"
+    try:
+        files = sorted(p for p in photos.iterdir()
+                       if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
+    except OSError:
+        files = []
+    used: set[Path] = set()
+    missing: list[tuple[Figure, str]] = []
+    figures = [b for b in manuscript.blocks if isinstance(b, Figure)]
+    if manuscript.meta.cover_photo:
+        figures.append(Figure("cover_photo", manuscript.meta.cover_photo, 0))
+    for figure in figures:
+        try:
+            path = (folder / figure.src).resolve()
+        except (OSError, RuntimeError, ValueError):
+            missing.append((figure, ""))
+            continue
+        if path.is_file():
+            used.add(path)
+            continue
+        variant = _variant(path)
+        if variant is not None:
+            used.add(variant.resolve())
+            missing.append((figure, variant.name))
+        else:
+            missing.append((figure, ""))
+    unused = [p.name for p in files if p.resolve() not in used]
+    return missing, unused

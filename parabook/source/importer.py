@@ -40,7 +40,7 @@ SENTENCE_END = "。！？…；!?."
 CLOSERS = "”’』」）》\"')"
 HEADING_MAX = 24  # longest line (in characters) still taken for a plain heading
 NUMBERED_MAX = 50  # a numbered heading may be longer: its number says what it is
-CAPTION_MAX = 60
+CAPTION_MAX = 40  # the sample's longest caption has 29 characters
 BYLINE_MAX = 12
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
 """A book folder name; always `fullmatch`ed (`$` would let a trailing newline in)."""
@@ -114,7 +114,8 @@ def _heading_like(text: str) -> bool:
 
 
 def _caption_like(text: str) -> bool:
-    return len(text) <= CAPTION_MAX and text.rstrip(CLOSERS)[-1:] not in tuple("。！？")
+    """Short, and not the end of a sentence nor broken off in the middle of one."""
+    return len(text) <= CAPTION_MAX and text.rstrip(CLOSERS)[-1:] not in tuple("。！？，、；：,;:")
 
 
 def numbered_rank(text: str) -> int | None:
@@ -137,9 +138,9 @@ def editorial(text: str) -> list[tuple[str, str]] | None:
     inner = _BRACKETS.match(text)
     body = inner.group(1) if inner else text
     if inner and body in ("完", "全文完", "END", "end"):
-        return [("完", "")]
-    if body in ("END", "-END-", "— END —", "—END—"):
-        return [("完", "")]
+        return [("完", text)]
+    if re.fullmatch(r"[-—\s]*END[-—\s]*", body):
+        return [("完", text)]
     keys = list(_KEY_RE.finditer(body))
     if not keys or keys[0].start() != 0:
         return None
@@ -252,7 +253,7 @@ def parse_units(units: list[Unit], path: Path, original: str, kind: str) -> Impo
             blocks.append(Heading(unit.text, unit.number, unit.level))
         elif unit.blanks_before >= 2 and _caption_like(unit.text):
             blocks.append(Figure(unit.text, "", unit.number))
-            if len(unit.text) > 40:
+            if len(unit.text) > HEADING_MAX:
                 report.doubt(unit.number, "taken as a photo caption (after extra blank "
                                           "lines), but it is long for one")
         elif (isinstance(previous, Paragraph) and not _ends_sentence(previous.text)
@@ -318,7 +319,7 @@ def parse_units(units: list[Unit], path: Path, original: str, kind: str) -> Impo
 def _editorial_decision(key: str, value: str, meta: dict[str, Any]) -> str:
     """Put one editorial field in the metadata; say where it went."""
     if key == "完":
-        return "dropped the end mark （完）"
+        return f"dropped the end mark {value}"
     date = _DATE.search(value)
     if key in ("发布时间", "发布日期", "日期", "时间") and (date or _YEAR.search(value)):
         found = (f"{date[1]}-{int(date[2]):02d}-{int(date[3]):02d}" if date

@@ -51,8 +51,10 @@ def _quotes(text: str) -> dict[int, str]:
     for mark, (opening, closing) in (('"', "“”"), ("'", "‘’")):
         at = [i for i, char in enumerate(text) if char == mark]
         for start, end in zip(at[::2], at[1::2], strict=False):
+            inside = text[start + 1:end]
             around = _chinese_context(text, start) or _chinese_context(text, end)
-            if has_han(text[start + 1:end]) or (mark == '"' and around):
+            english = " " in inside.strip()  # a quotation in English keeps its quotes
+            if has_han(inside) or (mark == '"' and around and not english):
                 decided[start], decided[end] = opening, closing
     return decided
 
