@@ -194,14 +194,18 @@ def parse_units(units: list[Unit], path: Path, original: str, kind: str) -> Impo
         unit = units[0]
         if take_editorial(unit):
             units.pop(0)
+        elif unit.text == title.text:  # a page's <title> and its first line
+            units.pop(0)
+            report.decisions.append((unit.number, "dropped: it repeats the title"))
         elif subtitle is None and byline is None and (
                 unit.role == "subtitle" or unit.text.startswith(("——", "--", "—"))):
             subtitle = units.pop(0)
             header_texts.append((unit.number, unit.text))
             report.decisions.append((unit.number, f"subtitle {unit.text!r}"))
-        elif byline is None and len(unit.text) <= BYLINE_MAX and not _ends_sentence(
+        elif "byline" not in meta and len(unit.text) <= BYLINE_MAX and not _ends_sentence(
                 unit.text) and numbered_rank(unit.text) is None and unit.level is None:
             byline = units.pop(0)
+            meta["byline"] = unit.text  # an editorial 作者 line after it is dropped
             header_texts.append((unit.number, unit.text))
             report.decisions.append((unit.number, f"byline {unit.text!r}"))
         else:
@@ -305,8 +309,8 @@ def parse_units(units: list[Unit], path: Path, original: str, kind: str) -> Impo
         "title": _fix_punctuation(title.text, title.number, report),
         "subtitle": _fix_punctuation(subtitle.text if subtitle else "",
                                      subtitle.number if subtitle else 0, report),
-        "byline": _fix_punctuation(byline.text if byline else meta.pop("byline", ""),
-                                   byline.number if byline else 0, report),
+        "byline": _fix_punctuation(meta.pop("byline", ""), byline.number if byline else 0,
+                                   report),
     }
     fixed_blocks = tuple(_fix_block(block, report) for block in blocks)
     fixed_meta["date"] = meta.pop("date", "") or _find_date(header_texts, report)

@@ -39,6 +39,11 @@ def read_html(data: bytes, path: Path) -> list[Unit]:
         title = _text(found) if found is not None else ""
     if title:
         units.append(Unit(0, title, role="title"))
+    # A saved WeChat article names its account and date above the body.
+    for query, key in (("//*[@id='js_name']", "来源"), ("//*[@id='publish_time']", "发布时间")):
+        found = root.xpath(query)
+        if found and _text(found[0]):
+            units.append(Unit(0, f"{key}：{_text(found[0])}"))
     body = _article(root)
     walker = _Walker(path, units, skip=heading[0] if heading else None)
     walker.walk(body)
