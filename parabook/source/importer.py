@@ -455,7 +455,8 @@ def import_article(source: Path, books_dir: Path, slug: str, *, force: bool = Fa
         else:  # Word and HTML: the file as it came
             _write(staging / f"original{source.suffix.lower() or '.bin'}", source.read_bytes())
         new_photos = staging / "new-photos"
-        new_photos.mkdir(mode=FOLDER_MODE)
+        new_photos.mkdir()
+        new_photos.chmod(FOLDER_MODE)  # mkdir's mode is cut by the umask
         for src, photo in photos.items():
             if photo.data is not None:
                 _write(new_photos / Path(src).name, photo.data)
@@ -474,7 +475,8 @@ def import_article(source: Path, books_dir: Path, slug: str, *, force: bool = Fa
         if (retired / slug / "photos").is_dir():
             os.replace(retired / slug / "photos", target / "photos")
         else:
-            (target / "photos").mkdir(mode=FOLDER_MODE)
+            (target / "photos").mkdir()
+            (target / "photos").chmod(FOLDER_MODE)
         for new in sorted((target / "new-photos").iterdir()):
             if not (target / "photos" / new.name).exists():  # never replace a photo
                 os.replace(new, target / "photos" / new.name)
@@ -501,8 +503,9 @@ def _keep_user_meta(path: Path, meta: dict[str, Any], report: ImportReport) -> d
     if not isinstance(old, dict):
         old = {}
     kept = []
-    for key, value in old.items():
-        if key in OPTIONS and value is not None:
+    for key in OPTIONS:  # in the documented order
+        value = old.get(key)
+        if value is not None:
             if key == "date" and not isinstance(value, str):
                 value = str(value)
             if meta.get(key) != value:

@@ -1,0 +1,112 @@
+"""Word documents: read by content, photos in reading order with their captions, and a
+re-import that keeps what the user did."""
+
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+
+import pytest
+import yaml
+
+from parabook.errors import InputError
+from parabook.source.importer import import_article
+
+from .importgen import CORPUS, make_docx
+
+pytestmark = pytest.mark.unit
+
+
+def test_a_word_document_is_known_by_its_content_not_its_name(tmp_path):
+    disguised = tmp_path / "article.txt"
+    photos = make_docx(CORPUS / "d01-styled.docx.yaml", disguised)
+    folder, report = import_article(disguised, tmp_path / "book", "word")
+    assert report.where == "paragraph"
+    assert (folder / "photos" / "01.jpg").read_bytes() == photos[0]
+    assert (folder / "photos" / "02.png").read_bytes() == photos[1]
+    assert "## 一、精准招商见实效" in (folder / "source.zh.md").read_text(encoding="utf-8")
+    # The document as it came is kept beside the text made of it.
+    assert (folder / "original.txt").read_bytes() == disguised.read_bytes()
+
+
+def test_a_zip_that_is_not_a_word_document_is_refused_clearly(tmp_path):
+    archive = tmp_path / "article.docx"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("readme.txt", "not Word")
+    with pytest.raises(InputError, match="zip archive but not a Word document") as error:
+        import_article(archive, tmp_path / "book", "zip")
+    assert error.value.path == archive and ".docx, .html or .txt" in str(error.value)
+    broken = tmp_path / "broken.docx"
+    with zipfile.ZipFile(broken, "w") as out:
+        out.writestr("word/document.xml", "<not-word/>")
+    with pytest.raises(InputError, match="cannot read this Word file"):
+        import_article(broken, tmp_path / "book", "broken")
+    assert not (tmp_path / "book" / "zip").exists() and not (tmp_path / "book" / "broken").exists()
+
+
+def test_force_keeps_the_users_settings_and_photos_and_matches_them_by_caption(tmp_path):
+    document = tmp_path / "article.docx"
+    photos = make_docx(CORPUS / "d01-styled.docx.yaml", document)
+    folder, _ = import_article(document, tmp_path / "book", "word")
+    meta = yaml.safe_load((folder / "book.yaml").read_text(encoding="utf-8"))
+    meta.update(date="2021-12-30", publisher="经开区管委会", place="滁州",
+                translation_note="Reviewed by A. Reader", cover_photo="photos/02.png")
+    (folder / "book.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True),
+                                      encoding="utf-8")
+    (folder / "photos" / "01.jpg").write_bytes(b"the user's better photo")
+
+    # The press office sends the article again, its two photos now the other way round.
+    spec = yaml.safe_load((CORPUS / "d01-styled.docx.yaml").read_text(encoding="utf-8"))
+    first, second = spec.index({"image": "jpg"}), spec.index({"image": "png"})
+    spec[first:first + 2], spec[second:second + 2] = spec[second:second + 2], \
+        spec[first:first + 2]
+    swapped = tmp_path / "swapped.docx.yaml"
+    swapped.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    make_docx(swapped, document)
+    _, report = import_article(document, tmp_path / "book", "word", force=True)
+
+    kept = yaml.safe_load((folder / "book.yaml").read_text(encoding="utf-8"))
+    for key in ("date", "publisher", "place", "translation_note", "cover_photo"):
+        assert kept[key] == meta[key], key
+    assert any("kept from the old book.yaml: date, cover_photo, publisher, place, "
+               "translation_note (the article says otherwise" in u for u in report.unsure)
+    text = (folder / "source.zh.md").read_text(encoding="utf-8")
+    # Each caption keeps its photo, whatever its number in the new document.
+    assert "![新能源产业园一角](photos/01.jpg)" in text
+    assert "![智能家电企业生产线](photos/02.png)" in text
+    assert text.index("智能家电企业生产线") < text.index("新能源产业园一角")
+    assert (folder / "photos" / "01.jpg").read_bytes() == b"the user's better photo"
+    assert (folder / "photos" / "02.png").read_bytes() == photos[1]
+    assert sorted(p.name for p in (folder / "photos").iterdir()) == ["01.jpg", "02.png"]
+
+
+def test_force_never_replaces_a_photo_of_another_caption(tmp_path):
+    document = tmp_path / "article.docx"
+    make_docx(CORPUS / "d03-quotes-editorial.docx.yaml", document)
+    folder, _ = import_article(document, tmp_path / "book", "word")
+    # The user's text gives 01.jpg another caption; a new import must not overwrite it.
+    text = (folder / "source.zh.md").read_text(encoding="utf-8")
+    (folder / "source.zh.md").write_text(text.replace("网格员入户走访", "改过的说明"),
+                                         encoding="utf-8")
+    (folder / "photos" / "01.jpg").write_bytes(b"user's")
+    _, report = import_article(document, tmp_path / "book", "word", force=True)
+    text = (folder / "source.zh.md").read_text(encoding="utf-8")
+    assert (folder / "photos" / "01.jpg").read_bytes() == b"user's"
+    assert "![网格员入户走访](photos/03.jpg)" in text
+    assert (folder / "photos" / "03.jpg").is_file()
+    assert "![网格员调解邻里纠纷](photos/02.jpg)" in text
+
+
+def test_folders_are_0755_and_files_0644_whatever_the_umask(tmp_path):
+    document = tmp_path / "article.docx"
+    make_docx(CORPUS / "d01-styled.docx.yaml", document)
+    previous = os.umask(0o077)
+    try:
+        folder, _ = import_article(document, tmp_path / "book", "word")
+        import_article(document, tmp_path / "book", "word", force=True)
+    finally:
+        os.umask(previous)
+    for path in [folder, *folder.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o755 if path.is_dir() else 0o644), path
