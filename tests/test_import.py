@@ -306,9 +306,10 @@ def shown(blocks) -> list[str]:
 
 
 def test_a_numbered_heading_is_a_heading_wherever_it_stands():
-    imported = parse("题目\n\n——2022年副题\n\n作者\n\n开头一段。\n\n\n一、第一部分的标题\n\n正文。\n\n\n\n"
-                     "（一）下一级标题\n\n正文。\n\n二、一个很长很长的编号标题，说明了这一部分要讲的全部内容\n"
-                     "\n紧接着的正文段落，它不能与标题粘在一起。\n")
+    imported = parse("题目\n\n——2022年副题\n\n作者\n\n开头一段。\n\n\n"
+                     "一、第一部分的标题\n\n正文。\n\n\n\n（一）下一级标题\n\n正文。\n\n"
+                     "二、一个很长很长的编号标题，说明了这一部分要讲的全部内容\n\n"
+                     "紧接着的正文段落，它不能与标题粘在一起。\n")
     assert shown(imported.blocks) == [
         "开头一段。", "## 一、第一部分的标题", "正文。", "### （一）下一级标题", "正文。",
         "## 二、一个很长很长的编号标题，说明了这一部分要讲的全部内容",
@@ -351,7 +352,8 @@ def test_editorial_lines_are_metadata_not_text_and_each_is_reported():
 
 
 def test_a_long_sentence_after_a_photo_gap_is_a_paragraph_and_is_rejoined():
-    long_line = "这是一段很长的正文，写在照片的位置之后，它并不是照片的说明文字，而是文章的一部分内容，"
+    long_line = ("这是一段很长的正文，写在照片的位置之后，它并不是照片的说明文字，"
+                 "而是文章的一部分内容，")
     imported = parse(f"题目\n\n——2022年副题\n\n作者\n\n\n\n{long_line}\n\n接着写完。\n\n\n\n"
                      "一句完整的长句子，讲的是一件事，并且有句号结尾。\n")
     assert shown(imported.blocks) == [long_line + "接着写完。",
@@ -364,7 +366,8 @@ def test_a_long_sentence_after_a_photo_gap_is_a_paragraph_and_is_rejoined():
     ('建了"样板间"', "建了“样板间”"), ('他说:"不要钱."', "他说：“不要钱。”"),
     ("这是'试点'工作", "这是‘试点’工作"), ("共3.5亿元.", "共3.5亿元。"),
     ('He said "yes". 好', 'He said "yes". 好'), ("don't 可以", "don't 可以"),
-    ('他说:"This is great."', '他说："This is great."'), ("见 www.gov.cn 网站.", "见 www.gov.cn 网站。"),
+    ('他说:"This is great."', '他说："This is great."'),
+    ("见 www.gov.cn 网站.", "见 www.gov.cn 网站。"),
     ("等等...", "等等..."), ("好.他说", "好。他说"), ('"OK"吗', "“OK”吗")])
 def test_quotes_and_full_stops_in_chinese_context(text, fixed):
     assert to_full_width(text)[0] == fixed

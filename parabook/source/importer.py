@@ -290,8 +290,8 @@ def parse_units(units: list[Unit], path: Path, original: str, kind: str) -> Impo
                              "punctuation")
 
     levels = {rank: min(2 + n, 4) for n, rank in enumerate(sorted(set(ranks.values())))}
-    blocks = [Heading(b.text, b.line, levels[ranks[i]]) if i in ranks else b
-              for i, b in enumerate(blocks)]
+    blocks = [Heading(b.text, b.line, levels[ranks[i]]) if isinstance(b, Heading) and i in ranks
+              else b for i, b in enumerate(blocks)]
     blocks, figure_photos = _number_photos(blocks, photos)
     for block in blocks:
         if isinstance(block, Heading):

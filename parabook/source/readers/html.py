@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from lxml import etree, html
+from lxml import etree, html  # type: ignore[import-untyped]
 
 from parabook.errors import InputError
 from parabook.source.readers import Photo, Unit, image_suffix
@@ -30,7 +30,8 @@ def read_html(data: bytes, path: Path) -> list[Unit]:
         root = html.document_fromstring(data)
     except (etree.ParserError, ValueError) as exc:
         raise InputError(f"cannot read this web page ({exc})", path=path,
-                         fix="save the page again from the browser as 'Web page, complete'")
+                         fix="save the page again from the browser as 'Web page, complete'"
+                         ) from None
     units: list[Unit] = []
     heading = root.xpath("//*[@id='activity-name']") or root.xpath("//h1")
     title = _text(heading[0]) if heading else ""
