@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pymupdf
 import pytest
 import yaml
 
+from parabook import service
 from parabook.compose.pairing import pair
 from parabook.model import Figure
+from parabook.project import Project
 from parabook.source.importer import import_article
 from parabook.source.manuscript import read_blocks, read_book
 
@@ -93,3 +96,21 @@ def test_remote_photos_are_named_in_the_report_and_never_fetched(tmp_path):
     assert "https://mmbiz.qpic.cn/mmbiz_png/def/640?wx_fmt=png not fetched" in lines
     # The first image's data-src is remote too, but its saved copy is used.
     assert "photo from ./h02_files/640.jpeg" in lines
+
+
+@pytest.mark.integration
+def test_the_printed_contents_indent_each_sub_level(project):
+    """Built for real: in the contents page, （一） stands 6 mm in from 一、, and 1. 6 mm more."""
+    import_article(CORPUS / "t01-numbered.txt", project / "book", "numbered")
+    service.build(Project(project), "numbered", outputs="email")
+    pdf = pymupdf.open(project / "dist" / "numbered.email.pdf")
+    contents = next(page for page in pdf if "目录" in page.get_text())
+    starts = {}
+    for block in contents.get_text("dict")["blocks"]:
+        for line in block.get("lines", []):
+            text = "".join(span["text"] for span in line["spans"])
+            starts.setdefault(text[:3], line["bbox"][0])
+    step = 6 / 25.4 * 72
+    assert starts["（一）"] - starts["一、坚"] == pytest.approx(step, abs=0.5)
+    assert starts["1.抓"] - starts["（一）"] == pytest.approx(step, abs=0.5)
+    assert starts["二、聚"] == pytest.approx(starts["一、坚"], abs=0.5)
