@@ -3,13 +3,19 @@ punctuation, and nothing ever fetched."""
 
 from __future__ import annotations
 
+import re
 import threading
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from parabook.source.importer import import_article
+from parabook.errors import BookError
+from parabook.model import Figure
+from parabook.source.importer import import_article, read_article
 
 from .importgen import copy_page, photo
 
@@ -106,3 +112,44 @@ def test_a_figcaption_and_a_local_image_with_an_odd_name(tmp_path):
     text = (folder / "source.zh.md").read_text(encoding="utf-8")
     assert "![居民在新建的广场上跳舞](photos/01.png)" in text
     assert text.count("居民在新建的广场上跳舞") == 1
+
+
+HAN = st.characters(min_codepoint=0x4E00, max_codepoint=0x4E40)
+TAGS = st.sampled_from(["p", "div", "section", "span", "h2", "h3", "li", "strong", "figure",
+                        "figcaption", "center"])
+PIECE = st.one_of(
+    st.text(HAN, min_size=1, max_size=30),
+    st.sampled_from(["&quot;", "&amp;", "&nbsp;", "&lt;", "<br>", "<img src='x.jpg'>",
+                     "<img data-src='https://example.invalid/a.jpg'>", "。", ",", '"', "一、",
+                     "（完）", "来源：", "<script>var a='丢';</script>"]),
+)
+
+
+@st.composite
+def pages(draw) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0, 12))):
+        tag = draw(TAGS)
+        parts.append(f"<{tag}>{''.join(draw(st.lists(PIECE, max_size=5)))}</{tag}>")
+    return "<html><body><article>" + "".join(parts) + "</article></body></html>"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(pages())
+def test_any_page_imports_or_is_refused_clearly_and_keeps_every_han_character(tmp_path, text):
+    source = tmp_path / "page.html"
+    source.write_text(text, encoding="utf-8")
+    try:
+        imported = read_article(source)
+    except BookError as error:
+        assert error.path == source and error.fix
+        return
+    visible = re.sub(r"<script>.*?</script>", "", text)
+    kept = [str(v) for v in imported.meta.values()]
+    kept += [b.caption if isinstance(b, Figure) else b.text for b in imported.blocks]
+    dropped = [line for line in imported.report.lines() if "dropped" in line]
+    have = Counter(c for c in "".join(kept + dropped) if "\u4e00" <= c <= "\u9fff")
+    need = Counter(c for c in visible if "\u4e00" <= c <= "\u9fff")
+    assert not need - have
+    assert "丢" not in "".join(kept) or "丢" in visible

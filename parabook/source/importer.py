@@ -41,6 +41,7 @@ CLOSERS = "”’』」）》\"')"
 HEADING_MAX = 24  # longest line (in characters) still taken for a plain heading
 NUMBERED_MAX = 50  # a numbered heading may be longer: its number says what it is
 CAPTION_MAX = 40  # the sample's longest caption has 29 characters
+CAPTION_SURE = 30  # a longer caption is reported as a doubt
 BYLINE_MAX = 12
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
 """A book folder name; always `fullmatch`ed (`$` would let a trailing newline in)."""
@@ -257,7 +258,7 @@ def parse_units(units: list[Unit], path: Path, original: str, kind: str) -> Impo
             blocks.append(Heading(unit.text, unit.number, unit.level))
         elif unit.blanks_before >= 2 and _caption_like(unit.text):
             blocks.append(Figure(unit.text, "", unit.number))
-            if len(unit.text) > HEADING_MAX:
+            if len(unit.text) > CAPTION_SURE:
                 report.doubt(unit.number, "taken as a photo caption (after extra blank "
                                           "lines), but it is long for one")
         elif (isinstance(previous, Paragraph) and not _ends_sentence(previous.text)
