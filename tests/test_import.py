@@ -346,8 +346,9 @@ def test_editorial_lines_are_metadata_not_text_and_each_is_reported():
     assert imported.meta["date"] == "2021-12-30" and imported.meta["source"] == "滁州日报"
     assert imported.meta["editor"] == "赵六"
     lines = "\n".join(imported.report.lines())
-    assert "line 3: editorial line 来源: '滁州日报' to book.yaml source" in lines
-    assert "line 11: editorial line 责任编辑: '赵六' to book.yaml editor" in lines
+    assert "line 3: editorial line 来源：滁州日报 -> book.yaml source" in lines
+    assert "line 3: editorial line 发布时间：2021年12月30日 -> book.yaml date 2021-12-30" in lines
+    assert "line 11: editorial line 责任编辑：赵六 -> book.yaml editor" in lines
     assert "line 13: dropped the end mark （完）" in lines
 
 
@@ -394,7 +395,8 @@ def test_the_importer_never_crashes_and_never_loses_a_han_character(text):
         return
     kept = [str(v) for v in imported.meta.values()]
     kept += [b.caption if isinstance(b, Figure) else b.text for b in imported.blocks]
-    dropped = [line for line in imported.report.lines() if "dropped" in line]
+    dropped = [line for line in imported.report.lines()
+               if "dropped" in line or "editorial" in line]
     have = Counter(c for c in "".join(kept + dropped) if "\u4e00" <= c <= "\u9fff")
     need = Counter(c for c in text if "\u4e00" <= c <= "\u9fff")
     assert not need - have

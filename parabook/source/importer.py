@@ -197,7 +197,7 @@ def parse_units(units: list[Unit], path: Path, original: str, kind: str) -> Impo
             units.pop(0)
         elif unit.text == title.text:  # a page's <title> and its first line
             units.pop(0)
-            report.decisions.append((unit.number, "dropped: it repeats the title"))
+            report.decisions.append((unit.number, f"dropped {unit.text!r}: it repeats the title"))
         elif subtitle is None and byline is None and (
                 unit.role == "subtitle" or unit.text.startswith(("——", "--", "—"))):
             subtitle = units.pop(0)
@@ -331,12 +331,12 @@ def _editorial_decision(key: str, value: str, meta: dict[str, Any]) -> str:
                  else _YEAR.search(value).group(0))  # type: ignore[union-attr]
         if "date" not in meta:
             meta["date"] = found
-            return f"editorial line {key}: date {found} to book.yaml"
+            return f"editorial line {key}：{value} -> book.yaml date {found}"
     target = {"来源": "source", "出处": "source", "责任编辑": "editor", "编辑": "editor",
               "作者": "byline", "记者": "byline"}.get(key)
     if target and value and target not in meta:
         meta[target] = value
-        return f"editorial line {key}: {value!r} to book.yaml {target}"
+        return f"editorial line {key}：{value} -> book.yaml {target}"
     return f"dropped editorial line {key}{'：' + value if value else ''}"
 
 

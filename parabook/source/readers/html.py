@@ -27,7 +27,7 @@ _CENTRE = re.compile(r"text-align\s*:\s*center", re.I)
 def read_html(data: bytes, path: Path) -> list[Unit]:
     """The title, then each block of text and each image of the article's body."""
     try:
-        root = html.document_fromstring(data)
+        root = html.document_fromstring(_decode(data, path))
     except (etree.ParserError, ValueError) as exc:
         raise InputError(f"cannot read this web page ({exc})", path=path,
                          fix="save the page again from the browser as 'Web page, complete'"
@@ -50,6 +50,29 @@ def read_html(data: bytes, path: Path) -> list[Unit]:
     walker.walk(body)
     walker.flush()
     return units
+
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """The page's text: its BOM, else its declared charset, else UTF-8, else GB18030
+    (lxml alone takes an undeclared page for Latin-1 and garbles every Chinese line)."""
+    declared = _CHARSET.search(data[:8192])
+    names = ["utf-8-sig"] if data.startswith(b"\xef\xbb\xbf") else []
+    if declared:
+        name = declared.group(1).decode("ascii", "replace").lower()
+        names.append("gb18030" if name in ("gb2312", "gbk", "x-gbk") else name)
+    names += ["utf-8", "gb18030"]
+    for name in names:
+        try:
+            text = data.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        # lxml refuses a str that still declares its encoding.
+        return re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    raise InputError("the page's text is neither UTF-8 nor GB18030", path=path,
+                     fix="save the page again from the browser, as UTF-8 if it asks")
 
 
 def _article(root):
