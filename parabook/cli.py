@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     imp.add_argument("file", type=Path)
     imp.add_argument("--book", required=True, metavar="SLUG", help="folder name under book/")
     imp.add_argument("--force", action="store_true",
-                     help="replace an existing book's text (its photos are kept)")
+                     help="replace an existing book's text (its photos and every book.yaml "
+                          "setting are kept)")
     imp.add_argument("--encoding", help="decode the file with this encoding, e.g. gb18030")
 
     bld = command("build", "render the PDFs: dist/SLUG.print.pdf, .handout.pdf, "

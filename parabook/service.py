@@ -57,7 +57,7 @@ class Imported:
 
 def import_article(project: Project, file: Path, slug: str, *, force: bool = False,
                    encoding: str | None = None) -> Imported:
-    """Turn a plain-text Chinese article into `book/<slug>/`."""
+    """Turn a Chinese article (text, Word document, saved web page) into `book/<slug>/`."""
     folder, report = _import_article(file, project.books, slug, force=force,
                                      encoding=encoding)
     return Imported(folder, report)

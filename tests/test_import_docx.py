@@ -13,7 +13,7 @@ import yaml
 from parabook.errors import InputError
 from parabook.source.importer import import_article
 
-from .importgen import CORPUS, make_docx
+from .importgen import CORPUS, make_docx, photo
 
 pytestmark = pytest.mark.unit
 
@@ -110,3 +110,37 @@ def test_folders_are_0755_and_files_0644_whatever_the_umask(tmp_path):
     for path in [folder, *folder.rglob("*")]:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode == (0o755 if path.is_dir() else 0o644), path
+
+
+def test_the_copy_word_keeps_for_old_readers_is_not_a_second_photo(tmp_path):
+    """Word saves a drawing twice: as itself (mc:Choice) and as VML (mc:Fallback)."""
+    import docx
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    made = tmp_path / "made.jpg"
+    data = photo(made, 9)
+    document = docx.Document()
+    document.add_paragraph("题目")
+    document.add_paragraph("正文一段。")
+    run = document.add_paragraph().add_run()
+    run.add_picture(str(made))
+    drawing = run._r.find(qn("w:drawing"))
+    rid = drawing.find(".//" + qn("a:blip")).get(qn("r:embed"))
+    mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    alternate = etree.SubElement(run._r, f"{{{mc}}}AlternateContent")
+    choice = etree.SubElement(alternate, f"{{{mc}}}Choice", Requires="wps")
+    choice.append(drawing)
+    fallback = etree.SubElement(alternate, f"{{{mc}}}Fallback")
+    pict = etree.SubElement(fallback, qn("w:pict"))
+    shape = etree.SubElement(pict, "{urn:schemas-microsoft-com:vml}shape")
+    etree.SubElement(shape, "{urn:schemas-microsoft-com:vml}imagedata").set(qn("r:id"), rid)
+    document.add_paragraph("活动现场")
+    target = tmp_path / "article.docx"
+    document.save(str(target))
+
+    folder, _ = import_article(target, tmp_path / "book", "fallback")
+    assert [p.name for p in (folder / "photos").iterdir()] == ["01.jpg"]
+    assert (folder / "photos" / "01.jpg").read_bytes() == data
+    assert (folder / "source.zh.md").read_text(encoding="utf-8") == \
+        "正文一段。\n\n![活动现场](photos/01.jpg)\n"

@@ -12,7 +12,20 @@ from parabook.source.readers import Photo, Unit, image_suffix
 _NS = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
        "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
-       "v": "urn:schemas-microsoft-com:vml"}
+       "v": "urn:schemas-microsoft-com:vml",
+       "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"}
+_P, _FALLBACK = f"{{{_NS['w']}}}p", f"{{{_NS['mc']}}}Fallback"
+
+
+def _own(paragraph, found) -> bool:
+    """True when `found` belongs to this paragraph itself: not to a text box inside it,
+    nor to the copy Word keeps for old readers (mc:Fallback)."""
+    for ancestor in found.iterancestors():
+        if ancestor.tag == _FALLBACK:
+            return False
+        if ancestor.tag == _P:
+            return ancestor is paragraph
+    return False
 _HEADING = re.compile(r"(?:heading|标题)\s*(\d)", re.I)
 
 
@@ -37,7 +50,9 @@ def read_docx(data: bytes, path: Path) -> list[Unit]:
                          fix="open it in Word or LibreOffice and save it again as .docx") from None
     part = document.part
     units: list[Unit] = []
-    for number, element in enumerate(document.element.body.iter(f"{{{_NS['w']}}}p"), 1):
+    elements = [p for p in document.element.body.iter(_P)
+                if not any(a.tag == _FALLBACK for a in p.iterancestors())]
+    for number, element in enumerate(elements, 1):
         paragraph = Paragraph(element, document._body)
         style = paragraph.style.name if paragraph.style is not None else ""
         heading = _HEADING.match(style or "")
@@ -47,8 +62,11 @@ def read_docx(data: bytes, path: Path) -> list[Unit]:
         if alignment is None and paragraph.style is not None:
             alignment = paragraph.style.paragraph_format.alignment
         for blip in element.iterfind(".//a:blip", _NS):
-            units.append(Unit(number, photo=_photo(blip, part)))
+            if _own(element, blip):
+                units.append(Unit(number, photo=_photo(blip, part)))
         for shape in element.iterfind(".//v:imagedata", _NS):  # older Word's images
+            if not _own(element, shape):
+                continue
             rid = shape.get(f"{{{_NS['r']}}}id")
             if rid:
                 units.append(Unit(number, photo=_embedded(rid, part)))
