@@ -144,3 +144,15 @@ def test_the_copy_word_keeps_for_old_readers_is_not_a_second_photo(tmp_path):
     assert (folder / "photos" / "01.jpg").read_bytes() == data
     assert (folder / "source.zh.md").read_text(encoding="utf-8") == \
         "正文一段。\n\n![活动现场](photos/01.jpg)\n"
+
+
+@pytest.mark.parametrize(("data", "what", "fix"), [
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "Word 97-2003 (.doc)", "save it as .docx"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF", "ask for the Word document")])
+def test_old_word_files_and_pdfs_are_refused_with_the_fix(tmp_path, data, what, fix):
+    source = tmp_path / "article.docx"
+    source.write_bytes(data)
+    with pytest.raises(InputError) as error:
+        import_article(source, tmp_path / "book", "refused")
+    assert what in str(error.value) and fix in str(error.value)
+    assert not (tmp_path / "book").exists()

@@ -160,3 +160,12 @@ def test_any_page_imports_or_is_refused_clearly_and_keeps_every_han_character(tm
     need = Counter(c for c in visible if "\u4e00" <= c <= "\u9fff")
     assert not need - have
     assert "丢" not in "".join(kept) or "丢" in visible
+
+
+def test_without_a_heading_the_title_is_the_pages_name_without_its_sites(tmp_path):
+    source = tmp_path / "page.html"
+    source.write_text("<html><head><meta charset='utf-8'><title>新区举办招聘会 - 滁州新闻网"
+                      "</title></head><body><div><p>招聘会现场人头攒动。</p></div></body></html>",
+                      encoding="utf-8")
+    folder, _ = import_article(source, tmp_path / "book", "titled")
+    assert "title: 新区举办招聘会\n" in (folder / "book.yaml").read_text(encoding="utf-8")

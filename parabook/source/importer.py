@@ -398,6 +398,11 @@ def read_article(source: Path, encoding: str | None = None) -> Imported:
     except FileNotFoundError:
         raise InputError("file not found", path=source, fix="check the path") from None
     kind = sniff(data, source)
+    if kind in ("doc", "pdf"):
+        raise InputError(f"this is a {'PDF' if kind == 'pdf' else 'Word 97-2003 (.doc)'} file, "
+                         "which cannot be imported", path=source,
+                         fix="open it in Word or LibreOffice and save it as .docx" if kind == "doc"
+                         else "ask for the Word document, or copy the text into a .txt file")
     if kind == "zip":
         raise InputError("this is a zip archive but not a Word document", path=source,
                          fix="give the .docx, .html or .txt file of the article")

@@ -48,6 +48,10 @@ WHERE = {"text": "line", "docx": "paragraph", "html": "paragraph"}
 
 def sniff(data: bytes, path: Path) -> str:
     """The format by content: a zip holding word/document.xml is Word, markup is HTML."""
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return "doc"
+    if data.startswith(b"%PDF"):
+        return "pdf"
     if data[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(BytesIO(data)) as archive:

@@ -37,7 +37,8 @@ def read_html(data: bytes, path: Path) -> list[Unit]:
     title = _text(heading[0]) if heading else ""
     if not title:
         found = root.find(".//title")
-        title = _text(found) if found is not None else ""
+        # "标题 - 网站名", "标题_网站名": the page's name without its site's
+        title = re.split(r"\s+[-|｜—]+\s+|_", _text(found))[0] if found is not None else ""
     if title:
         units.append(Unit(0, title, role="title"))
     # A saved WeChat article names its account and date above the body.
