@@ -437,3 +437,31 @@ def test_photos_command_lists_unassigned_files_beside_figures_missing_one(cli, p
                                                                 "file's name in source.zh.md."]
     code, out, err = cli(project, "photos", "no-such-book")
     assert code == 2 and "no-such-book" in err
+
+
+def test_force_keeps_each_photo_with_its_caption_when_figures_are_renumbered(tmp_path):
+    books = tmp_path / "book"
+    first = tmp_path / "first.txt"
+    first.write_text("题目\n\n——2022年纪实\n\n作者\n\n正文一段。\n\n\n\n开工仪式\n\n正文二段。\n\n\n\n"
+                     "竣工验收\n\n正文三段。\n", encoding="utf-8")
+    folder, _ = import_article(first, books, "renumbered")
+    (folder / "photos" / "01.jpg").write_bytes(b"ceremony")
+    (folder / "photos" / "02.jpg").write_bytes(b"inspection")
+    source = folder / "source.zh.md"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "(photos/02.jpg)", '(photos/02.jpg "half crop=3:2")'), encoding="utf-8")
+    # The new version has a photo more, before the others.
+    second = tmp_path / "second.txt"
+    second.write_text(first.read_text(encoding="utf-8").replace(
+        "正文一段。\n", "正文一段。\n\n\n\n项目鸟瞰\n"), encoding="utf-8")
+    _, report = import_article(second, books, "renumbered", force=True)
+    figures = [b for b in read_blocks(source.read_text(encoding="utf-8"), source)
+               if isinstance(b, Figure)]
+    assert [(f.caption, f.src) for f in figures] == [
+        ("项目鸟瞰", "photos/03.jpg"), ("开工仪式", "photos/01.jpg"), ("竣工验收", "photos/02.jpg")]
+    assert figures[2].width == "half" and figures[2].crop == (3, 2)
+    assert (folder / "photos" / "01.jpg").read_bytes() == b"ceremony"
+    assert (folder / "photos" / "02.jpg").read_bytes() == b"inspection"
+    lines = "\n".join(report.lines())
+    assert "figure named photos/03.jpg: photos/01.jpg is another figure's photo" in lines
+    assert "2 figure(s) matched by caption" in lines

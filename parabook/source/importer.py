@@ -538,10 +538,11 @@ def _keep_photos(target: Path, blocks: tuple[Block, ...], photos: dict[str, Phot
         if on_disk:
             report.unsure.append("the old source.zh.md could not be read: photos are matched "
                                  "by number, check each")
-    by_caption: dict[str, str] = {}
+    by_caption: dict[str, list[Figure]] = {}
     for block in old_blocks:
         if isinstance(block, Figure):
-            by_caption.setdefault(_caption_key(block.caption), block.src)
+            by_caption.setdefault(_caption_key(block.caption), []).append(block)
+    reserved = {f.src for figures in by_caption.values() for f in figures}
     taken = {name.lower() for name in on_disk}
     out: list[Block] = []
     new_photos: dict[str, Photo] = {}
@@ -551,27 +552,32 @@ def _keep_photos(target: Path, blocks: tuple[Block, ...], photos: dict[str, Phot
             out.append(block)
             continue
         photo = photos.get(block.src)
-        old_src = by_caption.get(_caption_key(block.caption))
-        if old_src and old_blocks:
-            report.decisions.append((block.line, f"figure keeps {old_src}, the photo its "
-                                                 "caption had before"))
+        olds = by_caption.get(_caption_key(block.caption))
+        if olds:
+            old = olds.pop(0)  # the same caption twice: the old figures in their order
             matched += 1
-            src = old_src
+            src = old.src
+            if (photo is not None and photo.data is not None and not (target / src).exists()
+                    and Path(src).suffix.lower() != photo.suffix):
+                src = str(Path(src).with_suffix(photo.suffix))  # the old name did not fit
+            report.decisions.append((block.line, f"figure keeps {src}, the photo of its "
+                                                 "caption before (and its options)"))
+            figure = Figure(block.caption, src, block.line, old.width, old.crop, old.focus)
         else:
             src = block.src
             stem, suffix = Path(src).stem, Path(src).suffix
             number = int(stem) if stem.isdigit() else 1
-            old_srcs = set(by_caption.values())
-            while Path(src).name.lower() in taken or src in old_srcs:
+            while Path(src).name.lower() in taken or src in reserved:
                 number += 1
                 src = f"photos/{number:02d}{suffix}"
             if src != block.src:
                 report.decisions.append((block.line, f"figure named {src}: {block.src} "
                                                      "is another figure's photo"))
+            figure = Figure(block.caption, src, block.line)
         taken.add(Path(src).name.lower())
         if photo is not None and not (target / src).exists():
             new_photos[src] = photo
-        out.append(Figure(block.caption, src, block.line, block.width, block.crop, block.focus))
+        out.append(figure)
     if on_disk:
         report.unsure.append(f"kept the {len(on_disk)} photo(s) already in photos/; "
                              f"{matched} figure(s) matched by caption: check the rest with "
