@@ -465,3 +465,9 @@ def test_force_keeps_each_photo_with_its_caption_when_figures_are_renumbered(tmp
     lines = "\n".join(report.lines())
     assert "figure named photos/03.jpg: photos/01.jpg is another figure's photo" in lines
     assert "2 figure(s) matched by caption" in lines
+
+
+def test_an_editorial_line_before_the_title_is_not_taken_for_it():
+    imported = parse("来源：滁州日报\n\n社区新闻\n\n——2021年纪实\n\n正文一段。\n")
+    assert imported.meta["title"] == "社区新闻" and imported.meta["source"] == "滁州日报"
+    assert shown(imported.blocks) == ["正文一段。"]

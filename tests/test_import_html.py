@@ -169,3 +169,15 @@ def test_without_a_heading_the_title_is_the_pages_name_without_its_sites(tmp_pat
                       encoding="utf-8")
     folder, _ = import_article(source, tmp_path / "book", "titled")
     assert "title: 新区举办招聘会\n" in (folder / "book.yaml").read_text(encoding="utf-8")
+
+
+def test_the_title_is_the_articles_not_the_sites_heading(tmp_path):
+    source = page(tmp_path / "in", """<header><h1>滁州新闻网</h1></header>
+        <div class="main"><div class="text"><p>来源：滁州日报</p><p>正文第一段，写得比较长一些。</p>
+        <p>正文第二段，也写得比较长一些。</p></div></div>""")
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "<title>标题</title>", "<meta property='og:title' content='新区 举办招聘会'>"),
+        encoding="utf-8")
+    folder, _ = import_article(source, tmp_path / "book", "site")
+    assert "title: 新区 举办招聘会\n" in (folder / "book.yaml").read_text(encoding="utf-8")
+    assert (folder / "source.zh.md").read_text(encoding="utf-8").startswith("正文第一段")

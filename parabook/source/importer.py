@@ -183,8 +183,9 @@ def parse_units(units: list[Unit], path: Path, original: str, kind: str) -> Impo
             report.decisions.append((unit.number, _editorial_decision(key, value, meta)))
         return True
 
-    first = next(u for u in units if u.role == "title") if any(
-        u.role == "title" for u in units) else texts[0]
+    # The title: as the markup says, else the first line that is not an editorial one.
+    first = next((u for u in units if u.role == "title"), None) or next(
+        (u for u in texts if editorial(u.text) is None), texts[0])
     units.remove(first)
     title = first
     report.decisions.append((title.number, f"title {title.text!r}"))

@@ -33,8 +33,17 @@ def read_html(data: bytes, path: Path) -> list[Unit]:
                          fix="save the page again from the browser as 'Web page, complete'"
                          ) from None
     units: list[Unit] = []
-    heading = root.xpath("//*[@id='activity-name']") or root.xpath("//h1")
+    body = _article(root)
+    # The article's own heading; a page-wide <h1> is often the site's name, so the
+    # page's og:title comes before it.
+    heading = root.xpath("//*[@id='activity-name']") or body.xpath(".//h1")
     title = _text(heading[0]) if heading else ""
+    if not title:
+        meta = root.xpath("//meta[@property='og:title']/@content")
+        title = re.sub(r"\s+", " ", str(meta[0])).strip() if meta else ""
+    if not title:
+        heading = root.xpath("//h1")
+        title = _text(heading[0]) if heading else ""
     if not title:
         found = root.find(".//title")
         # "标题 - 网站名", "标题_网站名": the page's name without its site's
@@ -46,7 +55,6 @@ def read_html(data: bytes, path: Path) -> list[Unit]:
         found = root.xpath(query)
         if found and _text(found[0]):
             units.append(Unit(0, f"{key}：{_text(found[0])}"))
-    body = _article(root)
     walker = _Walker(path, units, skip=heading[0] if heading else None)
     walker.walk(body)
     walker.flush()
