@@ -156,7 +156,10 @@ def _photos(project: Project, args: argparse.Namespace) -> int:
     missing, unused = service.photos(project, args.slug)
     print(f"Figures without their photo ({len(missing)}):")
     for figure, maybe in missing:
-        hint = f"  <- found as {maybe}: the build uses it; rename it to be sure" if maybe else ""
+        hint = (f"  <- found as {maybe[0]}: the build uses it; rename it to be sure"
+                if len(maybe) == 1 else
+                f"  <- {' and '.join(maybe)} are there: keep the one that belongs here"
+                if maybe else "")
         print(f"  {figure.src}  {figure.caption}{hint}")
     print(f"Files in photos/ that no figure uses ({len(unused)}):")
     for name in unused:

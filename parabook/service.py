@@ -63,9 +63,9 @@ def import_article(project: Project, file: Path, slug: str, *, force: bool = Fal
     return Imported(folder, report)
 
 
-def photos(project: Project, slug: str) -> tuple[list[tuple[Figure, str]], list[str]]:
-    """The figures missing a photo (with a file of nearly that name, or ""), and the
-    files in `photos/` no figure uses."""
+def photos(project: Project, slug: str) -> tuple[list[tuple[Figure, list[str]]], list[str]]:
+    """The figures missing a photo (with the files of nearly that name), and the files
+    in `photos/` no figure uses."""
     from parabook.compose.pairing import photo_status
     return photo_status(read_book(project.books, project.only_book(slug)))
 

@@ -13,6 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from parabook.compose.pairing import pair
 from parabook.errors import BookError, InputError
 from parabook.model import Figure, Heading, Paragraph
 from parabook.project import Project
@@ -471,3 +472,23 @@ def test_an_editorial_line_before_the_title_is_not_taken_for_it():
     imported = parse("来源：滁州日报\n\n社区新闻\n\n——2021年纪实\n\n正文一段。\n")
     assert imported.meta["title"] == "社区新闻" and imported.meta["source"] == "滁州日报"
     assert shown(imported.blocks) == ["正文一段。"]
+
+
+def test_two_files_of_nearly_a_figures_name_are_named_not_guessed_between(cli, project):
+    photos = project / "book" / SAMPLE / "photos"
+    photos.mkdir(exist_ok=True)
+    for name in ("01.JPG", "01.jpeg", "02.PNG"):
+        (photos / name).write_bytes(b"x")
+    code, out, _ = cli(project, "photos", SAMPLE)
+    assert "photos/01.jpg  开展“红歌颂党 献礼百年”庆祝中国共产党成立100周年活动  <- 01.JPG and " \
+           "01.jpeg are there: keep the one that belongs here" in out
+    # 02.PNG is not 02.jpg: another kind of file is not a spelling of its name.
+    assert "photos/02.jpg  城北新区党工委党史学习教育\n" in out
+    assert out.endswith("  photos/01.JPG\n  photos/01.jpeg\n  photos/02.PNG\nRename each file "
+                        "to the name its figure gives, or write the file's name in "
+                        "source.zh.md.\n")
+    # With one of them gone, the build uses the other and says so.
+    (photos / "01.jpeg").unlink()
+    warnings = pair(read_book(project / "book", SAMPLE), "en", {}).warnings
+    assert any(w.code == "photo.other-name" and "on disk as 01.JPG" in w.message
+               for w in warnings)

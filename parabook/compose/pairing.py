@@ -132,10 +132,13 @@ def _photo(manuscript: Manuscript, figure: Figure, warnings: list[Diagnostic],
     if not present:
         variant = _variant(path)
         if variant is None:
+            several = _variants(path)
             warnings.append(Diagnostic(
                 named_in, line, "warning", "photo.missing",
-                f"photo {figure.src} is missing; a placeholder frame is printed. Add the "
-                f"file as {display_path(folder / figure.src)}"))
+                f"photo {figure.src} is missing; a placeholder frame is printed. " + (
+                    f"photos/ has {' and '.join(p.name for p in several)}: keep the one "
+                    f"that belongs here, as {path.name}" if several else
+                    f"Add the file as {display_path(folder / figure.src)}")))
             return PhotoView(figure.src, None, figure)
         warnings.append(Diagnostic(
             named_in, line, "warning", "photo.other-name",
@@ -159,12 +162,17 @@ def _spelled(name: str) -> str:
 def _variant(path: Path) -> Path | None:
     """The one file beside `path` whose name differs from it only in case or in the
     spelling of its extension (`01.JPG`, `01.jpeg` for `01.jpg`); None if none or several."""
-    try:
-        found = [p for p in path.parent.iterdir()
-                 if _spelled(p.name) == _spelled(path.name) and p.is_file()]
-    except OSError:
-        return None
+    found = _variants(path)
     return found[0] if len(found) == 1 else None
+
+
+def _variants(path: Path) -> list[Path]:
+    """Every file beside `path` named as it is but for case and extension spelling."""
+    try:
+        return sorted(p for p in path.parent.iterdir()
+                      if _spelled(p.name) == _spelled(path.name) and p.is_file())
+    except OSError:
+        return []
 
 
 def _summarised(warnings: list[Diagnostic], manuscript: Manuscript,
@@ -196,13 +204,15 @@ def _summarised(warnings: list[Diagnostic], manuscript: Manuscript,
             photos, None, "warning", "photo.unused",
             f"{len(unused)} photo(s) in it are in no figure: {shown}",
             fix=f"add a figure for each to source.zh.md, e.g. ![caption](photos/{unused[0]}), "
-                "or rename it to the name a figure gives"))
+                "or rename it to the name a figure gives ('python build.py photos "
+                f"{manuscript.meta.slug}' lists them beside the figures missing one)"))
     return out
 
 
-def photo_status(manuscript: Manuscript) -> tuple[list[tuple[Figure, str]], list[str]]:
-    """The figures still missing a photo, each with the file that might be it ("" for
-    none), and the files in `photos/` that no figure (nor the cover) uses."""
+def photo_status(manuscript: Manuscript) -> tuple[list[tuple[Figure, list[str]]], list[str]]:
+    """The figures still missing a photo, each with the files of nearly its name (the
+    build uses the one when there is one), and the files in `photos/` that no figure
+    (nor the cover) uses."""
     folder = manuscript.folder.resolve()
     photos = folder / "photos"
     try:
@@ -211,7 +221,7 @@ def photo_status(manuscript: Manuscript) -> tuple[list[tuple[Figure, str]], list
     except OSError:
         files = []
     used: set[Path] = set()
-    missing: list[tuple[Figure, str]] = []
+    missing: list[tuple[Figure, list[str]]] = []
     figures = [b for b in manuscript.blocks if isinstance(b, Figure)]
     if manuscript.meta.cover_photo:
         figures.append(Figure("cover_photo", manuscript.meta.cover_photo, 0))
@@ -219,16 +229,14 @@ def photo_status(manuscript: Manuscript) -> tuple[list[tuple[Figure, str]], list
         try:
             path = (folder / figure.src).resolve()
         except (OSError, RuntimeError, ValueError):
-            missing.append((figure, ""))
+            missing.append((figure, []))
             continue
         if path.is_file():
             used.add(path)
             continue
-        variant = _variant(path)
-        if variant is not None:
-            used.add(variant.resolve())
-            missing.append((figure, variant.name))
-        else:
-            missing.append((figure, ""))
+        variants = _variants(path)
+        if len(variants) == 1:
+            used.add(variants[0].resolve())
+        missing.append((figure, [p.name for p in variants]))
     unused = [p.name for p in files if p.resolve() not in used]
     return missing, unused
