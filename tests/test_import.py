@@ -492,3 +492,16 @@ def test_two_files_of_nearly_a_figures_name_are_named_not_guessed_between(cli, p
     warnings = pair(read_book(project / "book", SAMPLE), "en", {}).warnings
     assert any(w.code == "photo.other-name" and "on disk as 01.JPG" in w.message
                for w in warnings)
+
+
+def test_the_build_names_both_files_when_two_could_be_a_figures_photo(tmp_path):
+    article = tmp_path / "one-photo.txt"
+    article.write_text("题目\n\n——2022年纪实\n\n作者\n\n正文一段。\n\n\n\n开工仪式\n\n正文二段。\n",
+                       encoding="utf-8")
+    folder, _ = import_article(article, tmp_path / "book", "one")
+    for name in ("01.JPG", "01.jpeg"):
+        (folder / "photos" / name).write_bytes(b"x")
+    warnings = pair(read_book(tmp_path / "book", "one"), "en", {}).warnings
+    assert [w.message for w in warnings if w.code == "photo.missing"] == [
+        "photo photos/01.jpg is missing; a placeholder frame is printed. photos/ has 01.JPG "
+        "and 01.jpeg: keep the one that belongs here, as 01.jpg"]
