@@ -156,3 +156,25 @@ def test_old_word_files_and_pdfs_are_refused_with_the_fix(tmp_path, data, what, 
         import_article(source, tmp_path / "book", "refused")
     assert what in str(error.value) and fix in str(error.value)
     assert not (tmp_path / "book").exists()
+
+
+def test_a_banner_photo_above_the_title_does_not_hide_subtitle_and_byline(tmp_path):
+    spec = tmp_path / "banner.docx.yaml"
+    spec.write_text("""
+- {image: jpg}
+- [Title, 秋收时节]
+- [Normal, ——2023年秋收纪实]
+- [Normal, 周丽]
+- [Normal, 正文一段，讲秋收。]
+""", encoding="utf-8")
+    target = tmp_path / "banner.docx"
+    photos = make_docx(spec, target)
+    folder, report = import_article(target, tmp_path / "book", "banner")
+    meta = yaml.safe_load((folder / "book.yaml").read_text(encoding="utf-8"))
+    assert (meta["title"], meta["subtitle"], meta["byline"], meta["date"]) == (
+        "秋收时节", "——2023年秋收纪实", "周丽", "2023")
+    assert (folder / "source.zh.md").read_text(encoding="utf-8") == \
+        "![图1](photos/01.jpg)\n\n正文一段，讲秋收。\n"
+    assert (folder / "photos" / "01.jpg").read_bytes() == photos[0]
+    assert "paragraph 1: photo image1.jpg has no caption under it; captioned '图1': write " \
+           "its caption" in report.unsure

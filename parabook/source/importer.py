@@ -192,9 +192,12 @@ def parse_units(units: list[Unit], path: Path, original: str, kind: str) -> Impo
     header_texts.append((title.number, title.text))
     subtitle: Unit | None = None
     byline: Unit | None = None
-    while units and not units[0].photo:
+    lead: list[Unit] = []  # a banner photo above the header comes before the body
+    while units:
         unit = units[0]
-        if take_editorial(unit):
+        if unit.photo:
+            lead.append(units.pop(0))
+        elif take_editorial(unit):
             units.pop(0)
         elif unit.text == title.text:  # a page's <title> and its first line
             units.pop(0)
@@ -212,6 +215,7 @@ def parse_units(units: list[Unit], path: Path, original: str, kind: str) -> Impo
             report.decisions.append((unit.number, f"byline {unit.text!r}"))
         else:
             break
+    units = lead + units
     if subtitle is None:
         report.unsure.append("no subtitle line starting with —— after the title")
     if byline is None and "byline" not in meta:
