@@ -275,10 +275,9 @@ def parse_units(units: list[Unit], path: Path, original: str, kind: str) -> Impo
                 f"(it broke mid-sentence after …{previous.text[-8:]})")))
         elif _heading_like(unit.text) and unit.blanks_before < 2:
             if isinstance(previous, Paragraph) and not _ends_sentence(previous.text):
-                report.unsure.append(
-                    f"{report.where} {unit.number}: taken as a heading, but the paragraph "
-                    f"before it ({report.where} {previous.line}) ends without punctuation: "
-                    "was it broken?")
+                report.doubt(unit.number, "taken as a heading, but the paragraph before it "
+                                          f"({report.where} {previous.line}) ends without "
+                                          "punctuation: was it broken?")
             blocks.append(Heading(unit.text, unit.number))
         else:
             if unit.blanks_before >= 2:
@@ -286,14 +285,13 @@ def parse_units(units: list[Unit], path: Path, original: str, kind: str) -> Impo
                                           "was, but it reads as a paragraph, not a caption: "
                                           "if a photo belongs here, add a figure")
             if isinstance(previous, Paragraph) and not _ends_sentence(previous.text):
-                report.unsure.append(f"{report.where} {previous.line}: paragraph ends without "
-                                     "punctuation but was not joined to the next")
+                report.doubt(previous.line, "paragraph ends without punctuation but was not "
+                                            "joined to the next")
             blocks.append(Paragraph(unit.text, unit.number))
     if pending:
         figure(pending, "", pending.number)
     if blocks and isinstance(blocks[-1], Paragraph) and not _ends_sentence(blocks[-1].text):
-        report.unsure.append(f"{report.where} {blocks[-1].line}: last paragraph ends without "
-                             "punctuation")
+        report.doubt(blocks[-1].line, "last paragraph ends without punctuation")
 
     levels = {rank: min(2 + n, 4) for n, rank in enumerate(sorted(set(ranks.values())))}
     blocks = [Heading(b.text, b.line, levels[ranks[i]]) if isinstance(b, Heading) and i in ranks
