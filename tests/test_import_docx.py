@@ -178,3 +178,16 @@ def test_a_banner_photo_above_the_title_does_not_hide_subtitle_and_byline(tmp_pa
     assert (folder / "photos" / "01.jpg").read_bytes() == photos[0]
     assert "paragraph 1: photo image1.jpg has no caption under it; captioned '图1': write " \
            "its caption" in report.unsure
+
+
+def test_the_command_imports_a_word_document_with_its_photos(tmp_path, cli, project):
+    document = tmp_path / "稿件.docx"
+    make_docx(CORPUS / "d01-styled.docx.yaml", document)
+    code, out, err = cli(project, "import", str(document), "--book", "word-cli")
+    assert code == 0, err
+    assert "  paragraph 10: figure photos/01.jpg (photo from image1.jpg), caption '新能源产业园一角'" \
+        in out
+    assert "book/word-cli/ (0 paragraphs rejoined)" in out
+    code, out, err = cli(project, "photos", "word-cli")
+    assert code == 0 and "Figures without their photo (0):" in out
+    assert "Files in photos/ that no figure uses (0):" in out
