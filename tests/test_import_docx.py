@@ -185,8 +185,8 @@ def test_the_command_imports_a_word_document_with_its_photos(tmp_path, cli, proj
     make_docx(CORPUS / "d01-styled.docx.yaml", document)
     code, out, err = cli(project, "import", str(document), "--book", "word-cli")
     assert code == 0, err
-    assert "  paragraph 10: figure photos/01.jpg (photo from image1.jpg), caption '新能源产业园一角'" \
-        in out
+    assert ("  paragraph 10: figure photos/01.jpg (photo from image1.jpg), "
+            "caption '新能源产业园一角'") in out
     assert "book/word-cli/ (0 paragraphs rejoined)" in out
     code, out, err = cli(project, "photos", "word-cli")
     assert code == 0 and "Figures without their photo (0):" in out
