@@ -27,11 +27,13 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     def command(name: str, text: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=text, description=text)
 
-    imp = command("import", "turn a plain-text Chinese article into book/SLUG/")
+    imp = command("import", "turn a Chinese article (.txt, .docx or a saved .html page) "
+                            "into book/SLUG/")
     imp.add_argument("file", type=Path)
     imp.add_argument("--book", required=True, metavar="SLUG", help="folder name under book/")
     imp.add_argument("--force", action="store_true",
-                     help="replace an existing book's text (its photos are kept)")
+                     help="replace an existing book's text (its photos and every book.yaml "
+                          "setting are kept)")
     imp.add_argument("--encoding", help="decode the file with this encoding, e.g. gb18030")
 
     bld = command("build", "render the PDFs: dist/SLUG.print.pdf, .handout.pdf, "
@@ -120,6 +122,10 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     wat.add_argument("--output", default=",".join(DEFAULTS["watch_outputs"]),
                      help="comma-separated outputs to rebuild (default: email)")
 
+    pho = command("photos", "list the figures still missing a photo beside the files in "
+                            "photos/ that no figure uses")
+    pho.add_argument("slug", help="book to look at")
+
     rev = command("import-review", "read a reviewed XLIFF file back into its PO file")
     rev.add_argument("file", type=Path)
 
@@ -135,7 +141,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     run = {"import": _import, "build": _build, "update": _update, "check": _check,
            "export": _export, "import-review": _import_review,
            "preview": _preview, "watch": _watch, "translate": _translate,
-           "terms": _terms,
+           "terms": _terms, "photos": _photos,
            "cache": _cache}[args.command]
     try:
         # Ctrl-C, and the SIGTERM that `kill`, `timeout` and a cancelled CI job send, both
@@ -164,6 +170,24 @@ def _import(project: Project, args: argparse.Namespace) -> int:
     print(f"Wrote {display_path(imported.folder)}/ ("
           f"{count(imported.report.joined, 'paragraph')} rejoined). Check the decisions above "
           "against the text.")
+    return 0
+
+
+def _photos(project: Project, args: argparse.Namespace) -> int:
+    missing, unused = service.photos(project, args.slug)
+    print(f"Figures without their photo ({len(missing)}):")
+    for figure, maybe in missing:
+        hint = (f"  <- found as {maybe[0]}: the build uses it; rename it to be sure"
+                if len(maybe) == 1 else
+                f"  <- {' and '.join(maybe)} are there: keep the one that belongs here"
+                if maybe else "")
+        print(f"  {figure.src}  {figure.caption}{hint}")
+    print(f"Files in photos/ that no figure uses ({len(unused)}):")
+    for name in unused:
+        print(f"  photos/{name}")
+    if missing and unused:
+        print("Rename each file to the name its figure gives, or write the file's name in "
+              "source.zh.md.")
     return 0
 
 

@@ -54,6 +54,8 @@ class Heading:
     text: str
     line: int
     """1-based line in `source.zh.md`."""
+    level: int = 2
+    """2 for `## ` sections, 3 and 4 for `### ` and `#### ` sub-sections."""
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,8 @@ class Row:
     never part at a page break."""
     anchor: str = ""
     """Id of the section heading in this row, for the contents and bookmarks."""
+    level: int = 2
+    """Level of the heading in this row (2, 3 or 4)."""
 
 
 @dataclass(frozen=True)
@@ -247,6 +251,8 @@ class TocEntry:
 
     anchor: str
     title: Bilingual
+    level: int = 2
+    """2 for a section, 3 and 4 for sub-sections (indented in the contents)."""
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from parabook.catalog.xliff import ReviewImport, export_xliff
 from parabook.catalog.xliff import import_review as _import_review
 from parabook.errors import InputError
 from parabook.infra.lock import po_lock
-from parabook.model import Place, Segment, Translation
+from parabook.model import Figure, Place, Segment, Translation
 from parabook.output.outputs import OUTPUT_NAMES
 from parabook.pipeline import BuildResult, build_book
 from parabook.project import DEFAULTS, Project
@@ -58,10 +58,17 @@ class Imported:
 
 def import_article(project: Project, file: Path, slug: str, *, force: bool = False,
                    encoding: str | None = None) -> Imported:
-    """Turn a plain-text Chinese article into `book/<slug>/`."""
+    """Turn a Chinese article (text, Word document, saved web page) into `book/<slug>/`."""
     folder, report = _import_article(file, project.books, slug, force=force,
                                      encoding=encoding)
     return Imported(folder, report)
+
+
+def photos(project: Project, slug: str) -> tuple[list[tuple[Figure, list[str]]], list[str]]:
+    """The figures missing a photo (with the files of nearly that name), and the files
+    in `photos/` no figure uses."""
+    from parabook.compose.pairing import photo_status
+    return photo_status(read_book(project.books, project.only_book(slug)))
 
 
 def parse_outputs(option: str | tuple[str, ...]) -> tuple[str, ...]:

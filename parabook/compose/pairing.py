@@ -43,7 +43,8 @@ def pair(manuscript: Manuscript, lang: str,
     for block in manuscript.blocks:
         if isinstance(block, Heading):
             rows.append(Row("heading", bilingual("heading", block.text),
-                            anchor=f"section-{sum(r.anchor != '' for r in rows) + 1}"))
+                            anchor=f"section-{sum(r.anchor != '' for r in rows) + 1}",
+                            level=block.level))
         elif isinstance(block, Figure):
             view = FigureView(bilingual("caption", block.caption),
                               _photo(manuscript, block, warnings))
@@ -60,7 +61,7 @@ def pair(manuscript: Manuscript, lang: str,
             previous = rows[-1] if rows else None
             if previous and previous.kind == "heading":  # the heading travels with it
                 rows[-1] = Row("paragraph", text, heading=previous.text,
-                               anchor=previous.anchor)
+                               anchor=previous.anchor, level=previous.level)
             else:
                 rows.append(Row("paragraph", text))
 
@@ -88,7 +89,7 @@ def pair(manuscript: Manuscript, lang: str,
         rows=tuple(rows),
         pending_label=pending,
         draft=bool(unreviewed),
-        toc=tuple(TocEntry(r.anchor, title) for r in rows
+        toc=tuple(TocEntry(r.anchor, title, r.level) for r in rows
                   if r.anchor and (title := r.heading or r.text) is not None),
         date=Bilingual(language(meta.source_lang).date(meta.date),
                        language(lang).date(meta.date)) if meta.date else None,
@@ -131,10 +132,13 @@ def _photo(manuscript: Manuscript, figure: Figure, warnings: list[Diagnostic],
     if not present:
         variant = _variant(path)
         if variant is None:
+            several = _variants(path)
             warnings.append(Diagnostic(
                 named_in, line, "warning", "photo.missing",
-                f"photo {figure.src} is missing; a placeholder frame is printed. Add the "
-                f"file as {display_path(folder / figure.src)}"))
+                f"photo {figure.src} is missing; a placeholder frame is printed. " + (
+                    f"photos/ has {' and '.join(p.name for p in several)}: keep the one "
+                    f"that belongs here, as {path.name}" if several else
+                    f"Add the file as {display_path(folder / figure.src)}")))
             return PhotoView(figure.src, None, figure)
         warnings.append(Diagnostic(
             named_in, line, "warning", "photo.other-name",
@@ -158,12 +162,17 @@ def _spelled(name: str) -> str:
 def _variant(path: Path) -> Path | None:
     """The one file beside `path` whose name differs from it only in case or in the
     spelling of its extension (`01.JPG`, `01.jpeg` for `01.jpg`); None if none or several."""
-    try:
-        found = [p for p in path.parent.iterdir()
-                 if _spelled(p.name) == _spelled(path.name) and p.is_file()]
-    except OSError:
-        return None
+    found = _variants(path)
     return found[0] if len(found) == 1 else None
+
+
+def _variants(path: Path) -> list[Path]:
+    """Every file beside `path` named as it is but for case and extension spelling."""
+    try:
+        return sorted(p for p in path.parent.iterdir()
+                      if _spelled(p.name) == _spelled(path.name) and p.is_file())
+    except OSError:
+        return []
 
 
 def _summarised(warnings: list[Diagnostic], manuscript: Manuscript,
@@ -195,5 +204,39 @@ def _summarised(warnings: list[Diagnostic], manuscript: Manuscript,
             photos, None, "warning", "photo.unused",
             f"{len(unused)} photo(s) in it are in no figure: {shown}",
             fix=f"add a figure for each to source.zh.md, e.g. ![caption](photos/{unused[0]}), "
-                "or rename it to the name a figure gives"))
+                "or rename it to the name a figure gives ('python build.py photos "
+                f"{manuscript.meta.slug}' lists them beside the figures missing one)"))
     return out
+
+
+def photo_status(manuscript: Manuscript) -> tuple[list[tuple[Figure, list[str]]], list[str]]:
+    """The figures still missing a photo, each with the files of nearly its name (the
+    build uses the one when there is one), and the files in `photos/` that no figure
+    (nor the cover) uses."""
+    folder = manuscript.folder.resolve()
+    photos = folder / "photos"
+    try:
+        files = sorted(p for p in photos.iterdir()
+                       if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
+    except OSError:
+        files = []
+    used: set[Path] = set()
+    missing: list[tuple[Figure, list[str]]] = []
+    figures = [b for b in manuscript.blocks if isinstance(b, Figure)]
+    if manuscript.meta.cover_photo:
+        figures.append(Figure("cover_photo", manuscript.meta.cover_photo, 0))
+    for figure in figures:
+        try:
+            path = (folder / figure.src).resolve()
+        except (OSError, RuntimeError, ValueError):
+            missing.append((figure, []))
+            continue
+        if path.is_file():
+            used.add(path)
+            continue
+        variants = _variants(path)
+        if len(variants) == 1:
+            used.add(variants[0].resolve())
+        missing.append((figure, [p.name for p in variants]))
+    unused = [p.name for p in files if p.resolve() not in used]
+    return missing, unused

@@ -57,6 +57,9 @@ OPTIONS: dict[str, Option] = {
     "place": Option(str, "", "where it is published, in the source language"),
     "translation_note": Option(str, "", "printed in the colophon, e.g. "
                                         "English translation reviewed by ..."),
+    # Written by the importer from the article's editorial lines (来源, 责任编辑); not printed.
+    "source": Option(str, "", "where the article first appeared (its 来源 line)"),
+    "editor": Option(str, "", "the article's editor (its 责任编辑 line)"),
 }
 REQUIRED = ("title", "byline")
 

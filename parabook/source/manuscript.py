@@ -76,14 +76,15 @@ def read_blocks(text: str, path: Path) -> tuple[Block, ...]:
         token = tokens[index]
         line = (token.map[0] + 1) if token.map else 0  # block tokens have a map
         if token.type == "heading_open":
-            if token.tag != "h2":
-                raise InputError(f"only `## ` section headings are allowed, not {token.markup}",
+            if token.tag not in ("h2", "h3", "h4"):
+                raise InputError(f"only `## ` section headings (and `### `, `#### ` "
+                                 f"sub-sections) are allowed, not {token.markup}",
                                  path=path, line=line,
                                  fix="the title lives in book.yaml; write sections as `## 标题`")
             heading = _inline_text(tokens[index + 1], path, line)
             if not heading:
                 raise InputError("empty heading", path=path, line=line, fix="give it text")
-            blocks.append(Heading(heading, line))
+            blocks.append(Heading(heading, line, int(token.tag[1])))
             index += 3
         elif token.type == "paragraph_open":
             block = _paragraph_or_figure(tokens[index + 1], path, line)
@@ -222,7 +223,7 @@ def write_markdown(blocks: tuple[Block, ...]) -> str:
     out: list[str] = []
     for block in blocks:
         if isinstance(block, Heading):
-            out.append(f"## {md_escape(block.text)}")
+            out.append(f"{'#' * block.level} {md_escape(block.text)}")
         elif isinstance(block, Figure):
             out.append(f"![{md_escape(block.caption)}]({block.src}{_figure_title(block)})")
         else:
