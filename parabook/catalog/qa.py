@@ -133,8 +133,8 @@ def check_numbers(source: str, target: str, lang: str = "en") -> list[str]:
     target_lang = language(lang)
     found = _numbers(target, target_lang)
     words = Counter(re.findall(r"[^\W\d_]+", target.lower()))
-    missing = [value for value, count in _numbers(source, language(SOURCE_LANG)).items()
-               if found[value] + _number_said(value, source, words, target_lang) < count]
+    missing = [value for value in _numbers(source, language(SOURCE_LANG))
+               if not found[value] + _number_said(value, source, words, target_lang)]
     return [f"number {n.normalize():f} is in the source but not in the translation"
             for n in missing]
 

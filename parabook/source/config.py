@@ -57,6 +57,10 @@ OPTIONS: dict[str, Option] = {
     "place": Option(str, "", "where it is published, in the source language"),
     "translation_note": Option(str, "", "printed in the colophon, e.g. "
                                         "English translation reviewed by ..."),
+    "editor_note": Option(str, "", "printed in the colophon in the source language: the "
+                                   "editor's corrections to the original text, each one"),
+    "skip_checks": Option(list, [], "QA checks to turn off for this book, e.g. "
+                                    "[style.straight-quotes, style.spelling]"),
 }
 REQUIRED = ("title", "byline")
 
@@ -161,6 +165,8 @@ def load_meta(path: Path, slug: str) -> BookMeta:
         publisher=merged["publisher"].strip(),
         place=merged["place"].strip(),
         translation_note=merged["translation_note"].strip(),
+        editor_note=merged["editor_note"].strip(),
+        skip_checks=tuple(merged["skip_checks"]),
         cover_photo_line=lines.get("cover_photo"),
     )
 
