@@ -69,7 +69,8 @@ def test_numbers(source, target, expected, glossary):
 
 def test_a_scaled_number_is_reported_by_its_value(glossary):
     found = check_translation("受益1.2万人", "1,200 people", glossary)
-    assert [m for _, m in found] == ["number 12000 is in the source but not in the translation"]
+    assert [m for _, m in found] == ["number 12000 (1.2万) is in the source but not in the "
+                                     "translation"]
 
 
 def test_glossary_terms_longest_first(glossary):
@@ -112,7 +113,7 @@ def test_findings_name_the_po_line_and_final_fails(project, cli):
     po = project / "translations" / f"{SAMPLE}.en.po"
     catalog = read_catalog(po)
     entry = next(e for e in catalog if "9批次近500人" in e.msgid)
-    entry.msgstr = entry.msgstr.replace("nearly 500", "nearly 400")
+    entry.msgstr = entry.msgstr.replace("Nearly 500", "Nearly 400")
     save_catalog(catalog, po)
     line = read_catalog(po).find(entry.msgid).linenum
     code, out, err = cli(project, "check", SAMPLE)

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal
-from functools import cache
 from pathlib import Path
 
+from parabook.catalog import numbers
 from parabook.errors import InputError, not_utf8
 from parabook.infra.fsutil import read_input
-from parabook.lang import Language, language
-from parabook.lang.script import HAN, HAN_OR_CJK_PUNCTUATION
+from parabook.lang import language
+from parabook.lang.script import HAN_OR_CJK_PUNCTUATION
 from parabook.model import Segment, Translation, TranslationState
 
 GLOSSARY_LIMIT = 8 * 2**20
@@ -93,50 +90,9 @@ def load_glossary(path: Path) -> list[GlossaryTerm]:
     return sorted(terms, key=lambda t: -len(t.term))
 
 
-@cache
-def _number_pattern(tag: str) -> re.Pattern[str]:
-    """A number as `tag` writes it (1,600.5 or 1.600,5), then maybe a scale word (million)."""
-    lang = language(tag)
-    group, point = re.escape(lang.thousands_separator), re.escape(lang.decimal_mark)
-    # A Latin word must end there (Millionen is not Million); 万 runs on into the next Han.
-    scales = "|".join(re.escape(w) + ("" if HAN.match(w) else r"(?![^\W\d_])")
-                      for w in sorted(lang.scale_words, key=len, reverse=True))
-    return re.compile(rf"(\d+(?:{group}\d{{3}})*(?:{point}\d+)?)(?:\s*({scales}))?",
-                      re.IGNORECASE)
-
-
-def _numbers(text: str, lang: Language) -> Counter[Decimal]:
-    """The numbers in `text`, each scaled by the word after it (200万, 2 Millionen: 2000000)."""
-    out: Counter[Decimal] = Counter()
-    for digits, scale in _number_pattern(lang.tag).findall(unicodedata.normalize("NFKC", text)):
-        value = Decimal(digits.replace(lang.thousands_separator, "")
-                        .replace(lang.decimal_mark, "."))
-        out[value * lang.scale_words[scale.lower()] if scale else value] += 1
-    return out
-
-
-def _number_said(value: Decimal, source: str, words: Counter[str], lang: Language) -> int:
-    """How often the translation says `value` in words (nine, ninth, March for 3月)."""
-    if value != value.to_integral_value():
-        return 0
-    said = sum(words[w] for w in lang.number_words.get(int(value), ()))
-    # 7月 is July: a month may be named instead of numbered.
-    if 1 <= value <= 12 and re.search(rf"(?<!\d)0*{int(value)}月", source):
-        said += words[lang.months[int(value) - 1].lower()]
-    return said
-
-
 def check_numbers(source: str, target: str, lang: str = "en") -> list[str]:
-    """Every number of the source must be in the translation: in digits as the target
-    language groups them (1.600 in German), scaled alike (200万: 2 million), or in
-    words (two, zweite)."""
-    target_lang = language(lang)
-    found = _numbers(target, target_lang)
-    words = Counter(re.findall(r"[^\W\d_]+", target.lower()))
-    missing = [value for value in _numbers(source, language(SOURCE_LANG))
-               if not found[value] + _number_said(value, source, words, target_lang)]
-    return [f"number {n.normalize():f} is in the source but not in the translation"
-            for n in missing]
+    """The numbers findings' messages (`numbers.check_numbers`)."""
+    return [message for _, message in numbers.check_numbers(source, target, lang)]
 
 
 @dataclass(frozen=True)
@@ -210,7 +166,7 @@ def check_translation(source: str, target: str, glossary: list[GlossaryTerm],
     """Every QA finding for one translation into `lang`, as (check, message)."""
     if not target.strip():
         return [("empty", "empty translation")]
-    out = [("numbers", m) for m in check_numbers(source, target, lang)]
+    out = numbers.check_numbers(source, target, lang)
     out += [("glossary", m) for m in check_glossary(source, target, glossary)]
     out += [("untranslated", m) for m in check_untranslated(target)]
     out += [("brackets", m) for m in check_brackets(target, lang)]
