@@ -205,13 +205,22 @@ def _check_lines(report: CheckReport) -> list[str]:
         "s" if s == "machine" else "")) for s in STATE_ORDER)
     lines = [f"{report.slug} ({report.lang}): {po}",
              f"  {count(sum(report.counts.values()), 'segment')}: {counts}"]
+    if report.glossaries:
+        lines.append("  glossary: " + ", ".join(display_path(g) for g in report.glossaries)
+                     + (" (the book's own first; its terms win)"
+                        if len(report.glossaries) > 1 else ""))
     for segment, translation in report.unfinished:
         if translation.state != "missing":
             where = f"{po}:{translation.line}"
             lines.append(f"  {where}: {segment.where}: {STATE_LABELS[translation.state]}")
-    for finding in report.findings:
+    for finding in report.open:
         where = f"{po}:{finding.line}" if finding.line else f"{po} (no entry; run update)"
         lines.append(f"  {where}: {finding.segment.where}: {finding.message}")
+    if report.accepted:
+        lines.append(f"  accepted by a reviewer ({len(report.accepted)}):")
+    for finding in report.accepted:
+        lines.append(f"    {po}:{finding.line}: {finding.segment.where}: [{finding.check}] "
+                     f"{finding.message} -- accepted: {finding.waived}")
     if report.final:
         lines.append("  ready for a final build")
     return lines

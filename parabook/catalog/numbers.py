@@ -146,7 +146,8 @@ def source_mentions(source: str) -> list[Mention]:
         value = parse_chinese(numeral)
         if value is None:
             continue
-        counted = (following != "" and following in CLASSIFIERS + "月日号") or (following == "年" and value > 1)
+        counted = (following != "" and following in CLASSIFIERS + "月日号") or (
+            following == "年" and value > 1)
         if ordinal:
             out.append(Mention(value, found[0] + following, found[0] + following))
         elif counted and (value != 1 or following in ("月", "日", "号")):
@@ -207,20 +208,21 @@ def _words(text: str, lang: Language) -> list[Said]:
     if not lang.tag.startswith("en"):
         return out
     run: list[re.Match[str]] = []
-    for token in [*tokens, None]:
-        word = token[0].lower() if token else ""
+    ends: list[re.Match[str] | None] = [*tokens, None]
+    for tok in ends:
+        word = tok[0].lower() if tok else ""
         if word == "and" and run and run[-1][0].lower() in MULTIPLIERS_EN:
             continue  # one hundred and sixty
-        joined = token is not None and (not run or re.fullmatch(
-            r"[\s-]+(?:and\s+)?", text[run[-1].end():token.start()]) is not None)
-        if token is not None and joined and (word in UNITS_EN or word in TENS_EN
+        joined = tok is not None and (not run or re.fullmatch(
+            r"[\s-]+(?:and\s+)?", text[run[-1].end():tok.start()]) is not None)
+        if tok is not None and joined and (word in UNITS_EN or word in TENS_EN
                                              or word in MULTIPLIERS_EN):
-            run.append(token)
+            run.append(tok)
             continue
         if len(run) > 1:
             out.append(Said(Decimal(_english_value([t[0].lower() for t in run])),
                             run[0].start(), run[-1].end()))
-        run = [token] if token is not None and (word in UNITS_EN or word in TENS_EN) else []
+        run = [tok] if tok is not None and (word in UNITS_EN or word in TENS_EN) else []
     return out
 
 
@@ -256,7 +258,7 @@ def check_numbers(source: str, target: str, lang: str = "en") -> list[tuple[str,
     for mention in mentions:
         if mention.value in reported:
             continue
-        if mention.day is not None:  # “七一”: July and 1, both
+        if mention.day is not None and mention.month is not None:  # “七一”: July 1
             missing = not (months[mention.month] and counts[mention.value])
         elif mention.month is not None:  # 3月: March, or 3
             missing = not (months[mention.month] or counts[mention.value])

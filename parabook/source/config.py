@@ -191,6 +191,13 @@ def _check_value(key: str, value: Any) -> tuple[str, str] | None:
         return f"source_share {value!r} is neither a number nor auto", _help(key)
     if key == "source_share" and not isinstance(value, str) and not 0.25 <= value <= 0.75:
         return f"source_share {value} is outside 0.25-0.75", _help(key)
+    if key == "skip_checks":
+        from parabook.catalog.qa import SWITCHABLE  # the check codes have one owner
+
+        unknown = [v for v in value if v not in SWITCHABLE]
+        if unknown:
+            return (f"skip_checks: unknown check {', '.join(map(str, unknown))}",
+                    f"choose from {', '.join(SWITCHABLE)}")
     if key == "target_langs" and (not value or not all(
             isinstance(v, str) and LANG_TAG.fullmatch(v) for v in value)):
         return "target_langs must be a non-empty list of language tags", _help(key)
