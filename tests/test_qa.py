@@ -10,7 +10,7 @@ import polib
 import pytest
 
 from parabook.catalog.po import read_catalog, save_catalog
-from parabook.catalog.qa import check_translation, load_glossary
+from parabook.catalog.qa import book_spelling, check_translation, load_glossary
 from parabook.errors import InputError
 
 from .conftest import REPO, SAMPLE
@@ -106,7 +106,7 @@ def test_empty_translation(glossary):
     ("the Party’s (red) “engine”", False),
 ])
 def test_brackets_and_quotes(target, bad, glossary):
-    assert (checks("引擎", target, glossary) == ["brackets"]) is bad
+    assert ("brackets" in checks("引擎", target, glossary)) is bad
 
 
 def test_findings_name_the_po_line_and_final_fails(project, cli):
@@ -180,3 +180,45 @@ def test_a_gbk_glossary_is_not_utf8_at_its_line(tmp_path):
     assert isinstance(error, InputError), error
     assert (error.path, error.line) == (path, 2)
     assert error.problem.startswith("not UTF-8") and "GB18030" in (error.fix or "")
+
+
+@pytest.mark.parametrize(("source", "target", "expected"), [
+    ("他说：“好。”", "He said, “Good.”", []),
+    ("他说：“好。”", 'He said, "Good."', ["style.straight-quotes"]),
+    ("居民满意。", "Residents' satisfaction.", ["style.straight-quotes"]),
+    ("居民满意。", "Residents are  satisfied.", ["style.double-space"]),
+    ("居民满意。", "Residents are satisfied", ["style.final-stop"]),
+    ("居民满意", "Residents are satisfied", []),  # a caption without a stop
+    ("居民满意？", "Are residents satisfied?", []),
+])
+def test_house_style(source, target, expected, glossary):
+    assert checks(source, target, glossary) == expected
+
+
+def test_spelling_mixed_within_a_book_and_switched_off(glossary):
+    texts = ["organized at the center", "honored behavior", "the organisation"]
+    assert book_spelling(texts) == "US"
+    found = check_translation("组织", "the organisation", glossary, book_spelling="US")
+    assert [n for n, _ in found] == ["style.spelling"] and "organisation (organization)" \
+        in found[0][1]
+    assert check_translation("组织", "the organisation", glossary, book_spelling="US",
+                             skip=("style.spelling",)) == []
+
+
+def test_a_book_glossary_wins_and_check_names_it(project, cli):
+    own = project / "book" / SAMPLE / "glossary.zh-en.tsv"
+    own.write_text("term\ttranslation\tnote\n党工委\tWorking Committee of the Party\t\n",
+                   encoding="utf-8")
+    code, out, _ = cli(project, "check", SAMPLE)
+    assert f"book/{SAMPLE}/glossary.zh-en.tsv, " in out  # the book's first
+    assert "translations/glossary.zh-en.tsv (the book's own first; its terms win)" in out
+    assert "党工委 should be rendered as “Working Committee of the Party” (" in out
+    assert f"book/{SAMPLE}/glossary.zh-en.tsv:2)" in out
+    assert "should be rendered as “Party Working Committee”" not in out  # the book won
+
+
+def test_skip_checks_names_must_be_known(project, cli):
+    with (project / "book" / SAMPLE / "book.yaml").open("a", encoding="utf-8") as f:
+        f.write("skip_checks: [style.nonsense]\n")
+    code, _, err = cli(project, "check", SAMPLE)
+    assert code == 2 and "unknown check style.nonsense" in err

@@ -25,7 +25,10 @@ import polib
 import pytest
 from PIL import Image
 
+from parabook import service
+from parabook.catalog import waivers
 from parabook.catalog.po import read_catalog, save_catalog
+from parabook.project import Project
 
 from . import pdftools
 from .conftest import REPO, SAMPLE
@@ -63,6 +66,13 @@ def translate_everything(project: Path, cli) -> dict[str, str]:
     active = [e for e in catalog if not e.obsolete]
     for number, entry in enumerate(active):
         entry.msgstr, entry.flags = f"Reviewed English number {number}.", []
+    save_catalog(catalog, po_file(project))
+    # Placeholder English misses the glossary and the numbers: a reviewer accepts that.
+    catalog = read_catalog(po_file(project))
+    for finding in service.check(Project(project), SAMPLE, "en").findings:
+        entry = catalog.find(finding.segment.text)
+        entry.tcomment = waivers.add(entry.tcomment, finding.check, entry.msgid, entry.msgstr,
+                                     "placeholder text of a test")
     save_catalog(catalog, po_file(project))
     return {e.msgid: e.msgstr for e in active}
 
