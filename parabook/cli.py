@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from parabook import service
+from parabook.catalog.diff import char_diff
 from parabook.catalog.qa import STATE_ORDER, CheckReport
 from parabook.diagnostics import Diagnostic
 from parabook.errors import BookError, display_path
@@ -176,6 +177,8 @@ def _update(project: Project, args: argparse.Namespace) -> int:
             print(f"{display_path(r.path)}: {what}; {r.added} new, {r.suggested} edited "
                   f"(old translation kept as a fuzzy suggestion), {r.obsoleted} obsolete, "
                   f"{r.revived} restored")
+            for change in r.changes:
+                print(f"  {change}")
     return 0
 
 
@@ -213,6 +216,9 @@ def _check_lines(report: CheckReport) -> list[str]:
         if translation.state != "missing":
             where = f"{po}:{translation.line}"
             lines.append(f"  {where}: {segment.where}: {STATE_LABELS[translation.state]}")
+            if segment in report.previous:
+                lines.append(f"      the Chinese changed: "
+                             f"{char_diff(report.previous[segment], segment.text)}")
     for finding in report.open:
         where = f"{po}:{finding.line}" if finding.line else f"{po} (no entry; run update)"
         lines.append(f"  {where}: {finding.segment.where}: {finding.message}")
@@ -353,4 +359,6 @@ def _import_review(project: Project, args: argparse.Namespace) -> int:
     print(f"{display_path(report.po)}: {what}; {report.approved} approved, {report.edited} "
           f"edited (still unreviewed), {len(report.kept)} reviewed kept, "
           f"{len(report.skipped)} skipped")
+    for line in report.changed:
+        print(f"  {line}")
     return 0

@@ -245,18 +245,22 @@ def check_report(project: Project, manuscript: Manuscript, lang: str,
         translations = load_translations(project.translations, slug, lang, segs)
     po = project.po(slug, lang)
     comments: dict[Segment, str] = {}
+    previous: dict[Segment, str] = {}
     if po.exists():
         find = entry_finder(read_catalog(po))
         for segment, key in zip(segs, keys(segs), strict=True):
             entry = find(key)
             if entry is not None and entry.tcomment:
                 comments[segment] = entry.tcomment
+            if entry is not None and entry.previous_msgid is not None:
+                previous[segment] = entry.previous_msgid
     source_lang = manuscript.meta.source_lang
     own = qa.book_glossary_path(manuscript.folder, source_lang, lang)
     shared = qa.glossary_path(project.translations, source_lang, lang)
     return qa.check(slug, lang, po, translations, qa.load_glossaries(shared, own), comments,
                     skip=manuscript.meta.skip_checks,
-                    glossaries=tuple(p for p in (own, shared) if p.is_file()))
+                    glossaries=tuple(p for p in (own, shared) if p.is_file()),
+                    previous=previous)
 
 
 STATE_PHRASES = {"machine": "is a machine draft", "stale": "has a changed source",

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+import xml.etree.ElementTree as ET
 
 import polib
 import pytest
 
+from parabook.catalog.diff import char_diff
 from parabook.catalog.po import read_catalog, save_catalog
 from parabook.catalog.qa import book_spelling, check_translation, load_glossary
 from parabook.errors import InputError
@@ -222,3 +224,47 @@ def test_skip_checks_names_must_be_known(project, cli):
         f.write("skip_checks: [style.nonsense]\n")
     code, _, err = cli(project, "check", SAMPLE)
     assert code == 2 and "unknown check style.nonsense" in err
+
+
+@pytest.mark.parametrize(("old", "new", "shown"), [
+    ("村“两会”换届工作动员部署", "村“两委”换届工作动员部署", "村“两[-会→+委]”换届工作动…"),
+    ("不要扔在马路！”“同志，麻烦您", "不要扔在马路上！”“同志，麻烦您", "不要扔在马路[+上]！”“同志，…"),
+    ("第一段讲城北。", "第一段讲城北", "第一段讲城北[-。]"),
+    ("城北", "城南", "城[-北→+南]"),
+])
+def test_char_diff(old, new, shown):
+    assert char_diff(old, new) == shown
+
+
+def test_update_and_check_show_what_changed_in_the_chinese(project, cli):
+    source = project / "book" / SAMPLE / "source.zh.md"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("扔在马路上！", "扔在马路边上！").replace(
+        "村“两委”换届", "村“两委”选举换届"), encoding="utf-8")
+    code, out, _ = cli(project, "update", SAMPLE)
+    assert code == 0
+    assert "  section 2, paragraph 1: the Chinese changed, its translation is now fuzzy: " \
+           "…不要扔在马路[+边]上！”“同志…" in out
+    assert "  caption of photos/09.jpg: the Chinese changed, its translation is now fuzzy: " \
+           "村“两委”[+选举]换届工作动员…" in out
+    code, out, _ = cli(project, "check", SAMPLE)
+    assert "section 2, paragraph 1: stale\n      the Chinese changed: …不要扔在马路[+边]上！”" \
+           in out
+
+
+def test_import_review_names_segments_by_place(project, cli):
+    xlf = project / "dist" / "review.xlf"
+    assert cli(project, "export", SAMPLE, "--output", str(xlf))[0] == 0
+    tree = ET.parse(xlf)
+    ns = {"x": "urn:oasis:names:tc:xliff:document:1.2"}
+    unit = next(u for u in tree.getroot().iterfind(".//x:trans-unit", ns)
+                if u.find("x:source", ns).text.startswith("曾经坑洼"))
+    unit.find("x:target", ns).text = "Potholed roads are now asphalt."
+    for context in unit.iterfind(".//x:context", ns):  # a tool that drops the place note
+        if context.get("context-type") == "x-po-autocomment":
+            context.text = ""
+    tree.write(xlf, encoding="utf-8", xml_declaration=True)
+    code, out, err = cli(project, "import-review", str(xlf))
+    assert code == 0, err
+    assert "  opening, paragraph 1: approved" in out
+    assert unit.get("id") not in out + err

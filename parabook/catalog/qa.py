@@ -17,7 +17,7 @@ import csv
 import io
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from parabook.catalog import numbers, waivers
@@ -301,6 +301,8 @@ class CheckReport:
     """Every finding, accepted ones too (`Finding.waived`)."""
     glossaries: tuple[Path, ...] = ()
     """The glossary files that were read: the book's own first."""
+    previous: dict[Segment, str] = field(default_factory=dict)
+    """A stale segment's Chinese as it was when translated (the PO's `#| msgid`)."""
 
     @property
     def open(self) -> tuple[Finding, ...]:
@@ -332,7 +334,8 @@ def entry_findings(segment: Segment, translation: Translation, text: str,
 
 def check(slug: str, lang: str, po: Path, translations: dict[Segment, Translation],
           glossary: list[GlossaryTerm], comments: dict[Segment, str] | None = None, *,
-          skip: tuple[str, ...] = (), glossaries: tuple[Path, ...] = ()) -> CheckReport:
+          skip: tuple[str, ...] = (), glossaries: tuple[Path, ...] = (),
+          previous: dict[Segment, str] | None = None) -> CheckReport:
     """`comments`: each entry's translator comment, where waivers are kept."""
     comments = comments or {}
     counts: Counter[TranslationState] = Counter(t.state for t in translations.values())
@@ -344,4 +347,4 @@ def check(slug: str, lang: str, po: Path, translations: dict[Segment, Translatio
                                    spelling=spelling)
     unfinished = tuple((s, t) for s, t in translations.items() if t.state != "reviewed")
     return CheckReport(slug, lang, po, {s: counts[s] for s in STATE_ORDER}, unfinished,
-                       tuple(findings), glossaries)
+                       tuple(findings), glossaries, previous or {})
