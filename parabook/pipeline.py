@@ -254,12 +254,12 @@ def check_report(project: Project, manuscript: Manuscript, lang: str,
                 comments[segment] = entry.tcomment
             if entry is not None and entry.previous_msgid is not None:
                 previous[segment] = entry.previous_msgid
-    source_lang = manuscript.meta.source_lang
-    own = qa.book_glossary_path(manuscript.folder, source_lang, lang)
-    shared = qa.glossary_path(project.translations, source_lang, lang)
+    files = qa.glossary_files(project.translations, manuscript.folder,
+                              manuscript.meta.source_lang, lang)
+    own, shared = files
     return qa.check(slug, lang, po, translations, qa.load_glossaries(shared, own), comments,
                     skip=manuscript.meta.skip_checks,
-                    glossaries=tuple(p for p in (own, shared) if p.is_file()),
+                    glossaries=tuple(p for p in files if p.is_file()),
                     previous=previous)
 
 

@@ -20,6 +20,7 @@ import polib
 
 from parabook.catalog import qa, waivers
 from parabook.catalog.po import (
+    Key,
     UpdateReport,
     entry_finder,
     entry_state,
@@ -33,7 +34,7 @@ from parabook.catalog.xliff import ReviewImport, export_xliff
 from parabook.catalog.xliff import import_review as _import_review
 from parabook.errors import InputError
 from parabook.infra.lock import po_lock
-from parabook.model import Place, Segment, Translation
+from parabook.model import Manuscript, Place, Segment, Translation
 from parabook.output.outputs import OUTPUT_NAMES
 from parabook.pipeline import BuildResult, build_book, check_report
 from parabook.project import DEFAULTS, Project
@@ -258,7 +259,8 @@ def _check_dpi(dpi: int) -> None:
         raise InputError(f"--dpi {dpi} is outside 20-300", fix="try --dpi 80")
 
 
-def _entry_at(project: Project, slug: str, lang: str, place: Place):
+def _entry_at(project: Project, slug: str, lang: str, place: Place,
+              ) -> tuple[Manuscript, list[Segment], int, Key]:
     """(manuscript, segments, index, key) of the segment at `place`."""
     manuscript = read_book(project.books, slug)
     segs = segments(manuscript)
@@ -269,11 +271,12 @@ def _entry_at(project: Project, slug: str, lang: str, place: Place):
     return manuscript, segs, index, keys(segs)[index]
 
 
-def _findings_of(project: Project, manuscript, segs, index: int, lang: str, text: str,
-                 tcomment: str | None, line: int | None) -> tuple[qa.Finding, ...]:
-    source_lang = manuscript.meta.source_lang
-    glossary = qa.load_glossaries(qa.glossary_path(project.translations, source_lang, lang),
-                                  qa.book_glossary_path(manuscript.folder, source_lang, lang))
+def _findings_of(project: Project, manuscript: Manuscript, segs: list[Segment], index: int,
+                 lang: str, text: str, tcomment: str | None,
+                 line: int | None) -> tuple[qa.Finding, ...]:
+    """The findings of `text` as the translation of `segs[index]`, waivers applied."""
+    glossary = qa.glossary_for(project.translations, manuscript.folder,
+                               manuscript.meta.source_lang, lang)
     found = load_translations(project.translations, manuscript.meta.slug, lang, segs)
     spelling = qa.book_spelling([t.text or "" for t in found.values()])  # the book's
     segment = segs[index]

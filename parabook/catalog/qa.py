@@ -88,6 +88,20 @@ def book_glossary_path(book_dir: Path, source_lang: str, lang: str) -> Path:
     return book_dir / f"glossary.{source_lang.split('-')[0]}-{lang}.tsv"
 
 
+def glossary_files(translations_dir: Path, book_dir: Path, source_lang: str,
+                   lang: str) -> tuple[Path, Path]:
+    """(the book's own, the shared) glossary paths, whether they exist or not."""
+    return (book_glossary_path(book_dir, source_lang, lang),
+            glossary_path(translations_dir, source_lang, lang))
+
+
+def glossary_for(translations_dir: Path, book_dir: Path, source_lang: str,
+                 lang: str) -> list[GlossaryTerm]:
+    """The glossary a book's QA and machine drafts use: its own over the shared one."""
+    own, shared = glossary_files(translations_dir, book_dir, source_lang, lang)
+    return load_glossaries(shared, own)
+
+
 def load_glossaries(shared: Path, own: Path) -> list[GlossaryTerm]:
     """The shared glossary with the book's own over it: a term in both is the book's."""
     mine = load_glossary(own)
