@@ -58,6 +58,18 @@ CORRECT = [
     ("第七届道德模范", "the 7th Moral Models"),
     ("勇夺第二名", "won second place"),
     ("四个第一", "the Four Firsts"),
+    # 千万, 百万: scales multiply; 千米 is a unit
+    ("投资3千万元", "30 million yuan"),
+    ("投资一百万元", "one million yuan"),
+    ("全长5千米", "5 km long"),
+    # approximations are not figures
+    ("几十个村", "dozens of villages"),
+    ("一两个问题", "one or two problems"),
+    ("十几名志愿者", "a dozen or so volunteers"),
+    ("上千人参加", "thousands took part"),
+    ("“十四五”规划", "the 14th Five-Year Plan"),
+    ("第十四个五年规划", "the 14th Five-Year Plan"),
+    ("检查两次", "checked twice"),
     # a fact said twice is said once
     ("“光荣在党50年”纪念章颁发，63枚“光荣在党50年”纪念章",
      "the “Glorious 50 Years” medals: all 63 presented"),
@@ -84,6 +96,9 @@ WRONG = [
     ("勇夺第二名", "won third place"),
     ("3个组织、3名同志", "3 organizations and some people"),
     ("3月15日", "on March 16"),
+    ("投资3千万元", "3 million yuan"),
+    ("第十四个五年规划", "the 13th Five-Year Plan"),
+    ("投资一百万元", "one hundred yuan"),
 ]
 
 MORE_THAN_DROPPED = [

@@ -106,7 +106,11 @@ def parse_chinese(text: str) -> Decimal | None:
     return Decimal(total + section + digit)
 
 
-ARABIC = re.compile(r"(?<![\d.])(\d+(?:,\d{3})*(?:\.\d+)?)(余|多)?(万亿|亿|万|千)?(余|多)?(%|％)?")
+ARABIC = re.compile(r"(?<![\d.])(\d+(?:,\d{3})*(?:\.\d+)?)(余|多)?([百千万亿]+)?(余|多)?(%|％)?")
+KILO = "米克瓦卡伏帕焦"
+"""千米, 千克, 千瓦: a unit (km, kg, kW), not a thousand."""
+APPROXIMATE = "几数上成好若近"
+"""几十个, 数百名, 上千人, 成千: approximate, rendered "dozens", "hundreds", "thousands"."""
 CHINESE = re.compile(rf"(第)?([{ZH_NUMERAL}]+(?:点[〇零一二三四五六七八九]+)?)(余|多)?(?=(.?))")
 PERCENT_ZH = re.compile(rf"百分之([{ZH_NUMERAL}点]+)")
 
@@ -125,9 +129,11 @@ def source_mentions(source: str) -> list[Mention]:
     for found in ARABIC.finditer(text):
         digits, more1, scale, more2, percent = found.groups()
         value = Decimal(digits.replace(",", ""))
-        if scale:
-            value *= ZH_SCALES.get(scale[-1], 1000) * (10**4 if scale == "万亿" else 1)
         after = text[found.end():found.end() + 2]
+        if scale and scale.endswith("千") and not (more2 or percent) and after[:1] in KILO:
+            scale = scale[:-1]  # 5千米: 5 km
+        for char in scale or "":  # 3千万: 3 × 1000 × 10,000
+            value *= {**ZH_UNITS, **ZH_SCALES}[char]
         month = int(value) if (not scale and not percent and after[:1] == "月"
                                and value == int(value) and 1 <= value <= 12) else None
         out.append(Mention(value, found[0], f"{value}{scale or ''}{percent or ''}{after}",
@@ -137,6 +143,11 @@ def source_mentions(source: str) -> list[Mention]:
         start = found.start()
         if start and text[start - 1] in ZH_NUMERAL + "0123456789.":
             continue  # the tail of a longer run (1.2万 was read above)
+        if (start and text[start - 1] in APPROXIMATE) or following == "几":
+            continue  # 几十个, 十几个: "dozens", "a dozen or so"
+        if len(numeral) == 2 and all(c in ZH_DIGITS for c in numeral) \
+                and numeral not in HOLIDAYS:
+            continue  # 一两个, 三四名: "one or two", "three or four"
         quoted = (start > 0 and text[start - 1] in "“‘「『\"'") or (
             following != "" and following in "节”’」』\"'讲重前")
         if numeral in HOLIDAYS and quoted:
@@ -144,8 +155,8 @@ def source_mentions(source: str) -> list[Mention]:
             out.append(Mention(Decimal(day), numeral, numeral, month=month, day=day))
             continue
         value = parse_chinese(numeral)
-        if value is None:
-            continue
+        if not value:
+            continue  # not a numeral, or 万 alone
         counted = (following != "" and following in CLASSIFIERS + "月日号") or (
             following == "年" and value > 1)
         if ordinal:
