@@ -1,4 +1,7 @@
-"""One gate: `check --final` and `build --final` agree on every test book."""
+"""One gate: `check --final` and `build --final` agree on every test book.
+
+Ready means every entry reviewed and no finding unwaived (`qa.CheckReport.final`); a
+final build also needs every photo, so the books here have theirs."""
 
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ from parabook.catalog.po import read_catalog, save_catalog
 from parabook.model import Place
 from parabook.project import Project
 
-from .conftest import REPO, SAMPLE
+from .conftest import REPO, SAMPLE, copy_project
+from .photogen import add_photos
 
 pytestmark = pytest.mark.slow
 
@@ -82,3 +86,12 @@ def test_the_german_sample_agrees_too(tiny_project, cli):
     build, _, berr = cli(tiny_project, "build", SAMPLE, "--lang", "de", "--final",
                          "--output", "email")
     assert (check == 0) == (build == 0), (out, err, berr)
+
+
+def test_the_whole_sample_agrees_and_is_ready(tmp_path, cli):
+    """The sample with its photos (a final build's own extra requirement): ready."""
+    root = copy_project(tmp_path / "sample")
+    add_photos(root)
+    check, out, err = cli(root, "check", SAMPLE, "--final")
+    build, _, berr = cli(root, "build", SAMPLE, "--final", "--output", "email")
+    assert check == build == 0, (out, err, berr)

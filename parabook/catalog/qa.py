@@ -31,7 +31,6 @@ GLOSSARY_LIMIT = 8 * 2**20
 """Bytes: a glossary of 100,000 terms is about 5 MB."""
 BRACKETS = {"(": ")", "[": "]", "{": "}"}
 APOSTROPHE = "’"
-SOURCE_LANG = "zh"  # how the manuscript writes numbers: 1,600 and 200万
 CHECKS = {
     "empty": "the translation is empty",
     "numbers": "a number of the source is not in the translation",
@@ -140,11 +139,6 @@ def load_glossary(path: Path) -> list[GlossaryTerm]:
                          line=rows.line_num, fix="write: term<TAB>translation<TAB>note") from None
     # Longest first: a longer term (滁州经开区) explains its shorter part (经开区).
     return sorted(terms, key=lambda t: -len(t.term))
-
-
-def check_numbers(source: str, target: str, lang: str = "en") -> list[str]:
-    """The numbers findings' messages (`numbers.check_numbers`)."""
-    return [message for _, message in numbers.check_numbers(source, target, lang)]
 
 
 @dataclass(frozen=True)

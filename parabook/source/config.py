@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from parabook.catalog.qa import SWITCHABLE
 from parabook.diagnostics import Diagnostics
 from parabook.errors import InputError, not_utf8
 from parabook.infra.fsutil import read_input
@@ -192,8 +193,6 @@ def _check_value(key: str, value: Any) -> tuple[str, str] | None:
     if key == "source_share" and not isinstance(value, str) and not 0.25 <= value <= 0.75:
         return f"source_share {value} is outside 0.25-0.75", _help(key)
     if key == "skip_checks":
-        from parabook.catalog.qa import SWITCHABLE  # the check codes have one owner
-
         unknown = [v for v in value if v not in SWITCHABLE]
         if unknown:
             return (f"skip_checks: unknown check {', '.join(map(str, unknown))}",
