@@ -118,10 +118,10 @@ BAD_INPUT = {
         r"book\.yaml:2: not valid YAML: .*\n  fix: check the indentation and quoting"),
     "book.yaml unknown key": (
         lambda p: _yaml(p, "colour: red\n"),
-        r"book\.yaml:13: unknown key 'colour'\n  fix: remove it or use one of: title,"),
+        r"book\.yaml:14: unknown key 'colour'\n  fix: remove it or use one of: title,"),
     "book.yaml wrong type": (
         lambda p: _yaml(p, "source_share: [0.4]\n"),
-        r"book\.yaml:13: 'source_share' has the wrong type \(list\)\n  fix: source_share is "),
+        r"book\.yaml:14: 'source_share' has the wrong type \(list\)\n  fix: source_share is "),
     "book.yaml not UTF-8": (
         lambda p: (book(p) / "book.yaml").write_bytes(
             (book(p) / "book.yaml").read_text(encoding="utf-8").encode("gb18030")),
@@ -338,7 +338,7 @@ def test_a_broken_cover_photo_is_reported_at_its_book_yaml_line(tiny_project, cl
     _yaml(project, "cover_photo: photos/cover.jpg\n")
     code, out, err = cli(project, "build", SAMPLE, "--output", "email")
     assert code == 0, err
-    assert "book/chuzhou-2021/book.yaml:13: photo book/chuzhou-2021/photos/cover.jpg is not " \
+    assert "book/chuzhou-2021/book.yaml:14: photo book/chuzhou-2021/photos/cover.jpg is not " \
            "an image file" in err
 
 
@@ -348,7 +348,7 @@ def test_a_missing_cover_photo_is_reported_at_its_book_yaml_line(tiny_project, c
     _yaml(project, "cover_photo: photos/cover.jpg\n")
     code, out, err = cli(project, "build", SAMPLE, "--output", "email")
     assert code == 0, err
-    assert ("warning: book/chuzhou-2021/book.yaml:13: photo photos/cover.jpg is missing; a "
+    assert ("warning: book/chuzhou-2021/book.yaml:14: photo photos/cover.jpg is missing; a "
             "placeholder frame is printed") in err
 
 
