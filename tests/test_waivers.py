@@ -81,3 +81,39 @@ def test_waive_stores_the_reason_and_check_lists_it_apart(project, cli):
 def test_waive_needs_a_reason(project):
     with pytest.raises(InputError, match="needs a reason"):
         service.waive(Project(project), SAMPLE, "en", PLACE, "numbers", "  ")
+
+
+def test_a_long_reason_survives_the_po_writers_wrapping(project):
+    """The PO writer wraps comment lines at 79 columns; the reason is read back whole,
+    and a comment line of its own after a short waiver stays apart."""
+    po = project / "translations" / f"{SAMPLE}.en.po"
+    catalog = read_catalog(po)
+    entry = next(e for e in catalog if "9批次近500人" in e.msgid)
+    long_reason = ("the author confirmed by telephone on 3 December that the figure in the "
+                   "printed report is a rounded count of everyone who took part in the visits")
+    entry.tcomment = waivers.add("a note before", "numbers", entry.msgid, entry.msgstr,
+                                 long_reason)
+    entry.tcomment = waivers.add(entry.tcomment, "glossary", entry.msgid, entry.msgstr, "ok")
+    entry.tcomment += "\nsee the author's mail"
+    save_catalog(catalog, po)
+    back = next(e for e in read_catalog(po) if "9批次近500人" in e.msgid)
+    assert len(back.tcomment.split("\n")) > 4  # really wrapped
+    assert [(w.check, w.reason) for w in waivers.parse(back.tcomment)] == [
+        ("numbers", long_reason), ("glossary", "ok")]
+    # Replacing the long one drops all of its lines, and keeps the others.
+    again = waivers.add(back.tcomment, "numbers", back.msgid, back.msgstr, "short now")
+    assert "telephone" not in again and "see the author's mail" in again
+    assert again.startswith("a note before\n")
+
+
+@pytest.mark.parametrize("pad", range(0, 24, 3))
+def test_a_hyphenated_reason_wrapped_anywhere_reads_back(project, pad):
+    po = project / "translations" / f"{SAMPLE}.en.po"
+    catalog = read_catalog(po)
+    entry = next(e for e in catalog if "9批次近500人" in e.msgid)
+    why = ("x" * pad + " a well-known, long-standing, by-the-book count that the "
+           "author re-checked with the district office in mid-December")
+    entry.tcomment = waivers.add(None, "numbers", entry.msgid, entry.msgstr, why)
+    save_catalog(catalog, po)
+    back = next(e for e in read_catalog(po) if "9批次近500人" in e.msgid)
+    assert [w.reason for w in waivers.parse(back.tcomment)] == [" ".join(why.split())]
