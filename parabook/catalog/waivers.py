@@ -7,7 +7,9 @@ entry's comment; `service.waive` writes it):
 
 `numbers` is the finding's check code (`qa.CHECKS`); the fingerprint is the first 12
 hex digits of the SHA-256 of the check, the Chinese and the translation, so a waiver
-stops applying as soon as either text changes; the reason follows the colon.
+stops applying as soon as either text changes; the reason follows the colon. A long
+reason may be wrapped onto the next comment lines, as PO writers (polib, at 79 columns)
+do; it is read back whole.
 """
 
 from __future__ import annotations
