@@ -82,7 +82,7 @@ def edit_translation(root: Path, slug: str, round_: int) -> None:
     fixing a sentence does: the next build must lay the book out again."""
     po = root / "translations" / f"{slug}.en.po"
     text = po.read_text(encoding="utf-8")
-    words = ("Roads once riddled", "Streets once riddled")
+    words = ("Potholed roads have", "Potholed streets have")
     old, new = (words if round_ % 2 == 0 else words[::-1])
     if old not in text:
         old, new = new, old

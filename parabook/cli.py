@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from parabook import service
+from parabook.catalog.diff import char_diff
 from parabook.catalog.qa import STATE_ORDER, CheckReport
 from parabook.diagnostics import Diagnostic
 from parabook.errors import BookError, display_path
@@ -221,6 +222,8 @@ def _update(project: Project, args: argparse.Namespace) -> int:
             print(f"{display_path(r.path)}: {what}; {r.added} new, {r.suggested} edited "
                   f"(old translation kept as a fuzzy suggestion), {r.obsoleted} obsolete, "
                   f"{r.revived} restored")
+            for change in r.changes:
+                print(f"  {change}")
     return 0
 
 
@@ -250,13 +253,25 @@ def _check_lines(report: CheckReport) -> list[str]:
         "s" if s == "machine" else "")) for s in STATE_ORDER)
     lines = [f"{report.slug} ({report.lang}): {po}",
              f"  {count(sum(report.counts.values()), 'segment')}: {counts}"]
+    if report.glossaries:
+        lines.append("  glossary: " + ", ".join(display_path(g) for g in report.glossaries)
+                     + (" (the book's own first; its terms win)"
+                        if len(report.glossaries) > 1 else ""))
     for segment, translation in report.unfinished:
         if translation.state != "missing":
             where = f"{po}:{translation.line}"
             lines.append(f"  {where}: {segment.where}: {STATE_LABELS[translation.state]}")
-    for finding in report.findings:
+            if segment in report.previous:
+                lines.append(f"      the Chinese changed: "
+                             f"{char_diff(report.previous[segment], segment.text)}")
+    for finding in report.open:
         where = f"{po}:{finding.line}" if finding.line else f"{po} (no entry; run update)"
         lines.append(f"  {where}: {finding.segment.where}: {finding.message}")
+    if report.accepted:
+        lines.append(f"  accepted by a reviewer ({len(report.accepted)}):")
+    for finding in report.accepted:
+        lines.append(f"    {po}:{finding.line}: {finding.segment.where}: [{finding.check}] "
+                     f"{finding.message} -- accepted: {finding.waived}")
     if report.final:
         lines.append("  ready for a final build")
     return lines
@@ -405,4 +420,6 @@ def _import_review(project: Project, args: argparse.Namespace) -> int:
     print(f"{display_path(report.po)}: {what}; {report.approved} approved, {report.edited} "
           f"edited (still unreviewed), {len(report.kept)} reviewed kept, "
           f"{len(report.skipped)} skipped")
+    for line in report.changed:
+        print(f"  {line}")
     return 0

@@ -43,6 +43,10 @@ class BookMeta:
     """Colophon: where (source language, translated like the text)."""
     translation_note: str = ""
     """Colophon: a note in the target language, e.g. who reviewed the translation."""
+    editor_note: str = ""
+    """Colophon: the editor's corrections to the original text (source language)."""
+    skip_checks: tuple[str, ...] = ()
+    """QA checks turned off for this book (`qa.SWITCHABLE`)."""
     cover_photo_line: int | None = None
     """Line of `cover_photo` in `book.yaml`, for messages about the cover photo."""
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from parabook.catalog.po import load_translations
+from parabook.catalog import qa
+from parabook.catalog.po import entry_finder, keys, load_translations, read_catalog
 from parabook.compose.pairing import pair
 from parabook.diagnostics import Diagnostic
 from parabook.errors import InputError, display_path
@@ -91,7 +92,7 @@ def build_book(project: Project, slug: str, lang: str | None = None, *,
     warnings = list(filter(None, [fonts.subsetter_warning()]))  # first: it explains a slow build
     translations = load_translations(project.translations, slug, lang, segments(manuscript))
     if final:
-        refuse_unreviewed(project.po(slug, lang), translations)
+        refuse_unready(check_report(project, manuscript, lang, translations))
     notes: list[str] = []
     if "handout" in outputs and manuscript.meta.page_size != "A5":
         outputs = tuple(o for o in outputs if o != "handout")
@@ -234,21 +235,58 @@ def refuse_missing_photos(manuscript: Manuscript, document: Document) -> None:
                          fix="add the photos, or build without --final for a draft")
 
 
+def check_report(project: Project, manuscript: Manuscript, lang: str,
+                 translations: dict[Segment, Translation] | None = None) -> qa.CheckReport:
+    """Review counts and QA findings (with the waivers the PO keeps) for one language:
+    what `check` prints and what a final build requires to be `final`."""
+    slug = manuscript.meta.slug
+    segs = segments(manuscript)
+    if translations is None:
+        translations = load_translations(project.translations, slug, lang, segs)
+    po = project.po(slug, lang)
+    comments: dict[Segment, str] = {}
+    previous: dict[Segment, str] = {}
+    if po.exists():
+        find = entry_finder(read_catalog(po))
+        for segment, key in zip(segs, keys(segs), strict=True):
+            entry = find(key)
+            if entry is not None and entry.tcomment:
+                comments[segment] = entry.tcomment
+            if entry is not None and entry.previous_msgid is not None:
+                previous[segment] = entry.previous_msgid
+    files = qa.glossary_files(project.translations, manuscript.folder,
+                              manuscript.meta.source_lang, lang)
+    own, shared = files
+    return qa.check(slug, lang, po, translations, qa.load_glossaries(shared, own), comments,
+                    skip=manuscript.meta.skip_checks,
+                    glossaries=tuple(p for p in files if p.is_file()),
+                    previous=previous)
+
+
 STATE_PHRASES = {"machine": "is a machine draft", "stale": "has a changed source",
                  "unreviewed": "is not reviewed (fuzzy)", "missing": "has no translation"}
 
 
-def refuse_unreviewed(po: Path, translations: dict[Segment, Translation]) -> None:
-    """Stop a final build, naming every segment that is not reviewed, with file:line."""
+def refuse_unready(report: qa.CheckReport) -> None:
+    """Stop a final build unless `report.final` (the one definition of ready, which
+    `check --final` uses too), naming every unreviewed segment and every finding that
+    no reviewer accepted, with file:line."""
+    if report.final:
+        return
+    po = display_path(report.po)
     lines = []
-    for segment, translation in translations.items():
-        if translation.state == "reviewed":
-            continue
-        where = f"{display_path(po)}:{translation.line}" if translation.line else (
-            f"{display_path(po)} (no entry yet)")
+    for segment, translation in report.unfinished:
+        where = f"{po}:{translation.line}" if translation.line else f"{po} (no entry yet)"
         lines.append(f"{where}: {segment.where} {STATE_PHRASES[translation.state]}")
-    if lines:
-        raise InputError(f"{len(lines)} segment(s) are not ready for a final booklet:\n  "
-                         + "\n  ".join(lines),
-                         fix="review them (clear the fuzzy flag in Poedit), or build "
-                             "without --final for a marked draft")
+    missing = {s for s, t in report.unfinished if t.state == "missing"}
+    for finding in report.open:
+        if finding.check == "empty" and finding.segment in missing:
+            continue  # said above: it has no translation
+        where = f"{po}:{finding.line}" if finding.line else f"{po} (no entry yet)"
+        lines.append(f"{where}: {finding.segment.where}: {finding.message}")
+    count = len({s for s, _ in report.unfinished} | {f.segment for f in report.open})
+    raise InputError(f"{count} segment(s) are not ready for a final booklet:\n  "
+                     + "\n  ".join(lines),
+                     fix="review the segments (clear the fuzzy flag in Poedit) and fix or "
+                         f"accept each finding (python build.py check {report.slug} lists "
+                         "them), or build without --final for a marked draft")

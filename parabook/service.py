@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 
 import polib
 
-from parabook.catalog import qa
+from parabook.catalog import qa, waivers
 from parabook.catalog.po import (
+    Key,
     UpdateReport,
     entry_finder,
     entry_state,
@@ -33,9 +34,9 @@ from parabook.catalog.xliff import ReviewImport, export_xliff
 from parabook.catalog.xliff import import_review as _import_review
 from parabook.errors import InputError
 from parabook.infra.lock import po_lock
-from parabook.model import Figure, Place, Segment, Translation
+from parabook.model import Figure, Manuscript, Place, Segment, Translation
 from parabook.output.outputs import OUTPUT_NAMES
-from parabook.pipeline import BuildResult, build_book
+from parabook.pipeline import BuildResult, build_book, check_report
 from parabook.project import DEFAULTS, Project
 from parabook.source.importer import ImportReport
 from parabook.source.importer import import_article as _import_article
@@ -103,11 +104,7 @@ def update(project: Project, slug: str, lang: str | None = None) -> UpdateReport
 def check(project: Project, slug: str, lang: str | None = None) -> qa.CheckReport:
     """Review counts and QA findings for one book and language."""
     manuscript = read_book(project.books, slug)
-    lang = lang or manuscript.meta.target_langs[0]
-    translations = load_translations(project.translations, slug, lang, segments(manuscript))
-    glossary = qa.load_glossary(qa.glossary_path(project.translations,
-                                                 manuscript.meta.source_lang, lang))
-    return qa.check(slug, lang, project.po(slug, lang), translations, glossary)
+    return check_report(project, manuscript, lang or manuscript.meta.target_langs[0])
 
 
 @dataclass(frozen=True)
@@ -277,3 +274,71 @@ def cache(project: Project, *, clear: bool = False) -> CacheReport:
 def _check_dpi(dpi: int) -> None:
     if not 20 <= dpi <= 300:
         raise InputError(f"--dpi {dpi} is outside 20-300", fix="try --dpi 80")
+
+
+def _entry_at(project: Project, slug: str, lang: str, place: Place,
+              ) -> tuple[Manuscript, list[Segment], int, Key]:
+    """(manuscript, segments, index, key) of the segment at `place`."""
+    manuscript = read_book(project.books, slug)
+    segs = segments(manuscript)
+    index = next((i for i, s in enumerate(segs) if s.place == place), None)
+    if index is None:
+        raise InputError(f"{place.describe()} is not in book/{slug}/ any more",
+                         fix="reload: the manuscript changed since this page was opened")
+    return manuscript, segs, index, keys(segs)[index]
+
+
+def _findings_of(project: Project, manuscript: Manuscript, segs: list[Segment], index: int,
+                 lang: str, text: str, tcomment: str | None,
+                 line: int | None) -> tuple[qa.Finding, ...]:
+    """The findings of `text` as the translation of `segs[index]`, waivers applied."""
+    glossary = qa.glossary_for(project.translations, manuscript.folder,
+                               manuscript.meta.source_lang, lang)
+    found = load_translations(project.translations, manuscript.meta.slug, lang, segs)
+    spelling = qa.book_spelling([t.text or "" for t in found.values()])  # the book's
+    segment = segs[index]
+    return qa.entry_findings(segment, Translation(text, "reviewed", line), text, tcomment,
+                             glossary, lang, skip=manuscript.meta.skip_checks,
+                             spelling=spelling)
+
+
+def findings(project: Project, slug: str, lang: str, place: Place,
+             text: str) -> tuple[qa.Finding, ...]:
+    """Live QA of the segment at `place` for a candidate translation `text` (not saved):
+    each finding with its stable `check` code and, where the entry's waivers accept it for
+    exactly this source and text, the reason in `waived`."""
+    manuscript, segs, index, key = _entry_at(project, slug, lang, place)
+    po = project.po(slug, lang)
+    entry = entry_finder(read_catalog(po))(key) if po.exists() else None
+    return _findings_of(project, manuscript, segs, index, lang, text,
+                        entry.tcomment if entry is not None else None,
+                        entry.linenum if entry is not None else None)
+
+
+def waive(project: Project, slug: str, lang: str, place: Place, check: str,
+          reason: str) -> None:
+    """Accept the `check` finding of the saved translation at `place`, with `reason`: a
+    `qa-accept:` comment on its entry (`catalog.waivers`), saved atomically under the
+    PO's lock. Refused when the entry has no such finding now."""
+    if not reason.strip():
+        raise InputError("a waiver needs a reason", fix="say why the finding is acceptable")
+    manuscript, segs, index, key = _entry_at(project, slug, lang, place)
+    po = project.po(slug, lang)
+    with po_lock(po):
+        if not po.exists():
+            raise InputError(f"{place.describe()} has no translation to accept", path=po,
+                             fix=f"run: python build.py update {slug} --lang {lang}")
+        catalog = read_catalog(po)
+        entry = entry_finder(catalog)(key)
+        if entry is None or not entry.msgstr.strip():
+            raise InputError(f"{place.describe()} has no translation to accept", path=po,
+                             fix="save a translation first")
+        found = _findings_of(project, manuscript, segs, index, lang, entry.msgstr,
+                             entry.tcomment, entry.linenum)
+        if not any(f.check == check for f in found):
+            now = ", ".join(sorted({f.check for f in found})) or "none"
+            raise InputError(f"{place.describe()}: no {check!r} finding to accept "
+                             f"(its findings now: {now})", path=po, line=entry.linenum,
+                             fix="reload the page: the text or the checks changed")
+        entry.tcomment = waivers.add(entry.tcomment, check, entry.msgid, entry.msgstr, reason)
+        save_catalog(catalog, po)

@@ -30,6 +30,7 @@ FILE_TIERS = {
     "test_build.py": "integration",
     "test_fuzz.py": "slow",
     "test_fuzz_xliff.py": "slow",
+    "test_gate.py": "slow",
     "test_geometry.py": "slow",
     "test_german.py": "slow",
     "test_golden.py": "slow",
@@ -45,6 +46,7 @@ FILE_TIERS = {
     "test_manuscript.py": "unit",
     "test_merge.py": "unit",
     "test_newcomer.py": "integration",
+    "test_numbers.py": "unit",
     "test_outputs.py": "integration",
     "test_pdf_sandbox.py": "slow",
     "test_photos.py": "unit",
@@ -56,6 +58,7 @@ FILE_TIERS = {
     "test_speed.py": "integration",
     "test_translations.py": "unit",
     "test_typography.py": "slow",
+    "test_waivers.py": "integration",
     "test_watch.py": "slow",
     "test_weasy.py": "slow",
 }

@@ -313,15 +313,15 @@ def test_a_photo_path_out_of_the_book_is_refused(project, cli, server, secret, m
 
 
 @pytest.mark.parametrize(("src", "message"), [
-    ("http://{server}/cover.jpg", "book.yaml:13: cover_photo 'http://{server}/cover.jpg' is not "
+    ("http://{server}/cover.jpg", "book.yaml:14: cover_photo 'http://{server}/cover.jpg' is not "
                                   "a file inside the book folder"),
-    ("file://{secret}", "book.yaml:13: cover_photo 'file://{secret}' is not a file inside the "
+    ("file://{secret}", "book.yaml:14: cover_photo 'file://{secret}' is not a file inside the "
                         "book folder"),
-    ("/etc/hostname", "book.yaml:13: cover_photo '/etc/hostname' is not a file inside the book "
+    ("/etc/hostname", "book.yaml:14: cover_photo '/etc/hostname' is not a file inside the book "
                       "folder"),
-    ("../../etc/hostname", "book.yaml:13: cover_photo '../../etc/hostname' is not a file "
+    ("../../etc/hostname", "book.yaml:14: cover_photo '../../etc/hostname' is not a file "
                            "inside the book folder"),
-    ("photos/link.jpg", "book.yaml:13: photo path 'photos/link.jpg' leads outside the book "
+    ("photos/link.jpg", "book.yaml:14: photo path 'photos/link.jpg' leads outside the book "
                         "folder"),
 ])
 def test_a_cover_photo_out_of_the_book_is_refused(project, cli, server, secret, monkeypatch,

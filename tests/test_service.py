@@ -183,8 +183,10 @@ def test_build_warnings_are_diagnostics_with_codes(tmp_path):
     (missing,) = [d for d in result.warnings if d.code == "photo.missing"]
     assert (missing.path, missing.line) == (source, 9)
     for text in service.texts(project, "tiny", "en"):  # a reviewer goes through them all
+        source = text.segment.text  # 第二段，讲社区。: paragraph 2, with its full stop
+        number = f" {'一二三'.index(source[1]) + 1}." if source.startswith("第") else ""
         service.save_entry(project, "tiny", "en", text.segment.place,
-                           f"English of {text.segment.where}", reviewed=True)
+                           f"English of {text.segment.where}{number}", reviewed=True)
     with pytest.raises(InputError, match=r"a final booklet needs every photo:\n  .*"
                                          r"source.zh.md:9: photo photos/01.jpg is missing"):
         service.build(project, "tiny", "en", outputs=("email",), final=True)

@@ -28,7 +28,7 @@ from . import pdftools
 from .conftest import REPO, SAMPLE
 from .photogen import distinct_copy
 
-EDIT = ("Roads once riddled", "Streets once riddled")
+EDIT = ("Potholed roads have", "Potholed streets have")
 
 
 @pytest.fixture
@@ -94,11 +94,11 @@ def test_a_rebuild_measures_only_the_edited_paragraph(project, cli, monkeypatch,
     edit(project)
     assert cli(project, "build", SAMPLE)[0] == 0
     assert 0 < len(shaped) < 200
-    assert any("Streets" in text for text in shaped)
-    assert not any("Roads once riddled" in text for text in shaped)
+    assert any("streets" in text for text in shaped)
+    assert not any("Potholed roads have" in text for text in shaped)
     stored = json.loads(text_file(project).read_text(encoding="utf-8"))["entries"]
-    assert not any("Roads once riddled" in key for key in stored["lines"])
-    assert any("Streets once riddled" in key for key in stored["lines"])
+    assert not any("Potholed roads have" in key for key in stored["lines"])
+    assert any("Potholed streets have" in key for key in stored["lines"])
 
     # The same as a build that measures everything afresh.
     edited = pdfs(project)
@@ -143,7 +143,7 @@ def test_cut_fonts_are_kept_and_a_translation_edit_reuses_them(project, cli):
     edit(project)
     assert cli(project, "build", SAMPLE, "--output", "email")[0] == 0
     assert {path.name: path.stat().st_ino for path in fonts.iterdir()} == cut
-    assert "Streets once riddled" in pdftools.text(email)
+    assert "Potholed streets have" in pdftools.text(email)
 
 
 @pytest.mark.unit

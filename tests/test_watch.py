@@ -16,8 +16,8 @@ import pytest
 from . import pdftools
 from .conftest import REPO, SAMPLE
 
-OLD = '"Roads once riddled with potholes have been resurfaced with asphalt, curbs "'
-NEW = '"Streets once riddled with potholes have been resurfaced with asphalt, curbs "'
+OLD = '"Potholed roads have been paved with asphalt, curbs have been repaired and "'
+NEW = '"Potholed streets have been paved with asphalt, curbs have been repaired and "'
 
 
 class Session:
@@ -85,7 +85,7 @@ def test_a_translation_edit_is_rebuilt_and_a_bad_edit_keeps_the_last_pdf(tiny_pr
     po = project / "translations" / f"{SAMPLE}.en.po"
     first = session.wait_for("watching")
     assert any(line.startswith(f"built dist/{SAMPLE}.email.pdf: ") for line in first), first
-    assert "Roads once riddled" in pdftools.text(pdf)
+    assert "Potholed roads have" in pdftools.text(pdf)
     assert not (project / "dist" / f"{SAMPLE}.print.pdf").exists()  # email only by default
 
     text = po.read_text(encoding="utf-8")
@@ -97,11 +97,11 @@ def test_a_translation_edit_is_rebuilt_and_a_bad_edit_keeps_the_last_pdf(tiny_pr
     seconds = float(rebuilt[-1].removeprefix("rebuilt in ").removesuffix(" s"))
     assert 0 < seconds < 60
     shown = pdftools.text(pdf)
-    assert "Streets once riddled" in shown and "Roads once riddled" not in shown
+    assert "Potholed streets have" in shown and "Potholed roads have" not in shown
 
     # A broken PO file: the error names the line; the last good PDF stays.
     good = pdf.read_bytes()
-    save_like_an_editor(po, text.replace(OLD, '"Streets once riddled with potholes'))
+    save_like_an_editor(po, text.replace(OLD, '"Potholed streets have with potholes'))
     failed = session.wait_for("  the previous PDF is unchanged")
     assert any(line.startswith(f"error: translations/{SAMPLE}.en.po:") for line in failed), failed
     assert pdf.read_bytes() == good
@@ -109,7 +109,7 @@ def test_a_translation_edit_is_rebuilt_and_a_bad_edit_keeps_the_last_pdf(tiny_pr
     # Fixed again: it keeps watching and builds.
     save_like_an_editor(po, text)
     session.wait_for("rebuilt in ")
-    assert "Roads once riddled" in pdftools.text(pdf)
+    assert "Potholed roads have" in pdftools.text(pdf)
 
     assert session.stop() == 0
     assert session.wait_for("stopped", timeout=5)

@@ -28,6 +28,7 @@ from pathlib import Path
 import polib
 from rapidfuzz import fuzz, process
 
+from parabook.catalog.diff import char_diff
 from parabook.errors import InputError, display_path
 from parabook.infra.fsutil import clear_tmp, read_input, write_atomic
 from parabook.lang import language
@@ -489,6 +490,8 @@ class UpdateReport:
     """False when the file already matched the manuscript (or `save` was off)."""
     catalog: polib.POFile | None = field(default=None, compare=False, repr=False)
     """The merged catalog, as written (or as it would be)."""
+    changes: tuple[str, ...] = ()
+    """Each entry it changed, by place: `section 2, paragraph 1: …马路[+上]！…`."""
 
 
 def has_translation(entry: polib.POEntry) -> bool:
@@ -576,6 +579,7 @@ def update_catalog(path: Path, segments: list[Segment], slug: str, lang: str, *,
         first.setdefault(key, segment)
     unique = list(first.items())
     found: dict[Key, polib.POEntry] = {}
+    changes: list[str] = []
 
     def take(key: Key, entries: list[polib.POEntry], test) -> None:
         for entry in entries:
@@ -633,8 +637,11 @@ def update_catalog(path: Path, segments: list[Segment], slug: str, lang: str, *,
             entry.previous_msgctxt = source.msgctxt
             entry.previous_msgid = source.previous_msgid or source.msgid
             suggested += 1
+            changes.append(f"{segment.where}: the Chinese changed, its translation is now "
+                           f"fuzzy: {char_diff(entry.previous_msgid, key[1])}")
         else:
             added += 1
+            changes.append(f"{segment.where}: new, to translate")
         placed.append((key, segment, entry))
 
     places: dict[Key, list[str]] = {}
@@ -658,6 +665,8 @@ def update_catalog(path: Path, segments: list[Segment], slug: str, lang: str, *,
         else:
             kept[key] = entry
             catalog.append(entry)
+    changes += [f"no longer in the manuscript, kept as obsolete: “{e.msgid[:16]}…”"
+                for e in newly_obsolete]
     written = save_catalog(catalog, path) if save else False
     return UpdateReport(path, created, added, suggested, len(newly_obsolete), revived, written,
-                        catalog)
+                        catalog, tuple(changes))

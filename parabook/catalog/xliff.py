@@ -109,6 +109,8 @@ class ReviewImport:
     """Reviewed translations left alone because the file's edit was not approved."""
     skipped: list[str] = field(default_factory=list)
     """Units whose source is no longer in the PO file."""
+    changed: list[str] = field(default_factory=list)
+    """The places of the entries it approved or edited, in the file's order."""
     written: bool = False
 
 
@@ -170,9 +172,13 @@ def import_review(xlf: Path, translations_dir: Path) -> ReviewImport:
             target_node = unit.find(_q("target"))
             target = "".join(target_node.itertext()) if target_node is not None else ""
             contexts = {c.get("context-type"): c.text or "" for c in unit.iter(_q("context"))}
-            label = contexts.get("x-po-autocomment") or _quoted(source)
             entry = by_id.get(unit.get("id", "")) or by_key.get(
                 (contexts.get("x-po-msgctxt"), source))
+            # By its place in the book ("opening, paragraph 1"), never by its unit id: the
+            # file's own note, else the PO entry's, else the start of its Chinese.
+            label = (contexts.get("x-po-autocomment")
+                     or (entry.comment.split("; ")[0] if entry is not None and entry.comment
+                         else "") or _quoted(source))
             if entry is None or entry.msgid != source:
                 report.skipped.append(f"{label}: its source is no longer in {po.name}")
                 continue
@@ -272,6 +278,7 @@ def _apply(entry: polib.POEntry, target: str, approved: bool, label: str,
             entry.flags.remove("fuzzy")
         entry.previous_msgid = entry.previous_msgctxt = None
         report.approved += 1
+        report.changed.append(f"{label}: approved")
     elif entry.msgstr != target:
         if reviewed:
             report.kept.append(f"{label} (PO line {entry.linenum}): kept the reviewed text; "
@@ -281,3 +288,4 @@ def _apply(entry: polib.POEntry, target: str, approved: bool, label: str,
         if "fuzzy" not in entry.flags:
             entry.flags.append("fuzzy")
         report.edited += 1
+        report.changed.append(f"{label}: edited (still unreviewed)")

@@ -44,9 +44,8 @@ from parabook.catalog.po import (
 from parabook.catalog.qa import (
     GlossaryMiss,
     GlossaryTerm,
+    glossary_for,
     glossary_misses,
-    glossary_path,
-    load_glossary,
 )
 from parabook.errors import BookError, InputError, display_path
 from parabook.infra.lock import po_lock
@@ -192,7 +191,7 @@ def translate_book(project: Project, slug: str, lang: str | None, settings: Sett
         _check_keys(provider, settings, env)
     provider.check(meta.source_lang, lang, settings, env)
     book = _Book(meta.source_lang, lang, meta.title,
-                 load_glossary(glossary_path(project.translations, meta.source_lang, lang)),
+                 glossary_for(project.translations, manuscript.folder, meta.source_lang, lang),
                  (provider.memory_name(settings, env), meta.source_lang, lang))
     segs = segments(manuscript)
     report = Report(po, provider)

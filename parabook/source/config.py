@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from parabook.catalog.qa import SWITCHABLE
 from parabook.diagnostics import Diagnostics
 from parabook.errors import InputError, not_utf8
 from parabook.infra.fsutil import read_input
@@ -60,6 +61,10 @@ OPTIONS: dict[str, Option] = {
     # Written by the importer from the article's editorial lines (来源, 责任编辑); not printed.
     "source": Option(str, "", "where the article first appeared (its 来源 line)"),
     "editor": Option(str, "", "the article's editor (its 责任编辑 line)"),
+    "editor_note": Option(str, "", "printed in the colophon in the source language: the "
+                                   "editor's corrections to the original text, each one"),
+    "skip_checks": Option(list, [], "QA checks to turn off for this book, e.g. "
+                                    "[style.straight-quotes, style.spelling]"),
 }
 REQUIRED = ("title", "byline")
 
@@ -164,6 +169,8 @@ def load_meta(path: Path, slug: str) -> BookMeta:
         publisher=merged["publisher"].strip(),
         place=merged["place"].strip(),
         translation_note=merged["translation_note"].strip(),
+        editor_note=merged["editor_note"].strip(),
+        skip_checks=tuple(merged["skip_checks"]),
         cover_photo_line=lines.get("cover_photo"),
     )
 
@@ -188,6 +195,11 @@ def _check_value(key: str, value: Any) -> tuple[str, str] | None:
         return f"source_share {value!r} is neither a number nor auto", _help(key)
     if key == "source_share" and not isinstance(value, str) and not 0.25 <= value <= 0.75:
         return f"source_share {value} is outside 0.25-0.75", _help(key)
+    if key == "skip_checks":
+        unknown = [v for v in value if v not in SWITCHABLE]
+        if unknown:
+            return (f"skip_checks: unknown check {', '.join(map(str, unknown))}",
+                    f"choose from {', '.join(SWITCHABLE)}")
     if key == "target_langs" and (not value or not all(
             isinstance(v, str) and LANG_TAG.fullmatch(v) for v in value)):
         return "target_langs must be a non-empty list of language tags", _help(key)
