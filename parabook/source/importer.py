@@ -21,6 +21,7 @@ import yaml
 
 from parabook.errors import InputError
 from parabook.infra.fsutil import read_input
+from parabook.lang.script import HAN
 from parabook.model import Block, Figure, Heading, Paragraph
 from parabook.source.config import OPTIONS, dump_meta
 from parabook.source.manuscript import (
@@ -179,8 +180,11 @@ def parse_units(units: list[Unit], path: Path, original: str, kind: str) -> Impo
         if fields is None:
             return False
         header_texts.append((unit.number, unit.text))
-        for key, value in fields:
-            report.decisions.append((unit.number, _editorial_decision(key, value, meta)))
+        said = [_editorial_decision(key, value, meta) for key, value in fields]
+        report.decisions.extend((unit.number, line) for line in said)
+        # A separator such as 丨 stripped from a value is still Han: name the whole line.
+        if Counter(HAN.findall(unit.text)) - Counter(HAN.findall("".join(said))):
+            report.decisions.append((unit.number, f"dropped editorial line {unit.text!r}"))
         return True
 
     # The title: as the markup says, else the first line that is not an editorial one.
