@@ -82,7 +82,8 @@ class Server:
                 if "open http" in line:
                     started.set()
 
-        threading.Thread(target=read, daemon=True).start()
+        self.reader = threading.Thread(target=read, daemon=True)
+        self.reader.start()
         if not started.wait(60):
             self.stop()
             raise AssertionError(f"build.py review printed no address: {self.lines}")
@@ -99,3 +100,7 @@ class Server:
         finally:
             if self.process.poll() is None:
                 self.process.kill()
+                self.process.wait()
+            self.reader.join(10)
+            if self.process.stdout is not None:
+                self.process.stdout.close()

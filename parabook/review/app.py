@@ -277,5 +277,9 @@ def serve(project: Project, slug: str, lang: str, *, host: str = "127.0.0.1", po
         threading.Timer(0.5, webbrowser.open, (url,)).start()
     server = uvicorn.Server(uvicorn.Config(create_app(review), log_level="warning",
                                            lifespan="off", access_log=False))
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn stops, then passes the Ctrl-C on
+        pass
+    say("stopped; every save is in the PO file")
     return 0
