@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import http.server
-import json
 import re
 import subprocess
 import threading
@@ -73,6 +72,8 @@ def row(page, where: str):
 
 def test_open_and_filter_to_machine_drafts(page):
     sync_api.expect(page.locator("#progress-text")).to_contain_text("reviewed")
+    sync_api.expect(page.locator("#preview-status")).to_have_text("", timeout=60_000)
+    page.screenshot(path=str(DOCS / "review-main.png"))
     machine = int(page.locator("#count-machine").inner_text())
     assert machine >= 1
     page.click(".filters button[data-filter=machine]")
@@ -195,7 +196,7 @@ def test_403_without_the_token_and_a_cross_site_post_refused(page, server, book)
             'enctype="text/plain"><input name=\'{"key":"place|0|0|","text":"x","action":'
             '"approve","version":"\' value=\'"}\'></form>'
             "<script>document.forms[0].submit()</script>")
-    evil = _site(form)
+    evil = _Site(form)
     before = po_of(book).read_bytes()
     try:
         with page.expect_response(lambda r: "api/save" in r.url) as answer:
@@ -243,7 +244,6 @@ def test_ctrl_enter_approves_and_moves_to_the_next_unreviewed(page, book):
 
 
 def test_the_chinese_interface_and_the_tablet_width(page, browser, server):
-    page.screenshot(path=str(DOCS / "review-main.png"))
     page.click("#ui-switch")
     page.wait_for_url(re.compile(r"ui=zh"))
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
@@ -303,9 +303,3 @@ class _Site:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-
-def _site(html: str) -> _Site:
-    return _Site(html)
-
-
-_ = json  # the form above sends JSON as text/plain, as a cross-site attacker would

@@ -8,6 +8,7 @@ comes from (`Origin`, `Sec-Fetch-Site`), come from this app's own page.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import secrets
 import socket
@@ -19,6 +20,7 @@ from typing import Any
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -26,7 +28,7 @@ from starlette.routing import Route
 from parabook import service
 from parabook.errors import BookError
 from parabook.project import Project
-from parabook.review.labels import LABELS, UI_LANGS, labels
+from parabook.review.labels import UI_LANGS, labels
 from parabook.review.preview import Previewer
 from parabook.review.view import Checker, Row, counts, parse_key, row, waivers_enabled
 
@@ -80,28 +82,31 @@ def _guard(review: Review, request: Request, changes: bool) -> None:
             raise _Refused(403, "forbidden: a change must come from the review page itself")
 
 
-def _json(value: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(dataclasses.asdict(value) if dataclasses.is_dataclass(value)
-                        else value, status_code=status)
+def _json(value: dict[str, Any], status: int = 200) -> JSONResponse:
+    return JSONResponse(value, status_code=status)
 
 
 def create_app(review: Review) -> Starlette:
-    def endpoint(changes: bool) -> Callable:
-        def wrap(handler: Callable[[Request], Response]) -> Callable:
-            def run(request: Request) -> Response:
-                try:
-                    _guard(review, request, changes)
-                    return handler(request)
-                except _Refused as refused:
-                    return JSONResponse({"error": str(refused)}, status_code=refused.status)
-                except service.EntryConflict as conflict:
-                    return JSONResponse({"error": str(conflict), "conflict": True,
-                                         "theirs": _theirs(review, conflict)},
-                                        status_code=409)
-                except BookError as error:
-                    return JSONResponse({"error": str(error)}, status_code=400)
-            return run
-        return wrap
+    def answer(handler: Callable[..., Response], *args: Any) -> Response:
+        """The handler's response, or the error as JSON with its status."""
+        try:
+            return handler(*args)
+        except _Refused as refused:
+            return JSONResponse({"error": str(refused)}, status_code=refused.status)
+        except service.EntryConflict as conflict:
+            return JSONResponse({"error": str(conflict), "conflict": True,
+                                 "theirs": _theirs(review, conflict)}, status_code=409)
+        except BookError as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+
+    def endpoint(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        """A page or image: the token, then the handler (in a worker thread)."""
+        def guarded(request: Request) -> Response:
+            def run() -> Response:
+                _guard(review, request, False)
+                return handler(request)
+            return answer(run)
+        return guarded
 
     async def body(request: Request) -> dict[str, Any]:
         try:
@@ -124,7 +129,7 @@ def create_app(review: Review) -> Starlette:
             raise _Refused(400, f"no {name} given")
         return value
 
-    @endpoint(changes=False)
+    @endpoint
     def page(request: Request) -> Response:
         ui = request.query_params.get("ui", "en")
         ui = ui if ui in UI_LANGS else "en"
@@ -132,19 +137,19 @@ def create_app(review: Review) -> Starlette:
         html = review.templates.get_template("page.html.j2").render(
             rows=rows, counts=counts(rows), total=len(rows), slug=review.slug,
             lang=review.lang, token=review.token, ui=ui, other=UI_LANGS[ui == "en"],
-            t=labels(ui), labels=LABELS, waivers=waivers_enabled())
+            t=labels(ui), waivers=waivers_enabled())
         return HTMLResponse(html, headers={"Cache-Control": "no-store",
                                            "Referrer-Policy": "no-referrer",
                                            "X-Frame-Options": "DENY"})
 
-    @endpoint(changes=False)
+    @endpoint
     def static(request: Request) -> Response:
         name = request.path_params["name"]
         if name not in STATIC_TYPES:
             raise _Refused(404, "not found")
         return Response((STATIC / name).read_bytes(), media_type=STATIC_TYPES[name])
 
-    @endpoint(changes=False)
+    @endpoint
     def preview(request: Request) -> Response:
         current = review.row(request.query_params.get("key", ""))
         try:
@@ -153,7 +158,7 @@ def create_app(review: Review) -> Starlette:
             raise _Refused(503, str(exc)) from None
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
-    @endpoint(changes=False)
+    @endpoint
     def entry(request: Request) -> Response:
         rows = review.rows()
         key = request.query_params.get("key", "")
@@ -207,8 +212,8 @@ def create_app(review: Review) -> Starlette:
         reason = text_of(data, "reason").strip()
         if not reason:
             raise _Refused(400, "give a reason for accepting the finding")
-        service.waive(review.project, review.slug, review.lang, place,  # type: ignore[attr-defined]
-                      text_of(data, "check"), reason)
+        waive = vars(service)["waive"]  # issue 20's; `waivers_enabled` checked it is there
+        waive(review.project, review.slug, review.lang, place, text_of(data, "check"), reason)
         review.previewer.changed()
         rows = review.rows()
         return _json({"row": dataclasses.asdict(next(r for r in rows if r.key == key)),
@@ -216,19 +221,14 @@ def create_app(review: Review) -> Starlette:
 
     async def _run_async(request: Request, changes: bool,
                          handler: Callable[[dict[str, Any]], Response]) -> Response:
-        from starlette.concurrency import run_in_threadpool
-
+        """A change: the token in its header and the origin, its JSON, then the handler
+        in a worker thread (it writes files and may build)."""
         try:
             _guard(review, request, changes)
             data = await body(request)
         except _Refused as refused:
             return JSONResponse({"error": str(refused)}, status_code=refused.status)
-
-        @endpoint(changes=False)
-        def call(_request: Request) -> Response:
-            return handler(data)
-
-        return await run_in_threadpool(call, request)
+        return await run_in_threadpool(answer, handler, data)
 
     routes = [Route("/", page), Route("/static/{name}", static),
               Route("/preview.png", preview), Route("/api/entry", entry),
@@ -277,9 +277,7 @@ def serve(project: Project, slug: str, lang: str, *, host: str = "127.0.0.1", po
         threading.Timer(0.5, webbrowser.open, (url,)).start()
     server = uvicorn.Server(uvicorn.Config(create_app(review), log_level="warning",
                                            lifespan="off", access_log=False))
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn stops, then passes Ctrl-C on
         server.run(sockets=[sock])
-    except KeyboardInterrupt:  # uvicorn stops, then passes the Ctrl-C on
-        pass
     say("stopped; every save is in the PO file")
     return 0

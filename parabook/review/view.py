@@ -130,7 +130,7 @@ def row(checker: Checker, index: int, entry: service.ReviewEntry) -> Row:
 
 
 def counts(rows: list[Row]) -> dict[str, int]:
-    out = dict.fromkeys(qa.STATE_ORDER, 0)
+    out: dict[str, int] = dict.fromkeys(qa.STATE_ORDER, 0)
     for r in rows:
         out[r.state] += 1
     return out
