@@ -26,7 +26,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from parabook import service
-from parabook.errors import BookError
+from parabook.errors import BookError, InputError
 from parabook.project import Project
 from parabook.review.labels import UI_LANGS, labels
 from parabook.review.preview import Previewer
@@ -248,7 +248,13 @@ def open_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise InputError(f"cannot listen on {host} port {port}: {exc.strerror or exc}",
+                         fix="leave out --port for a free one, or give --host 127.0.0.1"
+                         ) from None
     sock.listen(64)
     sock.set_inheritable(True)
     return sock

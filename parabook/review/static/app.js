@@ -227,6 +227,12 @@
     });
     renderFindings(li, JSON.parse(li.dataset.findings));
   }
+  // Closing the tab with typed but unsaved text: the browser asks first.
+  window.addEventListener("beforeunload", (event) => {
+    const unsaved = Array.from(list.children).some(
+      (li) => li.querySelector(".tr").value !== li.dataset.text);
+    if (unsaved) event.preventDefault();
+  });
   const first = nextUnreviewed(list.lastElementChild) || list.firstElementChild;
   if (first) select(first);
 })();
