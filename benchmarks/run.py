@@ -224,6 +224,53 @@ def watched(root: Path, slug: str, runs: int) -> Row:
     return Row(slug, "watch: edit -> email PDF", done, 0)
 
 
+def reviewed(root: Path, slug: str, runs: int) -> Row:
+    """Seconds from a save in the review app (`build.py review`) to the new page image."""
+    import json
+    import urllib.parse
+    import urllib.request
+
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "build.py"), "review", slug], cwd=root,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert process.stdout is not None
+        url = next(found[1] for line in process.stdout
+                   if (found := re.search(r"open (http://\S+)", line)))
+        base, token = url.split("?")[0], url.split("token=")[1]
+        key = urllib.parse.quote("paragraph|1|1|")
+
+        def get(path: str) -> bytes:
+            with urllib.request.urlopen(f"{base}{path}&token={token}", timeout=300) as answer:
+                return answer.read()
+
+        image = get(f"preview.png?key={key}")  # the first build: cold, not measured
+        done = []
+        for number in range(runs):
+            entry = json.loads(get(f"api/entry?key={key}"))["row"]
+            text = entry["text"].rstrip(f" {number - 1}") + f" {number}"
+            request = urllib.request.Request(
+                f"{base}api/save", method="POST", headers={
+                    "X-Review-Token": token, "Content-Type": "application/json"},
+                data=json.dumps({"key": "paragraph|1|1|", "text": text, "action": "save",
+                                 "version": entry["version"]}).encode())
+            saved = time.perf_counter()
+            urllib.request.urlopen(request, timeout=60).read()
+            new = get(f"preview.png?key={key}&g={number}")
+            done.append(Run(time.perf_counter() - saved, 0, ""))
+            if new == image:
+                raise SystemExit("review: the preview did not change after a save")
+            image = new
+            time.sleep(0.3)
+    finally:
+        process.send_signal(2)  # SIGINT, as Ctrl-C
+        process.wait(timeout=30)
+        if process.stdout is not None:
+            process.stdout.close()
+    return Row(slug, "review: save -> page image", done, 0)
+
+
 def table(rows: list[Row], baseline: dict[str, Row]) -> list[str]:
     head = (f"{'book':<20} {'run':<28} {'seconds':>8} {'x plain':>8} {'pages':>6} "
             f"{'pages/s':>8} {'peak mem':>9}  PDF sizes")
@@ -268,13 +315,14 @@ def _measure(workspace: Path, runs: int, parts: int) -> int:
     for output in ("print", "handout", "email"):
         rows.append(warm(small, slug, runs, output, f"warm, {output} only"))
     rows.append(watched(small, slug, runs))
+    rows.append(reviewed(small, slug, runs))
     sample_plain = plain(small, slug, runs)
     print("sample done", flush=True)
     rows.append(cold(big, big_slug, 1))
     rows.append(warm(big, big_slug, 2))
     big_plain = plain(big, big_slug, 1)
     baseline = {slug: sample_plain, big_slug: big_plain}
-    rows = [sample_plain, *rows[:6], big_plain, *rows[6:]]
+    rows = [sample_plain, *rows[:7], big_plain, *rows[7:]]
 
     print()
     for line in table(rows, baseline):
@@ -284,6 +332,7 @@ def _measure(workspace: Path, runs: int, parts: int) -> int:
     base = sample_plain.seconds
     warm_all, cold_all = by[slug, "warm rebuild, all 3"], by[slug, "cold build, all 3"]
     email, watch = by[slug, "warm, email only"], by[slug, "watch: edit -> email PDF"]
+    review = by[slug, "review: save -> page image"]
     big_warm = by[big_slug, "warm rebuild, all 3"]
     big_rss = max(by[big_slug, what].rss for what in ("cold build, all 3",
                                                       "warm rebuild, all 3"))
@@ -295,6 +344,7 @@ def _measure(workspace: Path, runs: int, parts: int) -> int:
         (f"{parts}x book peak memory <= 1 GiB (GiB, its processes together)",
          big_rss / 1024 / MiB, 1.0),
         ("watch rebuild <= 1.2 x warm email-only build", watch.seconds / email.seconds, 1.2),
+        ("review: save to new preview image <= 1.5 s", review.seconds, 1.5),
     ]
     print("targets")
     for name, value, limit in targets:

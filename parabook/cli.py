@@ -134,6 +134,16 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
                            "text); --clear deletes it. The translation memory is kept")
     cac.add_argument("--clear", action="store_true", help="delete everything in .cache/")
 
+    rvw = command("review", "serve a review page in the browser: edit, save and approve "
+                            "each translation beside the page where it stands")
+    rvw.add_argument("slug", nargs="?", help="book (default: the only book)")
+    rvw.add_argument("--lang", help="target language (default: the book's first)")
+    rvw.add_argument("--open", action="store_true", help="open the page in the browser")
+    rvw.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1, this computer only; "
+                          "0.0.0.0: the office network, still with the token)")
+    rvw.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+
     args = parser.parse_args(argv)
     project = Project(root or Path.cwd())
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
@@ -142,7 +152,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     run = {"import": _import, "build": _build, "update": _update, "check": _check,
            "export": _export, "import-review": _import_review,
            "preview": _preview, "watch": _watch, "translate": _translate,
-           "terms": _terms, "photos": _photos,
+           "terms": _terms, "photos": _photos, "review": _review,
            "cache": _cache}[args.command]
     try:
         # Ctrl-C, and the SIGTERM that `kill`, `timeout` and a cancelled CI job send, both
@@ -423,3 +433,12 @@ def _import_review(project: Project, args: argparse.Namespace) -> int:
     for line in report.changed:
         print(f"  {line}")
     return 0
+
+
+def _review(project: Project, args: argparse.Namespace) -> int:
+    from parabook.review.app import serve  # starlette and uvicorn: only here
+
+    slug = project.only_book(args.slug)
+    return serve(project, slug, project.langs(slug, args.lang)[0], host=args.host,
+                 port=args.port, open_browser=args.open,
+                 say=lambda line: print(line, flush=True))

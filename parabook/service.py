@@ -12,6 +12,8 @@ file, the line and the fix. Defaults come from `project.DEFAULTS`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,12 +22,15 @@ import polib
 
 from parabook.catalog import qa, waivers
 from parabook.catalog.po import (
+    MACHINE_RE,
     Key,
     UpdateReport,
+    draft_hash,
     entry_finder,
     entry_state,
     keys,
     load_translations,
+    machine_provider,
     read_catalog,
     save_catalog,
     update_catalog,
@@ -33,7 +38,8 @@ from parabook.catalog.po import (
 from parabook.catalog.xliff import ReviewImport, export_xliff
 from parabook.catalog.xliff import import_review as _import_review
 from parabook.errors import InputError
-from parabook.infra.lock import po_lock
+from parabook.infra.fsutil import clear_tmp
+from parabook.infra.lock import LockedError, held, lock_path, po_lock
 from parabook.model import Figure, Manuscript, Place, Segment, Translation
 from parabook.output.outputs import OUTPUT_NAMES
 from parabook.pipeline import BuildResult, build_book, check_report
@@ -342,3 +348,117 @@ def waive(project: Project, slug: str, lang: str, place: Place, check: str,
                              fix="reload the page: the text or the checks changed")
         entry.tcomment = waivers.add(entry.tcomment, check, entry.msgid, entry.msgstr, reason)
         save_catalog(catalog, po)
+
+
+# The review app (`parabook.review`): each entry with what a reviewer needs beside it,
+# and a save that is refused when the entry changed on disk since the page was loaded.
+
+REVIEW_LOCK_WAIT = 5.0
+"""Seconds a save from the review app waits for another writer's PO lock."""
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    """One segment as the review app shows it."""
+
+    segment: Segment
+    translation: Translation
+    provider: str | None
+    """The machine-draft provider of an untouched draft (state `machine`)."""
+    previous: str | None
+    """A stale entry's old Chinese (`#| msgid`), for the character diff."""
+    version: str
+    """A token of the entry as it is on disk; a save naming another is refused."""
+
+
+class EntryConflict(InputError):
+    """The entry changed on disk since the reviewer loaded it: nothing was written."""
+
+    def __init__(self, place: Place, po: Path, theirs: ReviewEntry) -> None:
+        super().__init__(f"{place.describe()} was changed in {po.name} since this page was "
+                         "loaded (by Poedit, translate or another tab)", path=po,
+                         line=theirs.translation.line,
+                         fix="compare both versions, then save yours again or keep theirs")
+        self.theirs = theirs
+
+
+def _version(entry: polib.POEntry | None) -> str:
+    if entry is None:
+        return draft_hash("")
+    parts = (entry.msgstr, ",".join(sorted(entry.flags)), entry.tcomment or "",
+             entry.previous_msgid or "")
+    return draft_hash("\x00".join(parts))
+
+
+def review_entries(project: Project, slug: str, lang: str | None = None,
+                   ) -> tuple[ReviewEntry, ...]:
+    """Every segment in reading order with its translation, state, draft provider, old
+    Chinese (stale) and version token."""
+    manuscript = read_book(project.books, slug)
+    lang = lang or manuscript.meta.target_langs[0]
+    segs = segments(manuscript)
+    found = load_translations(project.translations, slug, lang, segs)
+    po = project.po(slug, lang)
+    find = entry_finder(read_catalog(po)) if po.exists() else (lambda key: None)
+    out = []
+    for segment, key in zip(segs, keys(segs), strict=True):
+        entry = find(key)
+        translation = found[segment]
+        provider = machine_provider(entry) if entry is not None else None
+        previous = entry.previous_msgid if entry is not None else None
+        out.append(ReviewEntry(segment, translation,
+                               provider if translation.state == "machine" else None,
+                               previous if translation.state == "stale" else None,
+                               _version(entry)))
+    return tuple(out)
+
+
+def save_reviewed(project: Project, slug: str, lang: str, place: Place, text: str, *,
+                  reviewed: bool, version: str) -> ReviewEntry:
+    """`save_entry` for the review app: refused with `EntryConflict` unless the entry on
+    disk is still the `version` the reviewer loaded; waits briefly for the PO lock.
+    Approving (`reviewed`) also drops the machine-draft comment."""
+    manuscript = read_book(project.books, slug)
+    segs = segments(manuscript)
+    index = next((i for i, s in enumerate(segs) if s.place == place), None)
+    if index is None:
+        raise InputError(f"{place.describe()} is not in book/{slug}/ any more",
+                         fix="reload: the manuscript changed since this page was opened")
+    if not text.strip():
+        raise InputError(f"{place.describe()}: the translation is empty",
+                         fix="type the translation, or revert to the text on disk")
+    key = keys(segs)[index]
+    po = project.po(slug, lang)
+    with _po_lock_waiting(po):
+        update_catalog(po, segs, slug, lang)
+        catalog = read_catalog(po)
+        entry = entry_finder(catalog)(key)
+        if entry is None:  # update_catalog made one for every segment
+            raise InputError(f"{place.describe()} has no entry", path=po,
+                             fix=f"run: python build.py update {slug} --lang {lang}")
+        if _version(entry) != version:
+            raise EntryConflict(place, po, _entry_of(project, slug, lang, place))
+        _set_text(entry, text, reviewed)
+        if reviewed and entry.tcomment:
+            kept = [line for line in entry.tcomment.split("\n")
+                    if not MACHINE_RE.fullmatch(line)]
+            entry.tcomment = "\n".join(kept)
+        save_catalog(catalog, po)
+    return _entry_of(project, slug, lang, place)
+
+
+def _entry_of(project: Project, slug: str, lang: str, place: Place) -> ReviewEntry:
+    return next(e for e in review_entries(project, slug, lang) if e.segment.place == place)
+
+
+@contextmanager
+def _po_lock_waiting(po: Path) -> Iterator[None]:
+    """The PO's lock as `po_lock` takes it, but waiting up to REVIEW_LOCK_WAIT seconds
+    for a command that holds it (a reviewer should not see a save fail for a moment's
+    `update`)."""
+    po.parent.mkdir(parents=True, exist_ok=True)
+    busy = LockedError(f"another parabook command is writing {po.name} right now",
+                       path=po, fix="wait for it to finish, then save again")
+    with held(lock_path(po.resolve()), REVIEW_LOCK_WAIT, busy):
+        clear_tmp(po.resolve(), older_than=0)
+        yield

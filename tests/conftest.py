@@ -52,6 +52,8 @@ FILE_TIERS = {
     "test_photos.py": "unit",
     "test_qa.py": "unit",
     "test_review.py": "unit",
+    "test_reviewapp.py": "integration",
+    "test_reviewapp_browser.py": "slow",
     "test_robustness.py": "unit",
     "test_service.py": "integration",
     "test_shrink.py": "slow",
