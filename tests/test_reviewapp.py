@@ -139,7 +139,7 @@ class Served:
 
     def __init__(self, root: Path) -> None:
         self.review = Review(Project(root), SAMPLE, "en", "secret-token-for-tests")
-        sock = open_socket("127.0.0.1", 0)
+        sock = self.sock = open_socket("127.0.0.1", 0)
         self.base = f"http://127.0.0.1:{sock.getsockname()[1]}/"
         self.server = uvicorn.Server(uvicorn.Config(create_app(self.review), log_level="error",
                                                     lifespan="off"))
@@ -161,11 +161,13 @@ class Served:
             with urllib.request.urlopen(request, timeout=60) as answer:
                 return answer.status, answer.read()
         except urllib.error.HTTPError as error:
-            return error.code, error.read()
+            with error:  # it holds the connection open
+                return error.code, error.read()
 
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+        self.sock.close()  # uvicorn leaves a socket it was given open
 
 
 @pytest.fixture

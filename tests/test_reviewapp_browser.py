@@ -273,6 +273,7 @@ def test_host_0000_warns_and_still_needs_the_token(book):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(local, timeout=30)
         assert refused.value.code == 403
+        refused.value.close()
         with urllib.request.urlopen(f"{local}?token={other.token}", timeout=30) as answer:
             assert answer.status == 200
     finally:
