@@ -223,9 +223,11 @@ def _add_word_spacing(context, box, justification_spacing, x_advance):
     if line is None or not isinstance(box, boxes.TextBox):
         return original(context, box, justification_spacing, x_advance)
 
+    run = line.get(id(box))
+    if run is None:  # a box without text (WeasyPrint leaves one where a line breaks)
+        return original(context, box, justification_spacing, x_advance)
     start_x, start_width = x_advance, box.width
     original(context, box, justification_spacing, x_advance)  # moves it, widens its spaces
-    run = line[id(box)]
     if any(letter is not None for letter in run.letters):
         # Measured rather than computed, so that the box is as wide as drawn.
         box.pango_layout, drawn = _spaced_layout(box, run.letters)
