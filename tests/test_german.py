@@ -183,7 +183,8 @@ def test_break_lines_hyphenates_german_inside_german_quotes():
     ("de-AT", "de_AT", "[Übersetzung ausstehend]", "30. Dezember 2021"),
     ("de-LU", "de_DE", "[Übersetzung ausstehend]", "30. Dezember 2021"),
     ("de_CH", "de_CH", "[Übersetzung ausstehend]", "30. Dezember 2021"),
-    ("en", "en_GB", "[translation pending]", "30 December 2021"),
+    ("en", "en_US", "[translation pending]", "30 December 2021"),
+    ("en-GB", "en_GB", "[translation pending]", "30 December 2021"),
     ("en-US", "en_US", "[translation pending]", "30 December 2021"),
     ("zh-CN", None, "[译文待补]", "2021年12月30日"),
     # No module: English labels and QA, the date as written, pyphen's dictionary if any.

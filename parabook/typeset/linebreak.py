@@ -31,8 +31,12 @@ SAFETY_PT = 0.5
 HYPHEN_COST = 60
 TIGHT_LIMIT = 1.85  # aim under this ...
 HARD_LIMIT = 1.95  # ... and never past this, unless the text allows nothing else (2x is the rule)
-TRACKING_EM = 0.055  # a loose line may take up to this much letter-spacing
+TRACKING_EM = 0.01  # a loose line may take up to this much letter-spacing (more shows)
 TRACK_FROM = 1.6  # ... once its spaces would stretch beyond this
+LONE_WORD_COST = 1e12  # a lone word on a non-final line: worse than any stretched line
+SHORT_LAST_CHARS = 5  # a paragraph's last line holds at least this many letters ...
+SHORT_LAST_COST = 1e9  # ... unless the text allows nothing else
+MAX_HYPHENS_IN_ROW = 2
 LETTER = r"[^\W\d_]"  # a letter of any alphabet: Straße and Übersetzung are hyphenated too
 
 
@@ -94,7 +98,9 @@ def _pieces(text: str, family: str, size: float, lang: str) -> list[Piece]:
         for number, compound in enumerate(compounds):
             parts = [compound]
             letters = word_pattern.fullmatch(compound)
-            if hyphenator and letters:
+            if hyphenator and letters and (language(lang).hyphenate_capitalised
+                                           or not letters[2][0].isupper()):
+                # Capitalised words are names (Chengbei, Tianchang): never split.
                 lead, core, tail = letters.groups()
                 cuts = _cuts(core, hyphenator, lang)
                 parts = [core[a:b] for a, b in pairwise(cuts)]
@@ -139,10 +145,12 @@ def _break_lines(text: str, width: float, family: str, size: float,
     if not pieces or max(p.width for p in pieces) + hyphen > room:
         return None
     count = len(pieces)
-    best = [math.inf] * (count + 1)
-    back = [0] * (count + 1)
-    track = [0.0] * (count + 1)
-    best[0] = 0.0
+    # State: (end piece, hyphenated lines in a row ending there), at most MAX_HYPHENS_IN_ROW.
+    runs = MAX_HYPHENS_IN_ROW + 1
+    best = [[math.inf] * runs for _ in range(count + 1)]
+    back = [[(0, 0)] * runs for _ in range(count + 1)]
+    track = [[0.0] * runs for _ in range(count + 1)]
+    best[0][0] = 0.0
     max_track = TRACKING_EM * size
     for end in range(1, count + 1):
         last = end == count
@@ -157,13 +165,15 @@ def _break_lines(text: str, width: float, family: str, size: float,
                 spaces += 1
             if natural > room:  # WeasyPrint never narrows spaces: it would re-break
                 break
-            if best[start] == math.inf:
+            if min(best[start]) == math.inf:
                 continue
             tracking = 0.0
             if last:
-                cost = 0.0
+                # A paragraph's last line: never a scrap ("ents.") when it can be helped.
+                letters = sum(char.isalnum() for p in pieces[start:end] for char in p.text)
+                cost = SHORT_LAST_COST if start and letters < SHORT_LAST_CHARS else 0.0
             elif spaces == 0:
-                cost = 1e7  # a lone word cannot be justified: worse than any loose line
+                cost = LONE_WORD_COST  # a lone word cannot be justified
             else:
                 ratio = (space + (room - natural) / spaces) / space
                 if ratio > TRACK_FROM:  # share the slack with the letters, a little
@@ -179,20 +189,27 @@ def _break_lines(text: str, width: float, family: str, size: float,
                         + max(0.0, ratio - HARD_LIMIT) * 1e8)
                 cost += (tracking / max_track) ** 2 * 30
             cost += HYPHEN_COST if broken_word else 0
-            if best[start] + cost < best[end]:
-                best[end], back[end], track[end] = best[start] + cost, start, tracking
-    if best[count] == math.inf:
+            for run, before in enumerate(best[start]):
+                after = run + 1 if broken_word else 0
+                if after >= runs or before == math.inf:
+                    continue  # a third hyphen in a row
+                if before + cost < best[end][after]:
+                    best[end][after] = before + cost
+                    back[end][after] = (start, run)
+                    track[end][after] = tracking
+    if best[count][0] == math.inf:
         return None
     breaks = []
-    end = count
+    end, run = count, 0
     while end:
-        breaks.append((back[end], end))
-        end = back[end]
+        start, before = back[end][run]
+        breaks.append((start, end, track[end][run]))
+        end, run = start, before
     lines = []
-    for start, end in reversed(breaks):
+    for start, end, tracking in reversed(breaks):
         line = "".join(p.text + (" " if p.space_after and i < end - 1 else "")
                        for i, p in enumerate(pieces[start:end], start))
         hyphenated = not pieces[end - 1].space_after and pieces[end - 1].adds_hyphen
         lines.append(LineOut(line + (HYPHEN if hyphenated and end < count else ""),
-                             round(track[end], 3)))
+                             round(tracking, 3)))
     return lines
