@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .pdfgeom import Glyph, Line, glyphs, in_text_area, is_cjk, lines
+from .pdfgeom import Line, glyphs, in_text_area, is_cjk, lines
 
 HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 
@@ -77,23 +77,32 @@ def measure(pdf: Path) -> Report:
     chinese, size = _body(pdf, cjk=True)
     columns = _columns(chinese)
     for column in columns:
-        right = max(line.x1 for line in column)
+        # The column's edge: where most lines ending in a Han character end.
+        ends = [round(line.x1, 1) for line in column if HAN.match(line.text.strip()[-1])]
+        right = max(set(ends), key=ends.count) if ends else max(ln.x1 for ln in column)
         for paragraph in _paragraphs(column, size * 1.9):
-            edge = max(max(line.x1 for line in paragraph), right if len(paragraph) > 2
-                       else 0)
             for line in paragraph[:-1]:
                 report.chinese_lines += 1
-                if edge - line.x1 > 0.5:
+                if not _flush(line, right, size):
                     report.chinese_short.append(
-                        f"p.{line.page}: {line.text.strip()} ({edge - line.x1:.1f} pt short)")
+                        f"p.{line.page}: {line.text.strip()} ({right - line.x1:.1f} pt short)")
             last = paragraph[-1]
             if len(paragraph) > 1 and len(HAN.findall(last.text)) < 2:
                 report.gu_zi.append(f"p.{last.page}: {last.text.strip()}")
     return report
 
 
-def _glyph_lines(pdf: Path) -> list[Glyph]:
-    return glyphs(pdf)[0]
+def _flush(line: Line, edge: float, size: float) -> bool:
+    """Whether the line's em boxes meet `edge` within 0.5 pt: a last mark set full width,
+    or half width (its blank half dropped, as clreq compresses a line-end mark)."""
+    last = [g for g in line.glyphs if not g.char.isspace() and g.char != "\u200b"][-1]
+    ends = [last.x1]
+    if last.char in CLOSING:
+        ends.append(last.x0 + size / 2)
+    return any(abs(edge - end) <= 0.5 for end in ends)
+
+
+CLOSING = "，。、；：？！”’）》」』】〕〉"
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from parabook.layouts import LAYOUTS
 from parabook.model import Document, LayoutPlan, OutputSpec
 from parabook.typeset import geometry
 from parabook.typeset.linebreak import HYPHEN, break_lines
+from parabook.typeset.zhbreak import break_zh
 
 TEMPLATE = "booklet.html.j2"
 
@@ -65,6 +66,38 @@ def lines(text: str, width_pt: float, lang: str) -> Markup:
     return Markup("".join(out))
 
 
+def zh_lines(text: str, width_pt: float) -> Markup:
+    """Escape a Chinese body paragraph and set its line breaks for the whole paragraph
+    (`zhbreak`): each line a nowrap span, joined by zero-width spaces, its compressed
+    marks in `halt` spans and ¼ em after Han beside Latin or digits (`as` spans)."""
+    type_ = geometry.TYPOGRAPHY
+    chosen = (break_zh(text, width_pt, type_.zh.size_pt, type_.zh_indent_em)
+              if width_pt > 0 else None)
+    if chosen is None:
+        return zh(text)
+    out = []
+    for line in chosen:
+        chars = []
+        for index, char in enumerate(line.text):
+            shown = str(escape(char))
+            if index in line.halts:
+                shown = f'<span class="halt">{shown}</span>'
+            if index in line.autospace:
+                shown = f'<span class="as">{shown}</span>'
+            chars.append(shown)
+        style = f' style="letter-spacing: {line.tracking:.3f}pt"' if line.tracking else ""
+        out.append(f'<span class="ln"{style}>{"".join(chars)}</span>')
+    return Markup(ZWSP.join(out))
+
+
+def zh_width(plan: LayoutPlan) -> float:
+    """The width in points a Chinese body paragraph is set in, in either layout."""
+    column = getattr(plan, "source_column", None)
+    if isinstance(column, str) and column.endswith("pt"):
+        return float(column[:-2]) - geometry.TYPOGRAPHY.column_padding_mm * geometry.MM
+    return float(getattr(plan, "target_width_pt", 0.0))
+
+
 def environment(templates_dir: Path) -> Environment:
     env = Environment(
         loader=FileSystemLoader(templates_dir),
@@ -75,6 +108,8 @@ def environment(templates_dir: Path) -> Environment:
     )
     env.filters["zh"] = zh
     env.filters["lines"] = lines
+    env.filters["zh_lines"] = zh_lines
+    env.globals["zh_width"] = zh_width
     return env
 
 
