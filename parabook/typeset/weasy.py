@@ -94,7 +94,9 @@ if weasyprint.__version__ != PINNED_WEASYPRINT:
             "it, then update PINNED_WEASYPRINT in parabook/typeset/weasy.py")
 
 # After the check: another release may lack them.
+import pydyf  # noqa: E402
 from weasyprint import DEFAULT_OPTIONS, HTML, Document  # noqa: E402
+from weasyprint import draw as _draw  # noqa: E402
 from weasyprint.formatting_structure import boxes  # noqa: E402
 from weasyprint.images import get_image_from_uri  # noqa: E402
 from weasyprint.layout import inline  # noqa: E402
@@ -291,6 +293,32 @@ def _spaced_layout(box, letters: tuple[float | None, ...]) -> tuple[_SpacedLayou
     width, _ = line_size(line, box.style)
     layout.deactivate()  # drawing reactivates it, as WeasyPrint's own layouts
     return layout, width
+
+
+# Copying hyphenated text -----------------------------------------------------------------
+
+LINE_END_HYPHEN = "\u2010"
+"""What a hyphenated line ends with: parabook's line breaker's, and WeasyPrint's own
+`hyphenate-character`."""
+
+
+def _draw_text(stream, textbox, *args, **kwargs):
+    """Draw a text box; one that ends with a line-end hyphen inside a marked-content
+    span whose ActualText is its text without it, so that text copied or extracted from
+    the PDF reads "effectiveness", not "effective‐" and "ness"."""
+    text = textbox.text or ""
+    if not text.endswith(LINE_END_HYPHEN) or len(text) < 2:
+        return _ORIGINAL_DRAW_TEXT(stream, textbox, *args, **kwargs)
+    stream.begin_marked_content(
+        "Span", pydyf.Dictionary({"ActualText": pydyf.String(text[:-1])}))
+    try:
+        return _ORIGINAL_DRAW_TEXT(stream, textbox, *args, **kwargs)
+    finally:
+        stream.end_marked_content()
+
+
+_ORIGINAL_DRAW_TEXT = _draw.draw_text
+_draw.draw_text = _draw_text  # drawing only: layout and measuring are unchanged
 
 
 # Measuring ------------------------------------------------------------------------------
