@@ -92,6 +92,10 @@ def build_book(project: Project, slug: str, lang: str | None = None, *,
     translations = load_translations(project.translations, slug, lang, segments(manuscript))
     if final:
         refuse_unreviewed(project.po(slug, lang), translations)
+    # Before layout: a character no face has would print as a box (--final refuses).
+    warnings += fonts.missing_glyphs(
+        [manuscript.source_path, manuscript.folder / "book.yaml", project.po(slug, lang)],
+        final=final)
     notes: list[str] = []
     if "handout" in outputs and manuscript.meta.page_size != "A5":
         outputs = tuple(o for o in outputs if o != "handout")

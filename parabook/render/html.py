@@ -90,6 +90,21 @@ def zh_lines(text: str, width_pt: float) -> Markup:
     return Markup(ZWSP.join(out))
 
 
+HEADING_PART_MAX = 10
+"""A heading part longer than this many characters may break inside (it might not fit)."""
+
+
+def zh_heading(text: str) -> Markup:
+    """A Chinese heading whose parts (separated by spaces: 党建引领 点燃发展“引擎”) each
+    stay on one line, so that it breaks only at its separator."""
+    parts = text.split(" ")
+    if len(parts) < 2:
+        return zh(text)
+    return Markup(" ").join(
+        Markup(f'<span class="nb">{zh(part)}</span>') if 0 < len(part) <= HEADING_PART_MAX
+        else zh(part) for part in parts)
+
+
 def zh_width(plan: LayoutPlan) -> float:
     """The width in points a Chinese body paragraph is set in, in either layout."""
     column = getattr(plan, "source_column", None)
@@ -109,6 +124,7 @@ def environment(templates_dir: Path) -> Environment:
     env.filters["zh"] = zh
     env.filters["lines"] = lines
     env.filters["zh_lines"] = zh_lines
+    env.filters["zh_heading"] = zh_heading
     env.globals["zh_width"] = zh_width
     return env
 

@@ -164,7 +164,7 @@ def _break(text: str, width: float, size: float, indent_em: float) -> list[ZhLin
             if best[start] == math.inf:
                 continue
             raw = "".join(a.text for a in line_atoms)
-            half_start = start > 0 and raw[0] in LINE_START_HALF
+            half_start = raw[0] in LINE_START_HALF  # the first line too: no 2.5 em indent
             half_end = (not last and raw[-1] in COMPRESSIBLE_END
                         and len(raw) - 1 not in adjacent_halts(raw))
             fitted = natural - half * (half_start + half_end)
