@@ -22,13 +22,16 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import cast
+
+import pyphen
 
 from parabook.lang import script
 from parabook.typeset.measure import remembered, shaped_width
 
 FAMILY = "Noto Serif CJK SC"
-MAX_SPACING_EM = 0.09  # under justify.MAX_CJK_SPACING, with a margin for rounding
+MAX_SPACING_EM = 0.08  # well under justify.MAX_CJK_SPACING: Pango rounds, and even texture
 TIGHTEN_EM = 0.05  # a line may be set this much tighter per gap, after its punctuation
 AUTOSPACE_EM = 0.25
 SAFETY_PT = 0.02  # the columns are a whole number of characters and a hair
@@ -44,10 +47,16 @@ NOT_AT_END = OPENING
 @dataclass(frozen=True)
 class Atom:
     """Text that stays on one line: a character with the marks it holds to, a Latin
-    word or a number."""
+    word or a number, or part of a long Latin word between hyphenation points."""
 
     text: str
     width: float
+    joins: bool = False
+    """The next atom continues the same word: a line ending here takes a hyphen."""
+
+
+HYPHEN = "\u2010"
+HYPHEN_COST = 200
 
 
 @dataclass(frozen=True)
@@ -108,7 +117,26 @@ def _atoms(text: str, size: float) -> list[Atom]:
             chunks[-1] += piece
         else:
             chunks.append(piece)
-    return [Atom(chunk, shaped_width(chunk, FAMILY, size, "zh")) for chunk in chunks]
+    atoms = []
+    for chunk in chunks:
+        word = re.fullmatch(r"([A-Za-z]{6,})(.*)", chunk, re.S)
+        cuts = _hyphenator().positions(word[1]) if word else []
+        if not word or not cuts:
+            atoms.append(Atom(chunk, shaped_width(chunk, FAMILY, size, "zh")))
+            continue
+        # A long Latin word in Chinese may be hyphenated (en_US patterns): it would
+        # otherwise leave the line before it an em or more short.
+        bounds = [0, *cuts, len(chunk)]
+        for number, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False)):
+            part = chunk[start:end]
+            atoms.append(Atom(part, shaped_width(part, FAMILY, size, "zh"),
+                              joins=number < len(bounds) - 2))
+    return atoms
+
+
+@cache
+def _hyphenator() -> pyphen.Pyphen:
+    return pyphen.Pyphen(lang="en_US", left=3, right=3)
 
 
 def break_zh(text: str, width: float, size: float, indent_em: float = 0.0
@@ -159,6 +187,9 @@ def _break(text: str, width: float, size: float, indent_em: float) -> list[ZhLin
             if not line_text:
                 continue
             natural, gaps, marks, han = _natural(line_atoms, size)
+            hyphenated = not last and line_atoms[-1].joins
+            if hyphenated:
+                natural += shaped_width(HYPHEN, FAMILY, size, "zh")
             if natural - half * (2 + len(marks)) - gaps * TIGHTEN_EM * size > room:
                 break  # longer lines fit no better
             if best[start] == math.inf:
@@ -189,6 +220,7 @@ def _break(text: str, width: float, size: float, indent_em: float) -> list[ZhLin
                 cost = (slack / max(stretch, 1e-6)) ** 2 * 10 + squeeze * 5
                 if slack > stretch:
                     cost += 1e6 + (slack - stretch) * 1e4  # would end short
+            cost += HYPHEN_COST if hyphenated else 0
             if best[start] + cost < best[end]:
                 best[end], back[end] = best[start] + cost, start
                 chosen[end] = (half_start, half_end, squeeze, tracking)
@@ -202,6 +234,8 @@ def _break(text: str, width: float, size: float, indent_em: float) -> list[ZhLin
     out = []
     for start, end in reversed(spans):
         line = "".join(a.text for a in atoms[start:end])
+        if end < count and atoms[end - 1].joins:
+            line += HYPHEN
         half_start, half_end, squeeze, tracking = chosen[end]
         _, _, marks, _ = _natural(atoms[start:end], size)
         halts = adjacent_halts(line) | set(marks[:squeeze])
