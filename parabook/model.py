@@ -45,6 +45,14 @@ class BookMeta:
     """Colophon: a note in the target language, e.g. who reviewed the translation."""
     cover_photo_line: int | None = None
     """Line of `cover_photo` in `book.yaml`, for messages about the cover photo."""
+    translation_align: str = "auto"
+    """`justify`, `ragged` (ragged-right) or `auto`: ragged in the parallel layout."""
+
+    @property
+    def ragged(self) -> bool:
+        """Whether the translation is set ragged-right."""
+        return self.translation_align == "ragged" or (
+            self.translation_align == "auto" and self.layout == "parallel")
 
 
 @dataclass(frozen=True)

@@ -52,10 +52,10 @@ def zh(text: str) -> Markup:
     return Markup("".join(out))
 
 
-def lines(text: str, width_pt: float, lang: str) -> Markup:
+def lines(text: str, width_pt: float, lang: str, ragged: bool = False) -> Markup:
     """Escape a translation and set its line breaks for the whole paragraph
     (`linebreak`); each line is a nowrap span, so WeasyPrint breaks only there."""
-    chosen = break_lines(text, width_pt, lang=lang) if width_pt > 0 else None
+    chosen = break_lines(text, width_pt, lang=lang, ragged=ragged) if width_pt > 0 else None
     if chosen is None:
         return Markup(escape(text))
     out = []
@@ -86,7 +86,7 @@ def zh_lines(text: str, width_pt: float) -> Markup:
                 shown = f'<span class="as">{shown}</span>'
             chars.append(shown)
         style = f' style="letter-spacing: {line.tracking:.3f}pt"' if line.tracking else ""
-        out.append(f'<span class="ln"{style}>{"".join(chars)}</span>')
+        out.append(f'<span class="zl"{style}>{"".join(chars)}</span>')
     return Markup(ZWSP.join(out))
 
 

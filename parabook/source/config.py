@@ -57,6 +57,9 @@ OPTIONS: dict[str, Option] = {
     "place": Option(str, "", "where it is published, in the source language"),
     "translation_note": Option(str, "", "printed in the colophon, e.g. "
                                         "English translation reviewed by ..."),
+    "translation_align": Option(str, "auto",
+                                "justify, ragged (ragged-right, hyphenated) or auto "
+                                "(ragged in the narrow parallel columns, else justified)"),
 }
 REQUIRED = ("title", "byline")
 
@@ -161,6 +164,7 @@ def load_meta(path: Path, slug: str) -> BookMeta:
         publisher=merged["publisher"].strip(),
         place=merged["place"].strip(),
         translation_note=merged["translation_note"].strip(),
+        translation_align=merged["translation_align"],
         cover_photo_line=lines.get("cover_photo"),
     )
 
@@ -179,6 +183,8 @@ def _check_value(key: str, value: Any) -> tuple[str, str] | None:
                 "delete it (in quotes, YAML reads \\0, \\x01 or \\u202e as one)")
     if key == "page_size" and value not in PAGE_SIZES:
         return f"page_size {value!r} is not supported", _help(key)
+    if key == "translation_align" and value not in ("auto", "justify", "ragged"):
+        return f"translation_align {value!r} is not supported", _help(key)
     if key == "layout" and value not in LAYOUTS:
         return f"layout {value!r} is not supported", _help(key)
     if key == "source_share" and isinstance(value, str) and value != "auto":

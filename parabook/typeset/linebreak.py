@@ -33,6 +33,10 @@ TIGHT_LIMIT = 1.85  # aim under this ...
 HARD_LIMIT = 1.95  # ... and never past this, unless the text allows nothing else (2x is the rule)
 TRACKING_EM = 0.01  # a loose line may take up to this much letter-spacing (more shows)
 TRACK_FROM = 1.6  # ... once its spaces would stretch beyond this
+WORD_SPACING_EM = -0.07
+"""Spaces may shrink by this much (the stylesheets' `word-spacing` on `span.ln`, which
+WeasyPrint then widens to justify): a line may hold a few more letters, and the spaces of
+a narrow column stay near their normal width. Ratios are to the normal space."""
 LONE_WORD_COST = 1e12  # a lone word on a non-final line: worse than any stretched line
 SHORT_LAST_CHARS = 5  # a paragraph's last line holds at least this many letters ...
 SHORT_LAST_COST = 1e9  # ... unless the text allows nothing else
@@ -116,17 +120,18 @@ def _pieces(text: str, family: str, size: float, lang: str) -> list[Piece]:
 
 
 def break_lines(text: str, width: float, *, family: str | None = None, size: float = 9.5,
-                lang: str = "en") -> list[LineOut] | None:
+                lang: str = "en", ragged: bool = False) -> list[LineOut] | None:
     """The lines of `text` set justified in `width` points, or None to leave it to
     WeasyPrint (text with line breaks or tabs, or a word wider than the column).
-    `family` defaults to the language's typeface.
+    `family` defaults to the language's typeface. `ragged`: set ragged-right, with
+    normal spaces, the lines' ends as even as the hyphenated text allows.
 
     Kept with the measured widths (`measure.remembered`): a rebuild breaks only the
     paragraphs that changed."""
     family = family or language(lang).font_family
     chosen = cast(list[list] | None, remembered(
-        "lines", f"{family}\t{size}\t{lang}\t{width!r}\t{text}",
-        lambda: _as_json(_break_lines(text, width, family, size, lang))))
+        "lines", f"{family}\t{size}\t{lang}\t{width!r}\t{ragged}\t{text}",
+        lambda: _as_json(_break_lines(text, width, family, size, lang, ragged))))
     return None if chosen is None else [LineOut(line, tracking) for line, tracking in chosen]
 
 
@@ -135,11 +140,13 @@ def _as_json(lines: list[LineOut] | None) -> list[list] | None:
 
 
 def _break_lines(text: str, width: float, family: str, size: float,
-                 lang: str) -> list[LineOut] | None:
+                 lang: str, ragged: bool = False) -> list[LineOut] | None:
     if not text.strip() or re.search(r"[\n\t\u00ad]", text):
         return None
     pieces = _pieces(text, family, size, lang)
-    space = shaped_width(" ", family, size)
+    normal = shaped_width(" ", family, size)
+    # The narrowest a justified line's space is set (CSS word-spacing); ragged: normal.
+    space = normal if ragged else normal + WORD_SPACING_EM * size
     hyphen = shaped_width(HYPHEN, family, size)
     room = width - SAFETY_PT
     if not pieces or max(p.width for p in pieces) + hyphen > room:
@@ -174,13 +181,15 @@ def _break_lines(text: str, width: float, family: str, size: float,
                 cost = SHORT_LAST_COST if start and letters < SHORT_LAST_CHARS else 0.0
             elif spaces == 0:
                 cost = LONE_WORD_COST  # a lone word cannot be justified
+            elif ragged:  # even line ends: the square of each line's shortfall, in ems
+                cost = ((room - natural) / size) ** 2 * 10
             else:
-                ratio = (space + (room - natural) / spaces) / space
+                ratio = (space + (room - natural) / spaces) / normal
                 if ratio > TRACK_FROM:  # share the slack with the letters, a little
                     # Letter-spacing follows every glyph, the space too: a word gap
                     # gains 2t itself, and the line's slack shrinks by t per glyph.
                     glyphs = chars + spaces
-                    per_t = (glyphs / spaces - 2) / space  # ratio saved per point of t
+                    per_t = (glyphs / spaces - 2) / normal  # ratio saved per point of t
                     tracking = min(max_track, (ratio - TRACK_FROM) / per_t)
                     ratio -= tracking * per_t
                 # Beyond the limit, every bit more is much worse: a line at 2.2x

@@ -80,7 +80,8 @@ def _is_zh(line: LaidLine) -> bool:
 
 
 def _body_paragraph(line: LaidLine) -> bool:
-    return line.page_name == "" and line.tag == "p" and line.classes in ("", "zh", "tr")
+    return (line.page_name == "" and line.tag == "p"
+            and line.classes in ("", "zh", "tr", "rr", "tr rr"))
 
 
 def check(document: Document, glyphs: Sequence[Diagnostic] = ()) -> Report:
