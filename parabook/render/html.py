@@ -62,7 +62,10 @@ def lines(text: str, width_pt: float, lang: str, ragged: bool = False) -> Markup
     for index, line in enumerate(chosen):
         style = f' style="letter-spacing: {line.tracking:.3f}pt"' if line.tracking else ""
         joint = "" if index == 0 or chosen[index - 1].text.endswith((HYPHEN, "-")) else " "
-        out.append(f'{joint}<span class="ln"{style}>{escape(line.text)}</span>')
+        shown = escape(line.text)
+        if line.text.endswith(HYPHEN):  # its own box: copied text leaves it out (`weasy`)
+            shown = escape(line.text[:-1]) + Markup(f'<span class="hy">{HYPHEN}</span>')
+        out.append(f'{joint}<span class="ln"{style}>{shown}</span>')
     return Markup("".join(out))
 
 

@@ -306,9 +306,10 @@ LINE_END_HYPHEN = "\u2010"
 def _draw_text(stream, textbox, *args, **kwargs):
     """Draw a text box; one that ends with a line-end hyphen inside a marked-content
     span whose ActualText is its text without it, so that text copied or extracted from
-    the PDF reads "effectiveness", not "effective‐" and "ness"."""
+    the PDF has no hyphen at the line end. parabook's line breaker gives the hyphen a box
+    of its own (empty ActualText), so the words before it are extracted as words."""
     text = textbox.text or ""
-    if not text.endswith(LINE_END_HYPHEN) or len(text) < 2:
+    if not text.endswith(LINE_END_HYPHEN):
         return _ORIGINAL_DRAW_TEXT(stream, textbox, *args, **kwargs)
     stream.begin_marked_content(
         "Span", pydyf.Dictionary({"ActualText": pydyf.String(text[:-1])}))
