@@ -110,9 +110,10 @@ def test_the_layout_rules_reach_the_pdf(built):
     assert {g.size for line in chinese for g in line.glyphs} == {10}
     width = text_width_pt("A5")
     # (A line-start opening mark set half width has its glyph box half outside.)
-    left = {line.page: min(x.x0 for x in chinese + english if x.page == line.page
-                           and x.text.lstrip("\u200b")[0] not in "“‘（《")
-            for line in chinese}
+    # The text block's left edge, by page side (a page may hold only an indented line).
+    left = {line.page: min(x.x0 + (5 * (x in chinese and x.text.lstrip("\u200b")[0] in "“‘（《"))
+                           for x in chinese + english if x.page % 2 == line.page % 2)
+            for line in chinese + english}
     if layout == "parallel":  # two columns, the Chinese one `plan.source_column` wide
         column = float(plan.source_column.removesuffix("pt"))
         # A line-end mark set half width (clreq) keeps its full-width glyph box: its
