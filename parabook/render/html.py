@@ -83,7 +83,10 @@ def zh_lines(text: str, width_pt: float) -> Markup:
         chars = []
         for index, char in enumerate(line.text):
             shown = str(escape(char))
-            if index in line.halts:
+            if index == 0 and index in line.halts and char in OPENING:
+                # `halt` is lost at a line's start (Pango): pull the blank half out.
+                shown = f'<span class="ls">{shown}</span>'
+            elif index in line.halts:
                 shown = f'<span class="halt">{shown}</span>'
             if index in line.autospace:
                 shown = f'<span class="as">{shown}</span>'
