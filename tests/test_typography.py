@@ -40,8 +40,8 @@ def test_chinese_paragraph_lines_end_at_the_column_edge(geometry):
     def end(line):  # a line-end mark is set half width (clreq): its em box ends mid-glyph
         return line.x1 - (5 if line.text.rstrip()[-1] in CLOSING else 0)
     # The column's edge: where most lines end (a line's end is within 0.5 pt of it).
-    edge = {page: statistics.median(sorted(end(line) for line in body if line.page == page)
-                                    [-3:]) for page in {line.page for line in body}}
+    edge = {page: statistics.median(end(line) for line in body if line.page == page)
+            for page in {line.page for line in body}}
     left = {page: min(line.x0 + 5 * (line.text[0] in OPENING) for line in body
                       if line.page == page) for page in edge}
     non_final = []
@@ -81,7 +81,8 @@ def test_quotes_in_chinese_are_full_width(geometry):
                 # A full em (10pt), or half of one where it meets other punctuation,
                 # plus at most the justification's share.
                 expected = 5 if compressed else 10
-                assert expected - 0.05 <= advance <= expected + 1.5, (glyph, after, line.text)
+                # (A tight line is set up to 0.05 em closer: zhbreak.TIGHTEN_EM.)
+                assert expected - 0.55 <= advance <= expected + 1.5, (glyph, after, line.text)
                 checked += 1
     assert checked > 30
 
