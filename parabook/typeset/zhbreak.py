@@ -118,7 +118,12 @@ def _atoms(text: str, size: float) -> list[Atom]:
         else:
             chunks.append(piece)
     atoms = []
+    # Every ideograph of the face has the same advance: measured once, not per character.
+    ideograph = shaped_width("中", FAMILY, size, "zh")
     for chunk in chunks:
+        if len(chunk) == 1 and script.HAN.match(chunk):
+            atoms.append(Atom(chunk, ideograph))
+            continue
         word = re.fullmatch(r"([A-Za-z]{6,})(.*)", chunk, re.S)
         cuts = _hyphenator().positions(word[1]) if word else []
         if not word or not cuts:
