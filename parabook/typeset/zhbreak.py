@@ -173,12 +173,57 @@ def _natural(atoms: list[Atom], size: float) -> tuple[float, int, list[int], int
     return width, max(cjk - 1, 0), marks, han
 
 
+def _line_measures(atoms: list[Atom], size: float):
+    """`_natural` for atoms[start:end] in constant time, from prefix sums over the
+    paragraph (the line breaker asks for tens of thousands of candidate lines):
+    (width, gaps, compressible marks, Han characters, whether it is blank)."""
+    text = "".join(a.text for a in atoms)
+    offsets = [0]
+    for atom in atoms:
+        offsets.append(offsets[-1] + len(atom.text))
+    widths = [0.0]
+    for atom in atoms:
+        widths.append(widths[-1] + atom.width)
+
+    def prefix(flags: list[bool]) -> list[int]:
+        out = [0]
+        for flag in flags:
+            out.append(out[-1] + flag)
+        return out
+
+    n = len(text)
+    nxt = [text[i + 1] if i + 1 < n else "" for i in range(n)]
+    prv = [text[i - 1] if i else "" for i in range(n)]
+    auto = prefix([{_kind(text[i]), _kind(nxt[i])} == {"han", "latin"} if nxt[i] else False
+                   for i in range(n)])
+    closing = [text[i] in CLOSING and bool(nxt[i]) and nxt[i] in CLOSING + OPENING
+               for i in range(n)]
+    close_pairs = prefix(closing)
+    open_pairs = prefix([text[i] in OPENING and bool(prv[i]) and prv[i] in OPENING
+                         for i in range(n)])
+    marks = prefix([text[i] in "，、；：" and not closing[i] for i in range(n)])
+    cjk = prefix([script.is_cjk(c, "zh") for c in text])
+    han = prefix([script.HAN.match(c) is not None for c in text])
+    solid = prefix([not c.isspace() for c in text])
+
+    def measure(start: int, end: int) -> tuple[float, int, int, int, bool]:
+        a, b = offsets[start], offsets[end]
+        inner = max(b - 1, a)  # pairs and marks need the next character in the line
+        pairs = (close_pairs[inner] - close_pairs[a]) + (open_pairs[b] - open_pairs[min(a + 1, b)])
+        width = (widths[end] - widths[start] + (auto[inner] - auto[a]) * AUTOSPACE_EM * size
+                 - pairs * size / 2)
+        return (width, max(cjk[b] - cjk[a] - 1, 0), marks[inner] - marks[a], han[b] - han[a],
+                solid[b] == solid[a])
+    return measure
+
+
 def _break(text: str, width: float, size: float, indent_em: float) -> list[ZhLine] | None:
     if not script.has_han(text) or re.search(r"[\n\t]", text):
         return None
     atoms = _atoms(text, size)
     count = len(atoms)
     half = size / 2
+    natural_of = _line_measures(atoms, size)
     best = [math.inf] * (count + 1)
     back = [0] * (count + 1)
     chosen: list[tuple[bool, bool, int, float]] = [(False, False, 0, 0.0)] * (count + 1)
@@ -187,25 +232,23 @@ def _break(text: str, width: float, size: float, indent_em: float) -> list[ZhLin
         last = end == count
         for start in range(end - 1, -1, -1):
             room = width - (indent_em * size if start == 0 else 0) - SAFETY_PT
-            line_atoms = atoms[start:end]
-            line_text = "".join(a.text for a in line_atoms).strip()
-            if not line_text:
+            natural, gaps, marks, han, blank = natural_of(start, end)
+            if blank:
                 continue
-            natural, gaps, marks, han = _natural(line_atoms, size)
-            hyphenated = not last and line_atoms[-1].joins
+            hyphenated = not last and atoms[end - 1].joins
             if hyphenated:
                 natural += shaped_width(HYPHEN, FAMILY, size, "zh")
-            if natural - half * (2 + len(marks)) - gaps * TIGHTEN_EM * size > room:
+            if natural - half * (2 + marks) - gaps * TIGHTEN_EM * size > room:
                 break  # longer lines fit no better
             if best[start] == math.inf:
                 continue
-            raw = "".join(a.text for a in line_atoms)
+            raw = "".join(a.text for a in atoms[start:end])
             half_start = raw[0] in LINE_START_HALF  # the first line too: no 2.5 em indent
             half_end = (not last and raw[-1] in COMPRESSIBLE_END
                         and len(raw) - 1 not in adjacent_halts(raw))
             fitted = natural - half * (half_start + half_end)
             squeeze = 0
-            while fitted > room and squeeze < len(marks):
+            while fitted > room and squeeze < marks:
                 squeeze += 1
                 fitted -= half
             tracking = 0.0
