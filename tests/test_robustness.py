@@ -385,8 +385,8 @@ def test_a_paragraph_of_20000_characters_flows_over_many_pages(project, cli):
     all_words, _ = pdftools.words(pdf)
     source_pages = {w.page for w in all_words if "城北" in w.text or "基层" in w.text}
     assert len(source_pages) >= 20 and len({w.page for w in target}) >= 20
-    words = re.sub(r"\u2010\s*", "", " ".join(w.text for w in target)).split()
-    assert len(words) == len(english.split())
+    # Every letter of the translation is there (hyphens at line ends are not copied).
+    assert "".join(w.text for w in target) == "".join(english.split())
 
 
 @pytest.mark.integration
