@@ -49,6 +49,14 @@ class BookMeta:
     """QA checks turned off for this book (`qa.SWITCHABLE`)."""
     cover_photo_line: int | None = None
     """Line of `cover_photo` in `book.yaml`, for messages about the cover photo."""
+    translation_align: str = "auto"
+    """`justify`, `ragged` (ragged-right) or `auto`: ragged in the parallel layout."""
+
+    @property
+    def ragged(self) -> bool:
+        """Whether the translation is set ragged-right."""
+        return self.translation_align == "ragged" or (
+            self.translation_align == "auto" and self.layout == "parallel")
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from parabook.project import Project
 from parabook.render.html import render_html
 from parabook.render.pdf import PdfWrite, lay_out, write_layout
 from parabook.source.manuscript import read_book, segments
-from parabook.typeset import fonts
+from parabook.typeset import fonts, preflight
 from parabook.typeset.measure import text_cache
 
 
@@ -93,6 +93,10 @@ def build_book(project: Project, slug: str, lang: str | None = None, *,
     translations = load_translations(project.translations, slug, lang, segments(manuscript))
     if final:
         refuse_unready(check_report(project, manuscript, lang, translations))
+    # Before layout: a character no face has would print as a box (--final refuses).
+    warnings += fonts.missing_glyphs(
+        [manuscript.source_path, manuscript.folder / "book.yaml", project.po(slug, lang)],
+        final=final)
     notes: list[str] = []
     if "handout" in outputs and manuscript.meta.page_size != "A5":
         outputs = tuple(o for o in outputs if o != "handout")
@@ -111,7 +115,7 @@ def build_book(project: Project, slug: str, lang: str | None = None, *,
         # the previous PDFs as they were (`staged`).
         with staged(project.dist, slug, stem, outputs, project.cache.locks) as files:
             pages, imposed = _render(project, manuscript, document, plan, outputs, final,
-                                     warnings, files)
+                                     warnings, files, notes)
     if imposed is not None:
         pages["handout"] = imposed.sheets
     written = tuple(OutputFile(name, project.dist / f"{stem}{suffix(name)}", pages[name],
@@ -147,7 +151,8 @@ _imports_frozen = False
 
 def _render(project: Project, manuscript: Manuscript, document: Document, plan: LayoutPlan,
             outputs: tuple[str, ...], final: bool, warnings: list[Diagnostic],
-            files: dict[str, Path]) -> tuple[dict[str, int], Imposition | None]:
+            files: dict[str, Path], notes: list[str] | None = None
+            ) -> tuple[dict[str, int], Imposition | None]:
     """Write the print and email PDFs the outputs need to their staged `files`, from one
     layout, and the handout from the print PDF; return their page counts, and the
     handout's imposition when there is one.
@@ -185,6 +190,9 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
         html = render_html(placed[layout_spec.name], plan, project.templates,
                            project.styles / "booklet.css", layout_spec)
         layout = lay_out(html, base_dir=manuscript.folder, allowed=allowed, photos=photos)
+        if notes is not None and not any(n.startswith("preflight:") for n in notes):
+            notes += preflight.check(layout.document, [
+                w for w in warnings if w.code == "glyph.missing"]).lines()
         interrupts.check()
         # A write only reads the layout, and writing is a third of the build: the
         # writes after the first are made by forked processes on the other cores

@@ -4,13 +4,15 @@
 #   Pango + pangoft2: WeasyPrint's text layout
 #   libharfbuzz-subset0: font subsetting (without it WeasyPrint falls back to
 #     fontTools, about 5x slower on the CJK fonts)
-#   fonts-noto-cjk, fonts-noto-core: Noto Serif CJK SC and Noto Serif
+#   fonts-noto-cjk, fonts-noto-core: Noto Serif CJK SC, Noto Sans CJK SC and Noto Serif
+#   fonts-babelstone-han: BabelStone Han, the CJK extensions Noto lacks (rare names)
 #   poppler-utils, gettext: pdftotext/pdffonts and msgfmt, used by the tests
 #   chromium: the browser the review app's tests drive (Playwright cannot download
 #     its own here)
 set -eu
 
 PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk fonts-noto-core poppler-utils gettext chromium"
+PACKAGES="$PACKAGES fonts-babelstone-han"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     missing=""

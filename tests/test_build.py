@@ -3,10 +3,12 @@ poppler."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
 import polib
+import pymupdf
 import pytest
 from PIL import Image
 from pypdf import PdfReader
@@ -163,7 +165,9 @@ def test_reviewed_translations_are_shown_and_fuzzy_ones_marked(tiny_project, cli
     assert [w.text for w in mark] == ["NOT", "REVIEWED"]
     assert all(w.x0 > right_edge and abs(w.y0 - fuzzy.y0) < 12 for w in mark), (mark, fuzzy)
     _, target_words, _ = pdftools.columns(pdf)
-    assert "potholes" in {w.text for w in target_words}
+    # (hyphenated or not: en_US patterns break "pot-holes"; the hyphen is not copied)
+    assert {"potholes"} & {w.text for w in target_words} or \
+        {"pot", "holes"} <= {w.text for w in target_words}
 
 
 @pytest.mark.slow
@@ -226,7 +230,9 @@ def test_markup_and_local_files_in_the_text_stay_literal(project, cli):
 
 def test_only_the_two_named_fonts_are_used(untranslated):
     families = {f.name.split("+", 1)[1] for f in pdftools.fonts(untranslated.pdf("email"))}
-    assert families <= {"Noto-Serif-CJK-SC", "Noto-Serif-CJK-SC-Bold", "Noto-Serif",
+    # Chinese headings are in Noto Sans CJK SC bold (a 黑体, issue 14).
+    assert families <= {"Noto-Serif-CJK-SC", "Noto-Serif-CJK-SC-Bold", "Noto-Sans-CJK-SC-Bold",
+                        "Noto-Serif",
                         "Noto-Serif-Bold", "Noto-Serif-Italic", "Noto-Serif-Bold-Italic"}, \
         families
 
@@ -275,9 +281,12 @@ def test_long_pair_continues_in_both_columns_and_english_is_hyphenated(project, 
     target_pages = {w.page for w in target_words}
     # Both columns of the one pair run on over the same pages.
     assert len(source_pages & target_pages) >= 3, (source_pages, target_pages)
-    # WeasyPrint hyphenates with U+2010 HYPHEN.
-    assert any(w.text.endswith("\u2010") and w.text[:-1].isalpha() for w in target_words), \
-        "no hyphenated line end in the English column"
+    # Hyphenated line ends print U+2010 HYPHEN (seen when ActualText is ignored), which
+    # copied text leaves out (issue 14).
+    doc = pymupdf.open(pdf)
+    drawn = "".join(page.get_text(flags=pymupdf.TEXT_IGNORE_ACTUALTEXT) for page in doc)
+    assert re.search("[a-z]\u2010\n", drawn), "no hyphenated line end in the English column"
+    assert "\u2010" not in pdftools.text(pdf)
 
 
 @pytest.mark.unit

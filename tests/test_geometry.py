@@ -71,7 +71,9 @@ def test_page_size_and_margins_come_from_the_geometry(caplog, monkeypatch):
             {(round(160 * mm, 1), round(220 * mm, 1))}
         # Body pages only: the cover and the colophon are centred.
         for number, pdf_page in enumerate(document[2:-1], start=3):
-            lines = [span["bbox"] for span in spans(pdf_page)]
+            # (A line-start opening mark set half width has half its glyph box outside.)
+            lines = [span["bbox"] for span in spans(pdf_page)
+                     if span["text"].lstrip("\u200b")[0] not in "“‘（《"]
             left = 22 if number % 2 else 9  # the first page is a right-hand page
             assert min(x0 for x0, *_ in lines) == pytest.approx(left * mm, abs=0.6), number
             assert max(x1 for _, _, x1, _ in lines) <= (160 - (31 - left)) * mm + 0.6

@@ -395,8 +395,8 @@ def test_a_paragraph_of_20000_characters_flows_over_many_pages(project, cli):
     all_words, _ = pdftools.words(pdf)
     source_pages = {w.page for w in all_words if "城北" in w.text or "基层" in w.text}
     assert len(source_pages) >= 20 and len({w.page for w in target}) >= 20
-    words = re.sub(r"\u2010\s*", "", " ".join(w.text for w in target)).split()
-    assert len(words) == len(english.split())
+    # Every letter of the translation is there (hyphens at line ends are not copied).
+    assert "".join(w.text for w in target) == "".join(english.split())
 
 
 @pytest.mark.integration
@@ -418,8 +418,9 @@ def test_a_manuscript_in_traditional_chinese(project, cli):
         assert pdftools.squash(paragraph.removeprefix("## ")) in squashed, paragraph
     assert "劉金鑫" in squashed
     fonts = {f.name.split("+", 1)[1] for f in pdftools.fonts(pdf)}
-    assert fonts <= {"Noto-Serif-CJK-SC", "Noto-Serif-CJK-SC-Bold", "Noto-Serif",
-                     "Noto-Serif-Bold", "Noto-Serif-Italic"}, fonts
+    # (Chinese headings are set in Noto Sans CJK SC bold, issue 14.)
+    assert fonts <= {"Noto-Serif-CJK-SC", "Noto-Serif-CJK-SC-Bold", "Noto-Sans-CJK-SC-Bold",
+                     "Noto-Serif", "Noto-Serif-Bold", "Noto-Serif-Italic"}, fonts
 
 
 @pytest.mark.integration

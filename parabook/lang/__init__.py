@@ -75,6 +75,9 @@ class Language:
     the dictionary marks false points; None: take them all."""
     font_family: str
     """The typeface the text is set in (Latin text: Noto Serif)."""
+    hyphenate_capitalised: bool = False
+    """Whether a capitalised word may be hyphenated: German nouns, yes; in English a
+    capital marks a name (Chengbei, Tianchang), which is never split."""
 
     def date(self, date: str) -> str:
         """`date` (YYYY, YYYY-MM or YYYY-MM-DD) as this language writes it."""

@@ -53,4 +53,5 @@ LANGUAGE = Language(
     # a vowel, so a point beside any other part is dropped.
     hyphenation_part=r"(?i)(?=.*[aeiouyäöü]).{2,}",
     font_family="Noto Serif",
+    hyphenate_capitalised=True,  # every noun is capitalised
 )

@@ -31,7 +31,7 @@ LANGUAGE = Language(
     thousands_separator=",",
     decimal_mark=".",
     quotes=Quotes(primary=("“", "”"), secondary=("‘", "’")),
-    hyphenation="en_GB",  # what pyphen calls "en"; en-US asks for en_US
+    hyphenation="en_US",  # en-GB asks for en_GB (pyphen's "en")
     hyphenation_part=None,
     font_family="Noto Serif",
 )

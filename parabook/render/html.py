@@ -12,6 +12,7 @@ from parabook.layouts import LAYOUTS
 from parabook.model import Document, LayoutPlan, OutputSpec
 from parabook.typeset import geometry
 from parabook.typeset.linebreak import HYPHEN, break_lines
+from parabook.typeset.zhbreak import break_zh
 
 TEMPLATE = "booklet.html.j2"
 
@@ -51,18 +52,71 @@ def zh(text: str) -> Markup:
     return Markup("".join(out))
 
 
-def lines(text: str, width_pt: float, lang: str) -> Markup:
+def lines(text: str, width_pt: float, lang: str, ragged: bool = False) -> Markup:
     """Escape a translation and set its line breaks for the whole paragraph
     (`linebreak`); each line is a nowrap span, so WeasyPrint breaks only there."""
-    chosen = break_lines(text, width_pt, lang=lang) if width_pt > 0 else None
+    chosen = break_lines(text, width_pt, lang=lang, ragged=ragged) if width_pt > 0 else None
     if chosen is None:
         return Markup(escape(text))
     out = []
     for index, line in enumerate(chosen):
         style = f' style="letter-spacing: {line.tracking:.3f}pt"' if line.tracking else ""
         joint = "" if index == 0 or chosen[index - 1].text.endswith((HYPHEN, "-")) else " "
-        out.append(f'{joint}<span class="ln"{style}>{escape(line.text)}</span>')
+        shown = escape(line.text)
+        if line.text.endswith(HYPHEN):  # its own box: copied text leaves it out (`weasy`)
+            shown = escape(line.text[:-1]) + Markup(f'<span class="hy">{HYPHEN}</span>')
+        out.append(f'{joint}<span class="ln"{style}>{shown}</span>')
     return Markup("".join(out))
+
+
+def zh_lines(text: str, width_pt: float) -> Markup:
+    """Escape a Chinese body paragraph and set its line breaks for the whole paragraph
+    (`zhbreak`): each line a nowrap span, joined by zero-width spaces, its compressed
+    marks in `halt` spans and ¼ em after Han beside Latin or digits (`as` spans)."""
+    type_ = geometry.TYPOGRAPHY
+    chosen = (break_zh(text, width_pt, type_.zh.size_pt, type_.zh_indent_em)
+              if width_pt > 0 else None)
+    if chosen is None:
+        return zh(text)
+    out = []
+    for line in chosen:
+        chars = []
+        for index, char in enumerate(line.text):
+            shown = str(escape(char))
+            if index == 0 and index in line.halts and char in OPENING:
+                # `halt` is lost at a line's start (Pango): pull the blank half out.
+                shown = f'<span class="ls">{shown}</span>'
+            elif index in line.halts:
+                shown = f'<span class="halt">{shown}</span>'
+            if index in line.autospace:
+                shown = f'<span class="as">{shown}</span>'
+            chars.append(shown)
+        style = f' style="letter-spacing: {line.tracking:.3f}pt"' if line.tracking else ""
+        out.append(f'<span class="zl"{style}>{"".join(chars)}</span>')
+    return Markup(ZWSP.join(out))
+
+
+HEADING_PART_MAX = 10
+"""A heading part longer than this many characters may break inside (it might not fit)."""
+
+
+def zh_heading(text: str) -> Markup:
+    """A Chinese heading whose parts (separated by spaces: 党建引领 点燃发展“引擎”) each
+    stay on one line, so that it breaks only at its separator."""
+    parts = text.split(" ")
+    if len(parts) < 2:
+        return zh(text)
+    return Markup(" ").join(
+        Markup(f'<span class="nb">{zh(part)}</span>') if 0 < len(part) <= HEADING_PART_MAX
+        else zh(part) for part in parts)
+
+
+def zh_width(plan: LayoutPlan) -> float:
+    """The width in points a Chinese body paragraph is set in, in either layout."""
+    column = getattr(plan, "source_column", None)
+    if isinstance(column, str) and column.endswith("pt"):
+        return float(column[:-2]) - geometry.TYPOGRAPHY.column_padding_mm * geometry.MM
+    return float(getattr(plan, "target_width_pt", 0.0))
 
 
 def environment(templates_dir: Path) -> Environment:
@@ -75,6 +129,9 @@ def environment(templates_dir: Path) -> Environment:
     )
     env.filters["zh"] = zh
     env.filters["lines"] = lines
+    env.filters["zh_lines"] = zh_lines
+    env.filters["zh_heading"] = zh_heading
+    env.globals["zh_width"] = zh_width
     return env
 
 

@@ -65,6 +65,9 @@ OPTIONS: dict[str, Option] = {
                                    "editor's corrections to the original text, each one"),
     "skip_checks": Option(list, [], "QA checks to turn off for this book, e.g. "
                                     "[style.straight-quotes, style.spelling]"),
+    "translation_align": Option(str, "auto",
+                                "justify, ragged (ragged-right, hyphenated) or auto "
+                                "(ragged in the narrow parallel columns, else justified)"),
 }
 REQUIRED = ("title", "byline")
 
@@ -171,6 +174,7 @@ def load_meta(path: Path, slug: str) -> BookMeta:
         translation_note=merged["translation_note"].strip(),
         editor_note=merged["editor_note"].strip(),
         skip_checks=tuple(merged["skip_checks"]),
+        translation_align=merged["translation_align"],
         cover_photo_line=lines.get("cover_photo"),
     )
 
@@ -189,6 +193,8 @@ def _check_value(key: str, value: Any) -> tuple[str, str] | None:
                 "delete it (in quotes, YAML reads \\0, \\x01 or \\u202e as one)")
     if key == "page_size" and value not in PAGE_SIZES:
         return f"page_size {value!r} is not supported", _help(key)
+    if key == "translation_align" and value not in ("auto", "justify", "ragged"):
+        return f"translation_align {value!r} is not supported", _help(key)
     if key == "layout" and value not in LAYOUTS:
         return f"layout {value!r} is not supported", _help(key)
     if key == "source_share" and isinstance(value, str) and value != "auto":

@@ -31,8 +31,16 @@ SAFETY_PT = 0.5
 HYPHEN_COST = 60
 TIGHT_LIMIT = 1.85  # aim under this ...
 HARD_LIMIT = 1.95  # ... and never past this, unless the text allows nothing else (2x is the rule)
-TRACKING_EM = 0.055  # a loose line may take up to this much letter-spacing
+TRACKING_EM = 0.01  # a loose line may take up to this much letter-spacing (more shows)
 TRACK_FROM = 1.6  # ... once its spaces would stretch beyond this
+WORD_SPACING_EM = -0.07
+"""Spaces may shrink by this much (the stylesheets' `word-spacing` on `span.ln`, which
+WeasyPrint then widens to justify): a line may hold a few more letters, and the spaces of
+a narrow column stay near their normal width. Ratios are to the normal space."""
+LONE_WORD_COST = 1e12  # a lone word on a non-final line: worse than any stretched line
+SHORT_LAST_CHARS = 5  # a paragraph's last line holds at least this many letters ...
+SHORT_LAST_COST = 1e9  # ... unless the text allows nothing else
+MAX_HYPHENS_IN_ROW = 2
 LETTER = r"[^\W\d_]"  # a letter of any alphabet: Straße and Übersetzung are hyphenated too
 
 
@@ -94,7 +102,9 @@ def _pieces(text: str, family: str, size: float, lang: str) -> list[Piece]:
         for number, compound in enumerate(compounds):
             parts = [compound]
             letters = word_pattern.fullmatch(compound)
-            if hyphenator and letters:
+            if hyphenator and letters and (language(lang).hyphenate_capitalised
+                                           or not letters[2][0].isupper()):
+                # Capitalised words are names (Chengbei, Tianchang): never split.
                 lead, core, tail = letters.groups()
                 cuts = _cuts(core, hyphenator, lang)
                 parts = [core[a:b] for a, b in pairwise(cuts)]
@@ -110,17 +120,18 @@ def _pieces(text: str, family: str, size: float, lang: str) -> list[Piece]:
 
 
 def break_lines(text: str, width: float, *, family: str | None = None, size: float = 9.5,
-                lang: str = "en") -> list[LineOut] | None:
+                lang: str = "en", ragged: bool = False) -> list[LineOut] | None:
     """The lines of `text` set justified in `width` points, or None to leave it to
     WeasyPrint (text with line breaks or tabs, or a word wider than the column).
-    `family` defaults to the language's typeface.
+    `family` defaults to the language's typeface. `ragged`: set ragged-right, with
+    normal spaces, the lines' ends as even as the hyphenated text allows.
 
     Kept with the measured widths (`measure.remembered`): a rebuild breaks only the
     paragraphs that changed."""
     family = family or language(lang).font_family
     chosen = cast(list[list] | None, remembered(
-        "lines", f"{family}\t{size}\t{lang}\t{width!r}\t{text}",
-        lambda: _as_json(_break_lines(text, width, family, size, lang))))
+        "lines", f"{family}\t{size}\t{lang}\t{width!r}\t{ragged}\t{text}",
+        lambda: _as_json(_break_lines(text, width, family, size, lang, ragged))))
     return None if chosen is None else [LineOut(line, tracking) for line, tracking in chosen]
 
 
@@ -129,20 +140,24 @@ def _as_json(lines: list[LineOut] | None) -> list[list] | None:
 
 
 def _break_lines(text: str, width: float, family: str, size: float,
-                 lang: str) -> list[LineOut] | None:
+                 lang: str, ragged: bool = False) -> list[LineOut] | None:
     if not text.strip() or re.search(r"[\n\t\u00ad]", text):
         return None
     pieces = _pieces(text, family, size, lang)
-    space = shaped_width(" ", family, size)
+    normal = shaped_width(" ", family, size)
+    # The narrowest a justified line's space is set (CSS word-spacing); ragged: normal.
+    space = normal if ragged else normal + WORD_SPACING_EM * size
     hyphen = shaped_width(HYPHEN, family, size)
     room = width - SAFETY_PT
     if not pieces or max(p.width for p in pieces) + hyphen > room:
         return None
     count = len(pieces)
-    best = [math.inf] * (count + 1)
-    back = [0] * (count + 1)
-    track = [0.0] * (count + 1)
-    best[0] = 0.0
+    # State: (end piece, hyphenated lines in a row ending there), at most MAX_HYPHENS_IN_ROW.
+    runs = MAX_HYPHENS_IN_ROW + 1
+    best = [[math.inf] * runs for _ in range(count + 1)]
+    back = [[(0, 0)] * runs for _ in range(count + 1)]
+    track = [[0.0] * runs for _ in range(count + 1)]
+    best[0][0] = 0.0
     max_track = TRACKING_EM * size
     for end in range(1, count + 1):
         last = end == count
@@ -157,20 +172,24 @@ def _break_lines(text: str, width: float, family: str, size: float,
                 spaces += 1
             if natural > room:  # WeasyPrint never narrows spaces: it would re-break
                 break
-            if best[start] == math.inf:
+            if min(best[start]) == math.inf:
                 continue
             tracking = 0.0
             if last:
-                cost = 0.0
+                # A paragraph's last line: never a scrap ("ents.") when it can be helped.
+                letters = sum(char.isalnum() for p in pieces[start:end] for char in p.text)
+                cost = SHORT_LAST_COST if start and letters < SHORT_LAST_CHARS else 0.0
             elif spaces == 0:
-                cost = 1e7  # a lone word cannot be justified: worse than any loose line
+                cost = LONE_WORD_COST  # a lone word cannot be justified
+            elif ragged:  # even line ends: the square of each line's shortfall, in ems
+                cost = ((room - natural) / size) ** 2 * 10
             else:
-                ratio = (space + (room - natural) / spaces) / space
+                ratio = (space + (room - natural) / spaces) / normal
                 if ratio > TRACK_FROM:  # share the slack with the letters, a little
                     # Letter-spacing follows every glyph, the space too: a word gap
                     # gains 2t itself, and the line's slack shrinks by t per glyph.
                     glyphs = chars + spaces
-                    per_t = (glyphs / spaces - 2) / space  # ratio saved per point of t
+                    per_t = (glyphs / spaces - 2) / normal  # ratio saved per point of t
                     tracking = min(max_track, (ratio - TRACK_FROM) / per_t)
                     ratio -= tracking * per_t
                 # Beyond the limit, every bit more is much worse: a line at 2.2x
@@ -179,20 +198,27 @@ def _break_lines(text: str, width: float, family: str, size: float,
                         + max(0.0, ratio - HARD_LIMIT) * 1e8)
                 cost += (tracking / max_track) ** 2 * 30
             cost += HYPHEN_COST if broken_word else 0
-            if best[start] + cost < best[end]:
-                best[end], back[end], track[end] = best[start] + cost, start, tracking
-    if best[count] == math.inf:
+            for run, before in enumerate(best[start]):
+                after = run + 1 if broken_word else 0
+                if after >= runs or before == math.inf:
+                    continue  # a third hyphen in a row
+                if before + cost < best[end][after]:
+                    best[end][after] = before + cost
+                    back[end][after] = (start, run)
+                    track[end][after] = tracking
+    if best[count][0] == math.inf:
         return None
     breaks = []
-    end = count
+    end, run = count, 0
     while end:
-        breaks.append((back[end], end))
-        end = back[end]
+        start, before = back[end][run]
+        breaks.append((start, end, track[end][run]))
+        end, run = start, before
     lines = []
-    for start, end in reversed(breaks):
+    for start, end, tracking in reversed(breaks):
         line = "".join(p.text + (" " if p.space_after and i < end - 1 else "")
                        for i, p in enumerate(pieces[start:end], start))
         hyphenated = not pieces[end - 1].space_after and pieces[end - 1].adds_hyphen
         lines.append(LineOut(line + (HYPHEN if hyphenated and end < count else ""),
-                             round(track[end], 3)))
+                             round(tracking, 3)))
     return lines

@@ -54,7 +54,7 @@ _MEMO: dict[str, dict[str, object]] = {}
 _store: _Store | None = None
 """The book's cache file while `text_cache` runs."""
 
-_MEASURING_CODE = ("measure.py", "linebreak.py", "weasy.py")
+_MEASURING_CODE = ("measure.py", "linebreak.py", "zhbreak.py", "weasy.py")
 """Part of the cache's fingerprint: a change to how text is measured or broken
 (`linebreak`'s costs, say) measures it again."""
 

@@ -94,7 +94,9 @@ if weasyprint.__version__ != PINNED_WEASYPRINT:
             "it, then update PINNED_WEASYPRINT in parabook/typeset/weasy.py")
 
 # After the check: another release may lack them.
+import pydyf  # noqa: E402
 from weasyprint import DEFAULT_OPTIONS, HTML, Document  # noqa: E402
+from weasyprint import draw as _draw  # noqa: E402
 from weasyprint.formatting_structure import boxes  # noqa: E402
 from weasyprint.images import get_image_from_uri  # noqa: E402
 from weasyprint.layout import inline  # noqa: E402
@@ -104,8 +106,9 @@ from weasyprint.text.line_break import Layout, create_layout, line_size  # noqa:
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 __all__ = ["DEFAULT_OPTIONS", "HTML", "PINNED_WEASYPRINT", "Document", "Justifier",
-           "LineSpacing", "RunSpacing", "TextRun", "URLFetcher", "URLFetcherResponse",
-           "harfbuzz_subsetting", "page_backgrounds_kept", "pango_version", "patched",
+           "LaidLine", "LineSpacing", "PageFill", "RunSpacing", "TextRun", "URLFetcher",
+           "URLFetcherResponse", "harfbuzz_subsetting", "laid_lines", "page_backgrounds_kept",
+           "pango_version", "patched",
            "photos_replaced", "text_width", "without_bleed"]
 
 
@@ -223,9 +226,11 @@ def _add_word_spacing(context, box, justification_spacing, x_advance):
     if line is None or not isinstance(box, boxes.TextBox):
         return original(context, box, justification_spacing, x_advance)
 
+    run = line.get(id(box))
+    if run is None:  # a box without text (WeasyPrint leaves one where a line breaks)
+        return original(context, box, justification_spacing, x_advance)
     start_x, start_width = x_advance, box.width
     original(context, box, justification_spacing, x_advance)  # moves it, widens its spaces
-    run = line[id(box)]
     if any(letter is not None for letter in run.letters):
         # Measured rather than computed, so that the box is as wide as drawn.
         box.pango_layout, drawn = _spaced_layout(box, run.letters)
@@ -289,6 +294,118 @@ def _spaced_layout(box, letters: tuple[float | None, ...]) -> tuple[_SpacedLayou
     width, _ = line_size(line, box.style)
     layout.deactivate()  # drawing reactivates it, as WeasyPrint's own layouts
     return layout, width
+
+
+# Copying hyphenated text -----------------------------------------------------------------
+
+LINE_END_HYPHEN = "\u2010"
+"""What a hyphenated line ends with: parabook's line breaker's, and WeasyPrint's own
+`hyphenate-character`."""
+
+
+def _draw_text(stream, textbox, *args, **kwargs):
+    """Draw a text box; one that ends with a line-end hyphen inside a marked-content
+    span whose ActualText is its text without it, so that text copied or extracted from
+    the PDF has no hyphen at the line end. parabook's line breaker gives the hyphen a box
+    of its own (empty ActualText), so the words before it are extracted as words."""
+    text = textbox.text or ""
+    if not text.endswith(LINE_END_HYPHEN):
+        return _ORIGINAL_DRAW_TEXT(stream, textbox, *args, **kwargs)
+    stream.begin_marked_content(
+        "Span", pydyf.Dictionary({"ActualText": pydyf.String(text[:-1])}))
+    try:
+        return _ORIGINAL_DRAW_TEXT(stream, textbox, *args, **kwargs)
+    finally:
+        stream.end_marked_content()
+
+
+_ORIGINAL_DRAW_TEXT = _draw.draw_text
+_draw.draw_text = _draw_text  # drawing only: layout and measuring are unchanged
+
+
+# Reading the layout back (the preflight report) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class LaidLine:
+    """One line of a laid-out block, as the preflight report reads it."""
+
+    page: int
+    """1-based."""
+    page_name: str
+    """The page's CSS page name: "" for body pages, "cover", "contents", "back"."""
+    block: int
+    """The same for every line of one element (a paragraph split across pages too)."""
+    tag: str
+    """The element the line is in: p, h2, or @top-center for a running head."""
+    classes: str
+    lang: str
+    text: str
+    block_text: str
+    """The whole element's text, to name the segment."""
+    right: float
+    """Where the line's text ends, in pt from the page's left edge."""
+    edge: float
+    """Where the block's content box ends, in pt."""
+
+
+@dataclass(frozen=True)
+class PageFill:
+    page: int
+    page_name: str
+    used: float
+    """Height of the page's content, in pt."""
+    available: float
+    """Height of the page's content area, in pt."""
+
+
+_PT = 0.75  # CSS px to pt
+
+
+def _line_texts(box) -> Iterator:
+    if isinstance(box, boxes.TextBox):
+        if box.text:
+            yield box
+    elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+        for child in box.children:
+            yield from _line_texts(child)
+
+
+def laid_lines(document: Document) -> tuple[list[LaidLine], list[PageFill]]:
+    """Every line of every block, and how full each page is, read from the layout."""
+    found: list[LaidLine] = []
+    fills: list[PageFill] = []
+    for number, page in enumerate(document.pages, 1):
+        page_box = page._page_box
+        name = page_box.page_type.name or ""
+        top = page_box.content_box_y()
+        bottom = top
+        stack = [(child, None) for child in reversed(page_box.children)]
+        while stack:
+            box, parent = stack.pop()
+            if isinstance(box, boxes.LineBox):
+                texts = list(_line_texts(box))
+                if texts and parent is not None:
+                    element = getattr(parent, "element", None)
+                    margin = isinstance(parent, boxes.MarginBox)
+                    found.append(LaidLine(
+                        number, name, id(element) if element is not None else id(parent),
+                        parent.at_keyword if margin else (getattr(parent, "element_tag", "") or ""),
+                        (element.get("class") or "") if element is not None else "",
+                        str(parent.style["lang"] or ""),
+                        "".join(t.text for t in texts),
+                        "".join(element.itertext()) if element is not None and not margin else "",
+                        max(t.position_x + t.width for t in texts) * _PT,
+                        (parent.content_box_x() + parent.width) * _PT))
+                if not isinstance(parent, boxes.MarginBox):
+                    bottom = max(bottom, box.position_y + box.height)
+                continue
+            if isinstance(box, boxes.ReplacedBox):
+                bottom = max(bottom, box.position_y + box.margin_height())
+            for child in reversed(getattr(box, "children", [])):
+                stack.append((child, box if isinstance(child, boxes.LineBox) else parent))
+        fills.append(PageFill(number, name, (bottom - top) * _PT, page_box.height * _PT))
+    return found, fills
 
 
 # Measuring ------------------------------------------------------------------------------
