@@ -45,6 +45,12 @@ class BookMeta:
     """Colophon: a note in the target language, e.g. who reviewed the translation."""
     cover_photo_line: int | None = None
     """Line of `cover_photo` in `book.yaml`, for messages about the cover photo."""
+    pdfx: bool = False
+    """The print PDF is PDF/X-4 (`parabook.output.printfile`)."""
+    blank_pages: str = "notes"
+    """Pages padding the booklet to a multiple of 4: `notes` (headed Notes) or `blank`."""
+    cover_alt: str = ""
+    """What the cover photo shows, for screen readers; empty: the title."""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from parabook.output.outputs import (
     prepare_each,
     suffix,
 )
+from parabook.output.printfile import finish_print
 from parabook.output.shrink import shrink_cid_fonts
 from parabook.output.staging import staged
 from parabook.project import Project
@@ -194,6 +195,8 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
                                                     f"writing the {write.name} PDF"))
                       for write in others]
             write_layout(layout, first)
+            if first.name == "print":  # black plate, crop marks, PDF/X (before imposing)
+                finish_print(files["print"], pdfx=manuscript.meta.pdfx)
             if first.name == "print" and "handout" in outputs:
                 imposed = impose_saddle(files["print"], files["handout"])
             for child in forked:

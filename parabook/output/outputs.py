@@ -1,7 +1,8 @@
 """One document, three PDFs: for a print shop, an office printer, and email.
 
-- `print`: the trim plus 3 mm bleed with crop marks (WeasyPrint sets TrimBox and
-  BleedBox), photos at full resolution in sRGB;
+- `print`: the trim plus 3 mm bleed (WeasyPrint sets TrimBox and BleedBox), then
+  `printfile.finish_print`: black on the black plate alone, crop marks outside the
+  bleed, optionally PDF/X-4; photos in sRGB at most `PRINT_MAX_DPI`;
 - `handout`: the print PDF's trimmed pages imposed two-up on A4 for saddle stitching;
 - `email`: photos at 150 dpi of their printed size, tagged PDF (PDF/UA-1), CJK
   fonts cut down to the glyphs used (`shrink`).
@@ -37,6 +38,9 @@ SPECS = {
                         shrink_fonts=True),
 }
 PRINT_MIN_DPI = 200
+PRINT_MAX_DPI = 300
+"""Print photos are shrunk to this at their placed size: a press prints no finer, and a
+camera's 1000 ppi made a 17 MB print PDF of the sample's ten photos."""
 
 
 def suffix(name: str) -> str:
@@ -70,7 +74,8 @@ def prepare_each(jobs: list[PhotoJob], cache_dir: Path) -> list[Prepared]:
         try:
             out.append(photos.prepare(job.source, placed_width_mm=job.width_mm, dpi=job.dpi,
                                       cache_dir=cache_dir, manuscript=job.manuscript,
-                                      line=job.line, crop=job.crop, focus=job.focus))
+                                      line=job.line, crop=job.crop, focus=job.focus,
+                                      max_dpi=PRINT_MAX_DPI if job.dpi is None else None))
         except InputError as error:
             out.append(error)
     return out

@@ -57,6 +57,12 @@ OPTIONS: dict[str, Option] = {
     "place": Option(str, "", "where it is published, in the source language"),
     "translation_note": Option(str, "", "printed in the colophon, e.g. "
                                         "English translation reviewed by ..."),
+    # Composition and the print file (issue 15).
+    "pdfx": Option(bool, False, "true: the print PDF is PDF/X-4, with a CMYK output intent"),
+    "blank_pages": Option(str, "notes", "notes (the pages added to reach a multiple of 4 "
+                                        "say Notes / 笔记) or blank"),
+    "cover_alt": Option(str, "", "what the cover photo shows, for screen readers; "
+                                 "default: the title"),
 }
 REQUIRED = ("title", "byline")
 
@@ -124,7 +130,8 @@ def load_meta(path: Path, slug: str) -> BookMeta:
         if key == "date" and isinstance(value, int | datetime.date) and \
                 not isinstance(value, bool):
             value = str(value)  # YAML reads 2021 as int and 2021-12-30 as a date
-        if isinstance(value, bool) or not isinstance(value, option.kind):
+        if (isinstance(value, bool) and option.kind is not bool) or \
+                not isinstance(value, option.kind):
             found.error("config.wrong-type", f"{key!r} has the wrong type "
                         f"({type(value).__name__})", path=path, line=value_line,
                         fix=f"{key} is {option.help}")
@@ -162,6 +169,9 @@ def load_meta(path: Path, slug: str) -> BookMeta:
         place=merged["place"].strip(),
         translation_note=merged["translation_note"].strip(),
         cover_photo_line=lines.get("cover_photo"),
+        pdfx=merged["pdfx"],
+        blank_pages=merged["blank_pages"],
+        cover_alt=merged["cover_alt"].strip(),
     )
 
 
@@ -179,6 +189,8 @@ def _check_value(key: str, value: Any) -> tuple[str, str] | None:
                 "delete it (in quotes, YAML reads \\0, \\x01 or \\u202e as one)")
     if key == "page_size" and value not in PAGE_SIZES:
         return f"page_size {value!r} is not supported", _help(key)
+    if key == "blank_pages" and value not in ("notes", "blank"):
+        return f"blank_pages {value!r} is neither notes nor blank", _help(key)
     if key == "layout" and value not in LAYOUTS:
         return f"layout {value!r} is not supported", _help(key)
     if key == "source_share" and isinstance(value, str) and value != "auto":
