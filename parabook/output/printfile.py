@@ -194,12 +194,13 @@ def _make_pdfx(pdf: pikepdf.Pdf, profile: bytes) -> None:
     created = str(info.get("/CreationDate", "D:20000101000000Z"))
     info.CreationDate = pikepdf.String(_full_date(created))
     info.ModDate = pikepdf.String(_full_date(created))
-    info.Trapped = pikepdf.Name("/False")
-    info.GTS_PDFXVersion = pikepdf.String("PDF/X-4")
     if "/Title" not in info:
         info.Title = pikepdf.String("booklet")
     with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
         meta.load_from_docinfo(info)
+        # Set after: the XMP keeps them in its own keys, below.
+        info.Trapped = pikepdf.Name("/False")
+        info.GTS_PDFXVersion = pikepdf.String("PDF/X-4")
         meta["pdfxid:GTS_PDFXVersion"] = "PDF/X-4"
         meta["xmp:CreateDate"] = _xmp_date(info.CreationDate)
         meta["xmp:ModifyDate"] = _xmp_date(info.ModDate)

@@ -34,6 +34,19 @@ log = logging.getLogger("parabook.render.pdf")
 
 PHOTO_SCHEME = "parabook-photo"
 PHOTO_NAME = re.compile(r"^[0-9a-f]{16,64}\.jpg$")
+_PHOTO_URL = re.compile(PHOTO_SCHEME + r":[0-9a-f]{16,64}\.jpg")
+
+
+def _hide_photo_urls(record: logging.LogRecord) -> bool:
+    """A message never shows the photo cache's internal URLs: they name no file a person
+    knows (the template gives every photo its alt text, so none should come)."""
+    message = record.getMessage()
+    if PHOTO_SCHEME in message:
+        record.msg, record.args = _PHOTO_URL.sub("(a photo of the booklet)", message), ()
+    return True
+
+
+logging.getLogger("weasyprint").addFilter(_hide_photo_urls)
 
 
 class SandboxFetcher(weasy.URLFetcher):
@@ -129,6 +142,8 @@ def write_layout(layout: Layout, write: PdfWrite) -> bytes | None:
             changes.enter_context(weasy.page_backgrounds_kept(document))
             if not write.bleed:
                 changes.enter_context(weasy.without_bleed(document))
+            if write.pdf_variant:  # tagged: each language's elements say so
+                changes.enter_context(weasy.structure_languages())
             if write.photos:
                 changes.enter_context(weasy.photos_replaced(document, write.photos,
                                                              layout.fetcher))

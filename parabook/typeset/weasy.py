@@ -404,3 +404,33 @@ def photos_replaced(document: Document, photos: Mapping[str, str],
     finally:
         for box, original in swapped:
             box.replacement = original
+
+
+# Languages in the structure tree --------------------------------------------------------
+
+import pydyf  # noqa: E402
+from weasyprint.pdf import tags as _pdf_tags  # noqa: E402
+
+
+@contextlib.contextmanager
+def structure_languages() -> Iterator[None]:
+    """While writing a tagged PDF, give each structure element whose HTML element has a
+    `lang` attribute a `/Lang`, so a screen reader reads the translation in its own
+    voice; elements inside inherit it. WeasyPrint 70 sets only the catalog's `/Lang`
+    (pdf/tags.py: `_build_box_tree`, which calls itself through the module, so the
+    wrapper sees every box)."""
+    original = _pdf_tags._build_box_tree
+
+    def build(box, parent, *args):
+        element = getattr(box, "element", None)
+        lang = element.get("lang") if element is not None else None
+        for node in original(box, parent, *args):
+            if lang and "Lang" not in node:
+                node["Lang"] = pydyf.String(lang)
+            yield node
+
+    _pdf_tags._build_box_tree = build
+    try:
+        yield
+    finally:
+        _pdf_tags._build_box_tree = original
