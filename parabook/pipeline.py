@@ -38,7 +38,7 @@ from parabook.output.printfile import finish_print
 from parabook.output.shrink import shrink_cid_fonts
 from parabook.output.staging import staged
 from parabook.project import Project
-from parabook.render.html import render_html
+from parabook.render.html import FILLER_PAGES, render_html
 from parabook.render.pdf import PdfWrite, lay_out, write_layout
 from parabook.source.manuscript import read_book, segments
 from parabook.typeset import fonts
@@ -184,7 +184,8 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
             names.remove(name)
         html = render_html(placed[layout_spec.name], plan, project.templates,
                            project.styles / "booklet.css", layout_spec)
-        layout = lay_out(html, base_dir=manuscript.folder, allowed=allowed, photos=photos)
+        layout = lay_out(html, base_dir=manuscript.folder, allowed=allowed, photos=photos,
+                         filler_pages=FILLER_PAGES)
         interrupts.check()
         # A write only reads the layout, and writing is a third of the build: the
         # writes after the first are made by forked processes on the other cores

@@ -14,6 +14,10 @@ from parabook.typeset import geometry
 from parabook.typeset.linebreak import HYPHEN, break_lines
 
 TEMPLATE = "booklet.html.j2"
+FILLER_PAGES = 3
+"""Pages the template sets before the back cover, one each, so that a booklet of any
+length can be padded to a multiple of 4 in its layout (`pdf.lay_out` keeps 0-3 of
+them): every output has the same pages, and the back cover is the last verso."""
 
 
 # Full-width punctuation whose ink sits on one side of its em square (Simplified
@@ -91,7 +95,7 @@ def render_html(document: Document, plan: LayoutPlan, templates_dir: Path,
             raise SetupError("stylesheet missing", path=sheet,
                              fix="restore it from the repository, e.g. with git checkout")
     template = environment(templates_dir).get_template(TEMPLATE)
-    return template.render(doc=document, plan=plan, output=output,
+    return template.render(doc=document, plan=plan, output=output, filler_pages=FILLER_PAGES,
                            page=geometry.PAGES[document.meta.page_size],
                            layout_template=layout.template,
                            stylesheet_url=sheets[0].resolve().as_uri(),

@@ -119,8 +119,12 @@ class Layout:
 
 
 def lay_out(html: str, *, base_dir: Path, allowed: list[Path],
-            photos: Path | None = None) -> Layout:
-    """Lay `html` out, fetching only from `allowed` folders and prepared `photos`."""
+            photos: Path | None = None, filler_pages: int = 0) -> Layout:
+    """Lay `html` out, fetching only from `allowed` folders and prepared `photos`.
+
+    `filler_pages`: the HTML sets this many pages of one page each just before its last
+    page (`html.FILLER_PAGES`); as many are kept as make the page count a multiple of 4,
+    the rest are dropped, so the back cover stays the last page, a verso."""
     fetcher = SandboxFetcher(allowed, photos)
     try:
         # Chinese lines justified between characters. Only layout needs it: the text
@@ -130,7 +134,21 @@ def lay_out(html: str, *, base_dir: Path, allowed: list[Path],
                                   url_fetcher=fetcher).render()
     except OSError as exc:
         raise BookError(f"WeasyPrint could not render the booklet: {exc}") from exc
+    if filler_pages:
+        pad_to_fours(document.pages, filler_pages)
     return Layout(document, fetcher)
+
+
+def pad_to_fours(pages: list, filler_pages: int) -> None:
+    """Keep as many of the `filler_pages` before the last page as make `len(pages)` a
+    multiple of 4 (a saddle-stitched booklet's sheets carry four pages each)."""
+    if len(pages) < filler_pages + 2:
+        raise BookError(f"the layout has {len(pages)} pages, fewer than its "
+                        f"{filler_pages} filler pages and a cover and back cover")
+    content = len(pages) - filler_pages
+    keep = -content % 4
+    last = len(pages) - 1
+    del pages[last - filler_pages + keep:last]
 
 
 def write_layout(layout: Layout, write: PdfWrite) -> bytes | None:
