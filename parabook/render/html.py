@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -79,6 +80,7 @@ def environment(templates_dir: Path) -> Environment:
     )
     env.filters["zh"] = zh
     env.filters["lines"] = lines
+    env.tests["match_year"] = lambda text: bool(re.fullmatch(r"\d{4}", str(text)))
     return env
 
 

@@ -126,17 +126,57 @@ def lay_out(html: str, *, base_dir: Path, allowed: list[Path],
     page (`html.FILLER_PAGES`); as many are kept as make the page count a multiple of 4,
     the rest are dropped, so the back cover stays the last page, a verso."""
     fetcher = SandboxFetcher(allowed, photos)
+    base_url = base_dir.resolve().as_uri() + "/"
     try:
         # Chinese lines justified between characters. Only layout needs it: the text
         # boxes keep the spaced layouts they are drawn with.
         with justify.installed():
-            document = weasy.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
+            html = _cover_fitted(html, base_url, fetcher)
+            document = weasy.HTML(string=html, base_url=base_url,
                                   url_fetcher=fetcher).render()
     except OSError as exc:
         raise BookError(f"WeasyPrint could not render the booklet: {exc}") from exc
     if filler_pages:
         pad_to_fours(document.pages, filler_pages)
     return Layout(document, fetcher)
+
+
+COVER_END = "<!-- parabook: end of cover -->"
+"""Written by the template after the cover, which is laid out alone first to fit it."""
+COVER_PHOTO_MIN_MM = 25.0
+_PX_PER_MM = 96 / 25.4
+
+
+def _cover_fitted(html: str, base_url: str, fetcher: SandboxFetcher) -> str:
+    """`html` with its cover photo made short enough for the cover to be one page.
+
+    The cover is laid out alone (a page or two: quick); while it runs onto a second
+    page its photo's height is capped by what ran over, and it is laid out again."""
+    if 'class="cover-photo"' not in html or COVER_END not in html:
+        return html
+    cover = html.partition(COVER_END)[0] + "</body></html>"
+    cap: float | None = None
+    for _ in range(4):
+        probe = _cover_photo_capped(cover, cap)
+        over, photo = weasy.named_page_fit(
+            weasy.HTML(string=probe, base_url=base_url, url_fetcher=fetcher).render(),
+            "cover")
+        if not over:
+            return _cover_photo_capped(html, cap)
+        cap = photo - over - 2 * _PX_PER_MM
+        if cap < COVER_PHOTO_MIN_MM * _PX_PER_MM:
+            break
+    raise BookError("the cover does not fit on one page, even with its photo "
+                    f"{COVER_PHOTO_MIN_MM:.0f} mm high",
+                    fix="shorten the title, subtitle or byline in book.yaml, or remove "
+                        "cover_photo")
+
+
+def _cover_photo_capped(html: str, cap: float | None) -> str:
+    if cap is None:
+        return html
+    rule = f"<style>.cover .cover-photo {{ max-height: {cap:.1f}px; }}</style>"
+    return html.replace("</head>", rule + "</head>", 1)
 
 
 def pad_to_fours(pages: list, filler_pages: int) -> None:

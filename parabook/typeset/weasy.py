@@ -434,3 +434,24 @@ def structure_languages() -> Iterator[None]:
         yield
     finally:
         _pdf_tags._build_box_tree = original
+
+
+# Page composition -----------------------------------------------------------------------
+
+
+def named_page_fit(document: Document, name: str) -> tuple[float, float]:
+    """How the pages named `name` (`page: cover`) hold their content, in CSS px: the height
+    their content takes on the second and later such pages (0 when it fits on one), and
+    the height of the tallest image on them."""
+    named = [page for page in document.pages
+             if getattr(page._page_box.page_type, "name", None) == name]
+    over = tallest = 0.0
+    for number, page in enumerate(named):
+        top = bottom = page._page_box.content_box_y()
+        for box in _all_boxes(page._page_box):
+            if isinstance(box, boxes.ReplacedBox):
+                tallest = max(tallest, box.height)
+            if number and isinstance(box, boxes.LineBox | boxes.ReplacedBox):
+                bottom = max(bottom, box.position_y + box.margin_height())
+        over += bottom - top
+    return over, tallest
