@@ -1,0 +1,110 @@
+"""Page composition (issue 15): page counts in fours, identical in every output, with the
+back cover last; planned blank pages; the cover on one page; the date once.
+
+Builds the tiny book (a few pages) in several lengths, and the sample with a cover
+photo; every check reads the PDFs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from parabook.errors import BookError
+from parabook.render.pdf import pad_to_fours
+
+from . import pdftools
+from .conftest import SAMPLE, build
+from .test_printfile import with_cover
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize("pages", range(5, 14))
+def test_filler_pages_make_a_multiple_of_four_before_the_last_page(pages):
+    layout = [f"p{n}" for n in range(pages)]
+    pad_to_fours(layout, 3)
+    content = pages - 3
+    assert len(layout) % 4 == 0 and content <= len(layout) < content + 4
+    assert layout[-1] == f"p{pages - 1}"  # the back cover stays last
+    assert layout[:content - 1] == [f"p{n}" for n in range(content - 1)]
+
+
+def test_too_few_pages_for_the_fillers_is_an_error():
+    with pytest.raises(BookError, match="fewer than its 3 filler pages"):
+        pad_to_fours(["a", "b", "c"], 3)
+
+
+def page_count(path: Path) -> int:
+    return len(PdfReader(path).pages)
+
+
+def lengthen(root: Path, paragraphs: int) -> None:
+    """Repeat the tiny book's last paragraph: a longer book, with its translation."""
+    source = root / "book" / SAMPLE / "source.zh.md"
+    blocks = source.read_text(encoding="utf-8").rstrip("\n").split("\n\n")
+    text = next(b for b in reversed(blocks) if not b.startswith(("!", "#")))
+    source.write_text("\n\n".join(blocks + [text] * paragraphs) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("paragraphs", [0, 6, 14])
+def test_every_output_has_the_same_pages_in_fours_with_the_back_cover_last(
+        tiny_project, paragraphs):
+    lengthen(tiny_project, paragraphs)
+    built = build(tiny_project)
+    counts = {name: page_count(built.pdf(name)) for name in ("print", "email")}
+    assert counts["print"] == counts["email"] and counts["print"] % 4 == 0, counts
+    sheets = page_count(built.pdf("handout")) // 2
+    assert sheets * 4 == counts["print"]  # the handout adds no blank of its own
+    assert "+ 0 blank" not in built.out and " blank on " not in built.out
+    last = pdftools.text(built.pdf("email"), page=counts["email"])
+    assert "English translation reviewed" in last  # the colophon, on the last verso
+    # The pages added say Notes; none is added where the book fills its sheets.
+    notes = sum("Notes" in pdftools.text(built.pdf("email"), page=n) and
+                "笔记" in pdftools.text(built.pdf("email"), page=n)
+                for n in range(1, counts["email"] + 1))
+    assert notes <= 3
+
+
+def test_blank_pages_can_stay_blank(tiny_project):
+    meta = tiny_project / "book" / SAMPLE / "book.yaml"
+    with_notes = build(tiny_project)
+    pages = page_count(with_notes.pdf("email"))
+    texts = [pdftools.text(with_notes.pdf("email"), page=n) for n in range(1, pages + 1)]
+    fillers = [n for n, text in enumerate(texts) if "Notes" in text and "笔记" in text]
+    assert fillers, "the tiny book needs a filler page for this test"
+    meta.write_text(meta.read_text(encoding="utf-8") + "blank_pages: blank\n",
+                    encoding="utf-8")
+    blank = build(tiny_project)
+    assert page_count(blank.pdf("email")) == pages
+    for n in fillers:
+        assert pdftools.text(blank.pdf("email"), page=n + 1).strip() == ""
+
+
+@pytest.mark.slow
+def test_the_cover_is_one_page_with_a_cover_photo_and_the_year_printed_once(tmp_path):
+    built = build(with_cover(tmp_path / "cover"), "--output", "email")
+    first = pdftools.text(built.pdf("email"), page=1)
+    second = pdftools.text(built.pdf("email"), page=2)
+    assert "Liu Jinxin" in first and "刘金鑫" in first
+    assert "Liu Jinxin" not in second and "Contents" in second
+    # The date, a year alone, once (no "2021年" above "2021").
+    assert first.rstrip().endswith("Liu Jinxin\n2021"), first
+
+
+def test_a_cover_that_cannot_fit_on_one_page_is_a_clear_error(tiny_project, camera_jpeg_file,
+                                                               cli):
+    folder = tiny_project / "book" / SAMPLE
+    (folder / "photos" / "cover.jpg").write_bytes(camera_jpeg_file.read_bytes())
+    meta = folder / "book.yaml"
+    long_subtitle = "——" + "滁州经开区城北新区办事处工作纪实" * 30
+    text = "\n".join(line for line in meta.read_text(encoding="utf-8").splitlines()
+                     if not line.startswith("subtitle:"))
+    meta.write_text(text + f"\nsubtitle: {long_subtitle}\ncover_photo: photos/cover.jpg\n",
+                    encoding="utf-8")
+    code, _, err = cli(tiny_project, "build", SAMPLE, "--output", "email")
+    assert code != 0
+    assert "the cover does not fit on one page" in err and "fix:" in err
+    assert "parabook-photo" not in err
