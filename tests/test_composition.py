@@ -17,7 +17,7 @@ from parabook.render.pdf import pad_to_fours
 
 from . import pdftools
 from .conftest import SAMPLE, build
-from .test_printfile import with_cover
+from .test_printfile import booklet, with_cover  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.integration
 
@@ -108,3 +108,28 @@ def test_a_cover_that_cannot_fit_on_one_page_is_a_clear_error(tiny_project, came
     assert code != 0
     assert "the cover does not fit on one page" in err and "fix:" in err
     assert "parabook-photo" not in err
+
+
+@pytest.mark.slow
+def test_captions_start_at_their_photos_left_edge_and_side_by_side_photos_align(booklet):
+    import pymupdf
+
+    checked = pairs = 0
+    with pymupdf.open(booklet.pdf("email")) as doc:
+        for page in doc.pages(2):  # after the cover
+            photos = [pymupdf.Rect(i["bbox"]) for i in page.get_image_info()]
+            lines = [line for block in page.get_text("dict")["blocks"]
+                     for line in block.get("lines", ())]
+            for photo in photos:
+                below = [pymupdf.Rect(line["bbox"]) for line in lines
+                         if 0 <= line["bbox"][1] - photo.y1 < 40
+                         and photo.x0 - 30 < line["bbox"][0] < photo.x1]
+                assert below, f"page {page.number + 1}: no caption under {photo}"
+                first = min(below, key=lambda r: r.y0)
+                assert first.x0 == pytest.approx(photo.x0, abs=1.0), (page.number + 1, photo)
+                assert max(r.x1 for r in below) <= photo.x1 + 1.0
+                checked += 1
+            if len(photos) == 2 and abs(photos[0].y0 - photos[1].y0) < 1:
+                assert photos[0].height == pytest.approx(photos[1].height, abs=0.5)
+                pairs += 1
+    assert checked == 10 and pairs == 1

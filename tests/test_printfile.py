@@ -38,8 +38,9 @@ def with_cover(root: Path, *extra: str) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def booklet(tmp_path_factory) -> Built:
+    """The sample with camera photos and a cover photo, its three outputs built once."""
     return build(with_cover(tmp_path_factory.mktemp("cover")))
 
 
