@@ -133,3 +133,42 @@ def test_captions_start_at_their_photos_left_edge_and_side_by_side_photos_align(
                 assert photos[0].height == pytest.approx(photos[1].height, abs=0.5)
                 pairs += 1
     assert checked == 10 and pairs == 1
+
+
+def first_lines(page) -> list[tuple[float, str, float, float]]:
+    """(baseline, font, size, x0) of each text line on a PyMuPDF page."""
+    return [(line["spans"][0]["origin"][1], line["spans"][0]["font"],
+             round(line["spans"][0]["size"], 1), line["bbox"][0])
+            for block in page.get_text("dict")["blocks"] for line in block.get("lines", ())]
+
+
+@pytest.mark.slow
+def test_every_rows_first_baselines_are_level_and_headings_start_on_one_line(booklet):
+    import pymupdf
+
+    rows = headings = 0
+    with pymupdf.open(booklet.pdf("email")) as doc:
+        for page in doc.pages(2):
+            lines = first_lines(page)
+            zh = [line for line in lines if "CJK" in line[1] and "Bold" not in line[1]
+                  and line[2] == 10.0]
+            tr = [line for line in lines if "CJK" not in line[1] and "Bold" not in line[1]
+                  and line[2] == 9.5]
+            if zh and tr:
+                left = min(line[3] for line in zh)
+                # A paragraph's first line is indented 2 em; the translation's first line
+                # is the one nearest it.
+                for line in (line for line in zh if abs(line[3] - left - 20) < 1.5):
+                    nearest = min(tr, key=lambda other: abs(other[0] - line[0]))
+                    assert abs(nearest[0] - line[0]) <= 0.5, (page.number + 1, line, nearest)
+                    rows += 1
+            bold = [line for line in lines if "Bold" in line[1] and line[2] < 12]
+            zh_heads = sorted(line[0] for line in bold if "CJK" in line[1])
+            tr_heads = sorted(line[0] for line in bold if "CJK" not in line[1])
+            if zh_heads:
+                assert tr_heads and abs(zh_heads[0] - tr_heads[0]) <= 0.5, page.number + 1
+                # Never alone at the foot of a page: body text follows on the same page.
+                assert any(line[0] > zh_heads[-1] and "Bold" not in line[1]
+                           for line in lines), page.number + 1
+                headings += 1
+    assert rows >= 20 and headings == 3

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import subprocess
+from functools import cache
 from pathlib import Path
 
+from fontTools.ttLib import TTFont
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
@@ -70,6 +73,43 @@ def lines(text: str, width_pt: float, lang: str) -> Markup:
     return Markup("".join(out))
 
 
+@cache
+def _ascent_descent(family: str, bold: bool = False) -> tuple[float, float]:
+    """The face's hhea ascent and descent in ems: what Pango, and so WeasyPrint, places a
+    line's baseline with."""
+    pattern = f"{family}:weight={'bold' if bold else 'regular'}"
+    try:
+        found = subprocess.run(["fc-match", "-f", "%{file}\n%{index}", pattern],
+                               capture_output=True, text=True, check=True, timeout=30)
+        path, _, index = found.stdout.partition("\n")
+        font = TTFont(path, fontNumber=int(index or 0), lazy=True)
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        raise SetupError(f"cannot read the font {family} ({exc})",
+                         fix="install it: scripts/setup-system.sh") from exc
+    em = font["head"].unitsPerEm
+    return font["hhea"].ascent / em, -font["hhea"].descent / em
+
+
+def first_baseline_pt(family: str, size_pt: float, leading: float, bold: bool = False) -> float:
+    """Where a paragraph's first baseline sits below its top: the half-leading, then the
+    ascent."""
+    ascent, descent = _ascent_descent(family, bold)
+    return size_pt * (leading - ascent - descent) / 2 + size_pt * ascent
+
+
+def baseline_shifts(page: geometry.PageGeometry) -> dict[str, float]:
+    """Padding (pt) above each cell of a row so both columns' first baselines are level,
+    as paracol's \\switchcolumn* gives: `zh`/`tr` for paragraphs, `zh_heading`/
+    `tr_heading` for headings (sizes as styles/layouts/parallel.css sets them)."""
+    kind = page.type
+    zh = first_baseline_pt("Noto Serif CJK SC", kind.zh.size_pt, kind.zh.leading)
+    tr = first_baseline_pt("Noto Serif", kind.tr.size_pt, kind.tr.leading)
+    zh_h = first_baseline_pt("Noto Serif CJK SC", kind.zh.size_pt, kind.zh.leading, True)
+    tr_h = first_baseline_pt("Noto Serif", kind.heading_pt, kind.tr.leading, True)
+    return {"zh": max(tr - zh, 0), "tr": max(zh - tr, 0),
+            "zh_heading": max(tr_h - zh_h, 0), "tr_heading": max(zh_h - tr_h, 0)}
+
+
 def environment(templates_dir: Path) -> Environment:
     env = Environment(
         loader=FileSystemLoader(templates_dir),
@@ -97,8 +137,9 @@ def render_html(document: Document, plan: LayoutPlan, templates_dir: Path,
             raise SetupError("stylesheet missing", path=sheet,
                              fix="restore it from the repository, e.g. with git checkout")
     template = environment(templates_dir).get_template(TEMPLATE)
+    page = geometry.PAGES[document.meta.page_size]
     return template.render(doc=document, plan=plan, output=output, filler_pages=FILLER_PAGES,
-                           page=geometry.PAGES[document.meta.page_size],
+                           page=page, shifts=baseline_shifts(page),
                            layout_template=layout.template,
                            stylesheet_url=sheets[0].resolve().as_uri(),
                            layout_stylesheet_url=sheets[1].resolve().as_uri())
