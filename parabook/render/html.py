@@ -82,12 +82,12 @@ def _ascent_descent(family: str, bold: bool = False) -> tuple[float, float]:
         found = subprocess.run(["fc-match", "-f", "%{file}\n%{index}", pattern],
                                capture_output=True, text=True, check=True, timeout=30)
         path, _, index = found.stdout.partition("\n")
-        font = TTFont(path, fontNumber=int(index or 0), lazy=True)
+        with TTFont(path, fontNumber=int(index or 0), lazy=True) as font:
+            em = font["head"].unitsPerEm
+            return font["hhea"].ascent / em, -font["hhea"].descent / em
     except (OSError, subprocess.SubprocessError, ValueError) as exc:
         raise SetupError(f"cannot read the font {family} ({exc})",
                          fix="install it: scripts/setup-system.sh") from exc
-    em = font["head"].unitsPerEm
-    return font["hhea"].ascent / em, -font["hhea"].descent / em
 
 
 def first_baseline_pt(family: str, size_pt: float, leading: float, bold: bool = False) -> float:
