@@ -13,10 +13,14 @@ import pytest
 from pypdf import PdfReader
 
 from parabook.errors import BookError
+from parabook.layouts.parallel import choose_split
+from parabook.layouts.estimate import pairs
 from parabook.render.pdf import pad_to_fours
+from parabook.typeset.geometry import TYPOGRAPHY
+from parabook.typeset.measure import text_width_pt
 
 from . import pdftools
-from .conftest import SAMPLE, build
+from .conftest import REPO, SAMPLE, build
 from .test_printfile import booklet, with_cover  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.integration
@@ -151,14 +155,15 @@ def test_every_rows_first_baselines_are_level_and_headings_start_on_one_line(boo
         for page in doc.pages(2):
             lines = first_lines(page)
             zh = [line for line in lines if "CJK" in line[1] and "Bold" not in line[1]
-                  and line[2] == 10.0]
+                  and line[2] == round(TYPOGRAPHY.zh.size_pt, 1)]
             tr = [line for line in lines if "CJK" not in line[1] and "Bold" not in line[1]
-                  and line[2] == 9.5]
+                  and line[2] == round(TYPOGRAPHY.tr.size_pt, 1)]
             if zh and tr:
                 left = min(line[3] for line in zh)
+                indent = TYPOGRAPHY.zh_indent_em * TYPOGRAPHY.zh.size_pt
                 # A paragraph's first line is indented 2 em; the translation's first line
                 # is the one nearest it.
-                for line in (line for line in zh if abs(line[3] - left - 20) < 1.5):
+                for line in (line for line in zh if abs(line[3] - left - indent) < 1.5):
                     nearest = min(tr, key=lambda other: abs(other[0] - line[0]))
                     assert abs(nearest[0] - line[0]) <= 0.5, (page.number + 1, line, nearest)
                     rows += 1
@@ -172,3 +177,26 @@ def test_every_rows_first_baselines_are_level_and_headings_start_on_one_line(boo
                            for line in lines), page.number + 1
                 headings += 1
     assert rows >= 20 and headings == 3
+
+
+def test_the_chinese_column_holds_at_least_14_characters_a_line():
+    from parabook.catalog.po import load_translations
+    from parabook.compose.pairing import pair
+    from parabook.source.manuscript import read_book, segments
+
+    sample_manuscript = read_book(REPO / "book", SAMPLE)
+    document = pair(sample_manuscript, "en", load_translations(
+        REPO / "translations", SAMPLE, "en", segments(sample_manuscript)))
+    for size in ("A5", "B5", "A4"):
+        split = choose_split(list(pairs(document).values()), text_width_pt(size), None)
+        assert split.chars_per_line >= 14, (size, split)
+
+
+def test_a_pinned_share_that_leaves_a_column_mostly_empty_is_warned(tiny_project):
+    meta = tiny_project / "book" / SAMPLE / "book.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8") + "source_share: 0.75\n",
+                    encoding="utf-8")
+    built = build(tiny_project, "--output", "email")
+    assert "leaves the Chinese column" in built.out + built.err
+    assert "layout: stacked" in built.out + built.err
+    assert "leaves the translation column" not in built.out + built.err
