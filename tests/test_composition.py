@@ -13,17 +13,20 @@ import pytest
 from pypdf import PdfReader
 
 from parabook.errors import BookError
-from parabook.layouts.parallel import choose_split
 from parabook.layouts.estimate import pairs
+from parabook.layouts.parallel import choose_split
 from parabook.render.pdf import pad_to_fours
 from parabook.typeset.geometry import TYPOGRAPHY
 from parabook.typeset.measure import text_width_pt
 
-from . import pdftools
+from . import pdftools, test_printfile
 from .conftest import REPO, SAMPLE, build
-from .test_printfile import booklet, with_cover  # noqa: F401 (a fixture)
+from .test_printfile import with_cover
 
 pytestmark = pytest.mark.integration
+
+booklet = test_printfile.booklet
+"""The sample with camera photos and a cover photo, built once per run (a fixture)."""
 
 
 @pytest.mark.parametrize("pages", range(5, 14))

@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from . import pdftools
 from parabook.output.printfile import MARK_GAP_MM, MARK_LENGTH_MM, SLUG_MM
 
+from . import pdftools
 from .conftest import SAMPLE, make_tiny
 from .photogen import SECRETS as CAMERA_SECRETS
 

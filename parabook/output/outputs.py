@@ -129,11 +129,12 @@ def _shared_height_widths(figures, page: geometry.PageGeometry) -> list[float | 
     one line; None for each figure otherwise (sized alone, `_job`)."""
     aspects = [_aspect(view.photo.source, view.photo.figure.crop)
                if view.photo.source is not None else None for view in figures]
-    if len(figures) != 2 or None in aspects:
+    known = [aspect for aspect in aspects if aspect is not None]
+    if len(figures) != 2 or len(known) != 2:
         return [None] * len(figures)
     room = page.text_width_mm - page.figure_gap_mm
-    height = min(room / sum(aspects), page.max_photo_height_mm)
-    return [round(height * aspect - 0.05, 1) for aspect in aspects]
+    height = min(room / sum(known), page.max_photo_height_mm)
+    return [round(height * aspect - 0.05, 1) for aspect in known]
 
 
 def _job(photo: PhotoView, spec: OutputSpec, page: geometry.PageGeometry,

@@ -122,7 +122,10 @@ def _recolour(holder: pikepdf.Object, seen: set[tuple[int, int]],
             xobject.ColorSpace = pikepdf.Array([pikepdf.Name.ICCBased, srgb])
 
 
-def _grey_or_cmyk(item: pikepdf.ContentStreamInstruction) -> pikepdf.ContentStreamInstruction:
+def _grey_or_cmyk(item):
+    """An `rg`/`RG` instruction in DeviceGray or DeviceCMYK; anything else as it is."""
+    if not isinstance(item, pikepdf.ContentStreamInstruction):
+        return item  # an inline image
     op = str(item.operator)
     if op not in _RGB_OPS:
         return item
@@ -154,7 +157,7 @@ def mark_lines(trim: tuple[float, ...], bleed: tuple[float, ...]) -> list[tuple[
     tx0, ty0, tx1, ty1 = trim
     bx0, by0, bx1, by1 = bleed
     gap, length = MARK_GAP_MM * PT_PER_MM, MARK_LENGTH_MM * PT_PER_MM
-    lines = []
+    lines: list[tuple[float, ...]] = []
     for y in (ty0, ty1):  # horizontal marks, left and right of the page
         lines += [(bx0 - gap - length, y, bx0 - gap, y), (bx1 + gap, y, bx1 + gap + length, y)]
     for x in (tx0, tx1):  # vertical marks, below and above
@@ -225,7 +228,7 @@ def check_pdfx(path: Path) -> list[str]:
     """What the file at `path` lacks of PDF/X-4's structural requirements: [] if none."""
     problems = []
     with pikepdf.open(path) as pdf:
-        intents = pdf.Root.get("/OutputIntents", [])
+        intents = pdf.Root.get("/OutputIntents", pikepdf.Array())
         pdfx = [i for i in intents if i.get("/S") == pikepdf.Name.GTS_PDFX]
         if len(pdfx) != 1:
             problems.append("needs exactly one /GTS_PDFX output intent")

@@ -408,7 +408,7 @@ def photos_replaced(document: Document, photos: Mapping[str, str],
 
 # Languages in the structure tree --------------------------------------------------------
 
-import pydyf  # noqa: E402
+import pydyf  # type: ignore[import-untyped]  # noqa: E402
 from weasyprint.pdf import tags as _pdf_tags  # noqa: E402
 
 
