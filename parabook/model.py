@@ -51,6 +51,8 @@ class BookMeta:
     """Pages padding the booklet to a multiple of 4: `notes` (headed Notes) or `blank`."""
     cover_alt: str = ""
     """What the cover photo shows, for screen readers; empty: the title."""
+    cover_focus: tuple[float, float] = (0.5, 0.5)
+    """The point of the cover photo kept in view when it is cut to fit the cover."""
 
 
 @dataclass(frozen=True)

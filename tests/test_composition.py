@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from parabook.errors import BookError
+from parabook.errors import BookError, InputError
 from parabook.layouts.estimate import pairs
 from parabook.layouts.parallel import choose_split
 from parabook.render.pdf import pad_to_fours
@@ -203,3 +203,15 @@ def test_a_pinned_share_that_leaves_a_column_mostly_empty_is_warned(tiny_project
     assert "leaves the Chinese column" in built.out + built.err
     assert "layout: stacked" in built.out + built.err
     assert "leaves the translation column" not in built.out + built.err
+
+
+def test_cover_focus_keeps_its_part_of_the_photo_and_a_bad_one_is_an_error(tmp_path):
+    from parabook.source.config import load_meta
+
+    meta = tmp_path / "book.yaml"
+    meta.write_text("title: 标题\nbyline: 作者\ncover_focus: 50%,20%\n", encoding="utf-8")
+    assert load_meta(meta, "x").cover_focus == (0.5, 0.2)
+    meta.write_text("title: 标题\nbyline: 作者\ncover_focus: top\n", encoding="utf-8")
+    with pytest.raises(InputError, match="cover_focus 'top' is not X%,Y%") as caught:
+        load_meta(meta, "x")
+    assert caught.value.line == 3 and "fix: cover_focus is" in str(caught.value)

@@ -61,6 +61,8 @@ OPTIONS: dict[str, Option] = {
     "pdfx": Option(bool, False, "true: the print PDF is PDF/X-4, with a CMYK output intent"),
     "blank_pages": Option(str, "notes", "notes (the pages added to reach a multiple of 4 "
                                         "say Notes / 笔记) or blank"),
+    "cover_focus": Option(str, "50%,50%", "the part of the cover photo kept when it is cut "
+                                          "to fit the cover, X%,Y% (50%,30%: upper middle)"),
     "cover_alt": Option(str, "", "what the cover photo shows, for screen readers; "
                                  "default: the title"),
 }
@@ -172,7 +174,16 @@ def load_meta(path: Path, slug: str) -> BookMeta:
         pdfx=merged["pdfx"],
         blank_pages=merged["blank_pages"],
         cover_alt=merged["cover_alt"].strip(),
+        cover_focus=_focus(merged["cover_focus"]) or (0.5, 0.5),
     )
+
+
+def _focus(text: str) -> tuple[float, float] | None:
+    """`50%,30%` -> (0.5, 0.3); None when it is not two percentages up to 100."""
+    found = re.fullmatch(r"\s*(\d{1,3})%\s*,\s*(\d{1,3})%\s*", text)
+    if not found or int(found[1]) > 100 or int(found[2]) > 100:
+        return None
+    return int(found[1]) / 100, int(found[2]) / 100
 
 
 def _check_value(key: str, value: Any) -> tuple[str, str] | None:
@@ -189,6 +200,8 @@ def _check_value(key: str, value: Any) -> tuple[str, str] | None:
                 "delete it (in quotes, YAML reads \\0, \\x01 or \\u202e as one)")
     if key == "page_size" and value not in PAGE_SIZES:
         return f"page_size {value!r} is not supported", _help(key)
+    if key == "cover_focus" and _focus(value) is None:
+        return f"cover_focus {value!r} is not X%,Y%", _help(key)
     if key == "blank_pages" and value not in ("notes", "blank"):
         return f"blank_pages {value!r} is neither notes nor blank", _help(key)
     if key == "layout" and value not in LAYOUTS:
