@@ -6,9 +6,11 @@
 #     fontTools, about 5x slower on the CJK fonts)
 #   fonts-noto-cjk, fonts-noto-core: Noto Serif CJK SC and Noto Serif
 #   poppler-utils, gettext: pdftotext/pdffonts and msgfmt, used by the tests
+#   ghostscript: its CMYK profile is the PDF/X output intent (book.yaml pdfx: true),
+#     and the tests read the PDF/X print file with gs
 set -eu
 
-PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk fonts-noto-core poppler-utils gettext"
+PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk fonts-noto-core poppler-utils gettext ghostscript"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     missing=""
