@@ -30,18 +30,21 @@ booklet = test_printfile.booklet
 
 
 @pytest.mark.parametrize("pages", range(5, 14))
-def test_filler_pages_make_a_multiple_of_four_before_the_last_page(pages):
+@pytest.mark.parametrize("back", [1, 2])
+def test_filler_pages_make_a_multiple_of_four_before_the_back_cover(pages, back):
+    # A back cover of `back` pages (a long colophon), the 3 fillers just before it.
     layout = [f"p{n}" for n in range(pages)]
-    pad_to_fours(layout, 3)
+    fillers = list(range(pages - back - 3, pages - back))
+    pad_to_fours(layout, fillers)
     content = pages - 3
     assert len(layout) % 4 == 0 and content <= len(layout) < content + 4
-    assert layout[-1] == f"p{pages - 1}"  # the back cover stays last
-    assert layout[:content - 1] == [f"p{n}" for n in range(content - 1)]
+    assert layout[-back:] == [f"p{n}" for n in range(pages - back, pages)]
+    assert layout[:content - back] == [f"p{n}" for n in range(content - back)]
 
 
 def test_too_few_pages_for_the_fillers_is_an_error():
-    with pytest.raises(BookError, match="fewer than its 3 filler pages"):
-        pad_to_fours(["a", "b", "c"], 3)
+    with pytest.raises(BookError, match="it needs a cover and a back cover"):
+        pad_to_fours(["a", "b", "c"], [0, 1])
 
 
 def page_count(path: Path) -> int:

@@ -122,9 +122,9 @@ def lay_out(html: str, *, base_dir: Path, allowed: list[Path],
             photos: Path | None = None, filler_pages: int = 0) -> Layout:
     """Lay `html` out, fetching only from `allowed` folders and prepared `photos`.
 
-    `filler_pages`: the HTML sets this many pages of one page each just before its last
-    page (`html.FILLER_PAGES`); as many are kept as make the page count a multiple of 4,
-    the rest are dropped, so the back cover stays the last page, a verso."""
+    `filler_pages`: the HTML sets this many pages, named `notes` or `blank`, before its
+    back cover (`html.FILLER_PAGES`); as many are kept as make the page count a multiple
+    of 4, the rest are dropped, so the back cover ends the booklet on a verso."""
     fetcher = SandboxFetcher(allowed, photos)
     base_url = base_dir.resolve().as_uri() + "/"
     try:
@@ -136,8 +136,10 @@ def lay_out(html: str, *, base_dir: Path, allowed: list[Path],
                                   url_fetcher=fetcher).render()
     except OSError as exc:
         raise BookError(f"WeasyPrint could not render the booklet: {exc}") from exc
-    if filler_pages:
-        pad_to_fours(document.pages, filler_pages)
+    if filler_pages:  # the template's filler pages are named `notes` or `blank`
+        pad_to_fours(document.pages, [index for index, name in
+                                      enumerate(weasy.page_names(document))
+                                      if name in ("notes", "blank")])
     return Layout(document, fetcher)
 
 
@@ -179,16 +181,17 @@ def _cover_photo_capped(html: str, cap: float | None) -> str:
     return html.replace("</head>", rule + "</head>", 1)
 
 
-def pad_to_fours(pages: list, filler_pages: int) -> None:
-    """Keep as many of the `filler_pages` before the last page as make `len(pages)` a
-    multiple of 4 (a saddle-stitched booklet's sheets carry four pages each)."""
-    if len(pages) < filler_pages + 2:
-        raise BookError(f"the layout has {len(pages)} pages, fewer than its "
-                        f"{filler_pages} filler pages and a cover and back cover")
-    content = len(pages) - filler_pages
+def pad_to_fours(pages: list, fillers: list[int]) -> None:
+    """Keep as many of the filler pages (their indexes in `pages`) as make `len(pages)` a
+    multiple of 4 (a saddle-stitched booklet's sheets carry four pages each); drop the
+    rest."""
+    content = len(pages) - len(fillers)
+    if content < 2:
+        raise BookError(f"the layout has {len(pages)} pages, {len(fillers)} of them filler "
+                        "pages: it needs a cover and a back cover")
     keep = -content % 4
-    last = len(pages) - 1
-    del pages[last - filler_pages + keep:last]
+    for index in sorted(fillers[keep:], reverse=True):
+        del pages[index]
 
 
 def write_layout(layout: Layout, write: PdfWrite) -> bytes | None:

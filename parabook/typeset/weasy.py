@@ -439,6 +439,12 @@ def structure_languages() -> Iterator[None]:
 # Page composition -----------------------------------------------------------------------
 
 
+def page_names(document: Document) -> list[str | None]:
+    """Each page's CSS page name (`page: cover`), None for an unnamed page."""
+    return [getattr(page._page_box.page_type, "name", None) or None
+            for page in document.pages]
+
+
 def named_page_fit(document: Document, name: str) -> tuple[float, float]:
     """How the pages named `name` (`page: cover`) hold their content, in CSS px: the height
     their content takes on the second and later such pages (0 when it fits on one), and
