@@ -13,14 +13,11 @@ import pytest
 from pypdf import PdfReader
 
 from parabook.errors import BookError, InputError
-from parabook.layouts.estimate import pairs
-from parabook.layouts.parallel import choose_split
 from parabook.render.pdf import pad_to_fours
 from parabook.typeset.geometry import TYPOGRAPHY
-from parabook.typeset.measure import text_width_pt
 
 from . import pdftools, test_printfile
-from .conftest import REPO, SAMPLE, build
+from .conftest import SAMPLE, build
 from .test_printfile import with_cover
 
 pytestmark = pytest.mark.integration
@@ -176,26 +173,13 @@ def test_every_rows_first_baselines_are_level_and_headings_start_on_one_line(boo
             bold = [line for line in lines if "Bold" in line[1] and line[2] < 12]
             zh_heads = sorted(line[0] for line in bold if "CJK" in line[1])
             tr_heads = sorted(line[0] for line in bold if "CJK" not in line[1])
-            if zh_heads:
+            if zh_heads and not page.get_text().startswith("笔记"):  # not a Notes page
                 assert tr_heads and abs(zh_heads[0] - tr_heads[0]) <= 0.5, page.number + 1
                 # Never alone at the foot of a page: body text follows on the same page.
                 assert any(line[0] > zh_heads[-1] and "Bold" not in line[1]
                            for line in lines), page.number + 1
                 headings += 1
     assert rows >= 20 and headings == 3
-
-
-def test_the_chinese_column_holds_at_least_14_characters_a_line():
-    from parabook.catalog.po import load_translations
-    from parabook.compose.pairing import pair
-    from parabook.source.manuscript import read_book, segments
-
-    sample_manuscript = read_book(REPO / "book", SAMPLE)
-    document = pair(sample_manuscript, "en", load_translations(
-        REPO / "translations", SAMPLE, "en", segments(sample_manuscript)))
-    for size in ("A5", "B5", "A4"):
-        split = choose_split(list(pairs(document).values()), text_width_pt(size), None)
-        assert split.chars_per_line >= 14, (size, split)
 
 
 def test_a_pinned_share_that_leaves_a_column_mostly_empty_is_warned(tiny_project):

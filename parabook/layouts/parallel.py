@@ -31,9 +31,8 @@ from parabook.typeset.measure import (
 SHARES = [s / 1000 for s in range(300, 651, 5)]
 # A line one character short must be fillable between its characters within the
 # justification's limit (parabook/justify.py: under 0.1 em a gap, or text
-# extraction reads a space): 11 gaps x 0.098 em > 1 em takes 12 characters. Body text
-# reads poorly below 14 a line, the floor here.
-MIN_CHARS = 14
+# extraction reads a space): 11 gaps x 0.098 em > 1 em takes 12 characters.
+MIN_CHARS = 12
 MOSTLY_EMPTY = 0.5
 """A column whose text fills less than this share of its rows' height is reported."""
 

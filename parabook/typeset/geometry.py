@@ -29,9 +29,8 @@ class Type:
 class Typography:
     """The booklet's type and the spacing measured with it."""
 
-    zh: Type = Type(9.5, 1.75)
-    """Chinese body text: the translation's size, so that the Chinese column, narrow
-    beside the longer translation, still holds 14 characters a line on A5."""
+    zh: Type = Type(10.0, 1.75)
+    """Chinese body text."""
     tr: Type = Type(9.5, 1.45)
     """Translation body text, and the document's base size."""
     zh_indent_em: float = 2.0
