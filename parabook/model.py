@@ -52,6 +52,15 @@ class BookMeta:
     translation_align: str = "auto"
     """`justify`, `ragged` (ragged-right) or `auto`: ragged in the parallel layout."""
 
+    pdfx: bool = False
+    """The print PDF is PDF/X-4 (`parabook.output.printfile`)."""
+    blank_pages: str = "notes"
+    """Pages padding the booklet to a multiple of 4: `notes` (headed Notes) or `blank`."""
+    cover_alt: str = ""
+    """What the cover photo shows, for screen readers; empty: the title."""
+    cover_focus: tuple[float, float] = (0.5, 0.5)
+    """The point of the cover photo kept in view when it is cut to fit the cover."""
+
     @property
     def ragged(self) -> bool:
         """Whether the translation is set ragged-right."""

@@ -35,10 +35,11 @@ from parabook.output.outputs import (
     prepare_each,
     suffix,
 )
+from parabook.output.printfile import finish_print
 from parabook.output.shrink import shrink_cid_fonts
 from parabook.output.staging import staged
 from parabook.project import Project
-from parabook.render.html import render_html
+from parabook.render.html import FILLER_PAGES, render_html
 from parabook.render.pdf import PdfWrite, lay_out, write_layout
 from parabook.source.manuscript import read_book, segments
 from parabook.typeset import fonts, preflight
@@ -189,7 +190,8 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
             names.remove(name)
         html = render_html(placed[layout_spec.name], plan, project.templates,
                            project.styles / "booklet.css", layout_spec)
-        layout = lay_out(html, base_dir=manuscript.folder, allowed=allowed, photos=photos)
+        layout = lay_out(html, base_dir=manuscript.folder, allowed=allowed, photos=photos,
+                         filler_pages=FILLER_PAGES)
         if notes is not None and not any(n.startswith("preflight:") for n in notes):
             notes += preflight.check(layout.document, [
                 w for w in warnings if w.code == "glyph.missing"]).lines()
@@ -203,6 +205,8 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
                                                     f"writing the {write.name} PDF"))
                       for write in others]
             write_layout(layout, first)
+            if first.name == "print":  # black plate, crop marks, PDF/X (before imposing)
+                finish_print(files["print"], pdfx=manuscript.meta.pdfx)
             if first.name == "print" and "handout" in outputs:
                 imposed = impose_saddle(files["print"], files["handout"])
             for child in forked:

@@ -9,9 +9,11 @@
 #   poppler-utils, gettext: pdftotext/pdffonts and msgfmt, used by the tests
 #   chromium: the browser the review app's tests drive (Playwright cannot download
 #     its own here)
+#   ghostscript: its CMYK profile is the PDF/X output intent (book.yaml pdfx: true),
+#     and the tests read the PDF/X print file with gs
 set -eu
 
-PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk fonts-noto-core poppler-utils gettext chromium"
+PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk fonts-noto-core poppler-utils gettext chromium ghostscript"
 PACKAGES="$PACKAGES fonts-babelstone-han"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

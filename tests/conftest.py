@@ -29,6 +29,8 @@ FILE_TIERS = {
     # A test's own marker wins; a test that reads `sample_build` is slow.
     "test_build.py": "integration",
     "test_fuzz.py": "slow",
+    "test_printfile.py": "slow",
+    "test_composition.py": "integration",
     "test_fuzz_render.py": "slow",
     "test_linebreaking.py": "slow",
     "test_preflight.py": "integration",

@@ -252,9 +252,9 @@ def test_html_marks_every_cell_with_its_language(project, sample_manuscript):
     html = render_html(document, plan_layout(document), project / "templates",
                        project / "styles" / "booklet.css", SPECS["email"])
     assert html.count('<td class="zh" lang="zh-CN">') == html.count('<td class="tr" lang="en">')
-    # One row per paragraph; each heading rides at the top of the row after it.
+    # One row per paragraph, and one per heading (kept with the paragraph after it).
     assert html.count('<td class="tr" lang="en">') == sum(
-        isinstance(b, Paragraph) for b in manuscript.blocks)
+        isinstance(b, Paragraph | Heading) for b in manuscript.blocks)
     assert html.count('<h2 class="tr">') == sum(isinstance(b, Heading) for b in manuscript.blocks)
     assert '<html lang="zh-CN">' in html
 

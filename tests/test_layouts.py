@@ -14,6 +14,7 @@ from parabook.layouts import LAYOUTS, plan_layout
 from parabook.output.outputs import SPECS
 from parabook.render.html import render_html
 from parabook.source.manuscript import read_book, segments
+from parabook.typeset.geometry import TYPOGRAPHY
 from parabook.typeset.measure import CELL_PADDING, text_width_pt
 
 from .conftest import REPO, SAMPLE, build, copy_project
@@ -106,8 +107,8 @@ def test_the_layout_rules_reach_the_pdf(built):
     """Measured on the PDF: rules only the layout's stylesheet has took effect."""
     layout, _, _, plan, pdf, _ = built
     chinese, english = body_lines(pdf, cjk=True), body_lines(pdf, cjk=False)
-    # styles/booklet.css sets 9.5pt; both layouts' stylesheets set the Chinese 10pt.
-    assert {g.size for line in chinese for g in line.glyphs} == {10}
+    # Both layouts set the Chinese in geometry.TYPOGRAPHY.zh's size.
+    assert {g.size for line in chinese for g in line.glyphs} == {TYPOGRAPHY.zh.size_pt}
     width = text_width_pt("A5")
     # (A line-start opening mark set half width has its glyph box half outside.)
     # The text block's left edge, by page side (a page may hold only an indented line).

@@ -10,6 +10,8 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from parabook.output.printfile import MARK_GAP_MM, MARK_LENGTH_MM, SLUG_MM
+
 from . import pdftools
 from .conftest import SAMPLE, make_tiny
 from .photogen import SECRETS as CAMERA_SECRETS
@@ -37,30 +39,35 @@ def test_all_three_outputs_are_built(sample_build):
 
 def test_print_has_bleed_trim_and_crop_marks(sample_build):
     reader = PdfReader(sample_build.pdf("print"))
+    reach = (MARK_GAP_MM + MARK_LENGTH_MM + SLUG_MM) * MM
     for page in reader.pages:
         trim = [float(v) for v in page.trimbox]
         media = [float(v) for v in page.mediabox]
         bleed = [float(v) for v in page.bleedbox]
         assert trim[2] - trim[0] == pytest.approx(A5[0], abs=0.1)
         assert trim[3] - trim[1] == pytest.approx(A5[1], abs=0.1)
-        assert media[2] - media[0] == pytest.approx(A5[0] + 2 * BLEED, abs=0.1)
         assert bleed[0] <= trim[0] - BLEED + 0.1 and bleed[2] >= trim[2] + BLEED - 0.1
-    # Crop marks: dark strokes in the bleed, in line with the trim edge, at each corner.
+        # The MediaBox holds the bleed and a slug for the marks.
+        assert media[2] - media[0] == pytest.approx(A5[0] + 2 * (BLEED + reach), abs=0.1)
+    # Crop marks: dark strokes outside the bleed, in line with the trim edges, at each
+    # corner (tests/test_printfile.py measures them).
     page = pdftools.render(sample_build.pdf("print"), page=2, dpi=150)
     px = 150 / 72
-    edge = round(BLEED * px)  # where the trim starts
-    for x, y in ((edge, 2), (page.width - edge - 1, 2), (edge, page.height - 3),
-                 (page.width - edge - 1, page.height - 3)):
+    edge = round((BLEED + reach) * px)  # where the trim starts
+    middle = round((reach - (MARK_GAP_MM + MARK_LENGTH_MM / 2) * MM) * px)  # a mark's middle
+    for x, y in ((edge, middle), (page.width - edge - 1, middle),
+                 (edge, page.height - middle - 1), (page.width - edge - 1,
+                                                     page.height - middle - 1)):
         strip = [page.getpixel((x + d, y)) for d in (-1, 0, 1)]
-        assert min(min(c) for c in strip) < 100, (x, y, strip)
-    assert page.getpixel((page.width // 2, 2)) == (255, 255, 255)
+        assert min(min(c) for c in strip) < 160, (x, y, strip)
+    assert page.getpixel((page.width // 2, middle)) == (255, 255, 255)
 
 
-def test_print_keeps_full_resolution_and_warns_on_coarse_photos(sample_build):
+def test_print_photos_are_at_press_resolution_and_coarse_ones_warned(sample_build):
     placed = images(sample_build.pdf("print"))
-    sizes = {(int(i["width"]), int(i["height"])) for i in placed}
-    assert (3000, 4000) in sizes  # upright 12 MP
-    assert (2000, 1500) in sizes and (1600, 1200) in sizes
+    ppis = [int(i["x-ppi"]) for i in placed]
+    # 12-megapixel photos shrunk to 300 ppi of their placed size; none enlarged.
+    assert max(ppis) <= 400 and sorted(ppis)[len(ppis) // 2] >= 250, placed
     assert all(i["color"] == "rgb" for i in placed), placed
     assert "photo" in sample_build.err and "dpi at its printed width" in sample_build.err
     assert sample_build.err.count("dpi at its printed width") == 1  # only the 300 px one

@@ -33,6 +33,8 @@ SHARES = [s / 1000 for s in range(300, 651, 5)]
 # justification's limit (parabook/justify.py: under 0.1 em a gap, or text
 # extraction reads a space): 11 gaps x 0.098 em > 1 em takes 12 characters.
 MIN_CHARS = 12
+MOSTLY_EMPTY = 0.5
+"""A column whose text fills less than this share of its rows' height is reported."""
 
 
 @dataclass(frozen=True)
@@ -69,9 +71,13 @@ def plan(document: Document, text_width_pt: float) -> ParallelPlan:
                  if split.measured else split.share * text_width_pt)
     how = ("chosen from the measured lengths of the two texts; set source_share in "
            "book.yaml to override" if split.measured else "source_share in book.yaml")
+    notes = [f"columns: Chinese {split.share:.0%} of the text width, "
+             f"translation {1 - split.share:.0%} ({how})"]
+    if not split.measured:
+        notes += _empty_column_warnings(list(texts.values()), split,
+                                        text_width_pt - source_pt - CELL_PADDING)
     return ParallelPlan(
-        notes=((f"columns: Chinese {split.share:.0%} of the text width, "
-                f"translation {1 - split.share:.0%} ({how})"),),
+        notes=tuple(notes),
         # A pair whose row is a few lines high is kept whole.
         kept=frozenset(index for index, (source, target) in texts.items()
                        if max(lines(source, target, split.chars_per_line,
@@ -81,6 +87,24 @@ def plan(document: Document, text_width_pt: float) -> ParallelPlan:
         source_column=f"{source_pt:.2f}pt",
         target_width_pt=text_width_pt - source_pt - CELL_PADDING,
     )
+
+
+def _empty_column_warnings(rows: list[tuple[str, str]], split: ColumnSplit,
+                           target_line_pt: float) -> list[str]:
+    """A warning for each column that a pinned `source_share` leaves mostly empty."""
+    zh_pt = tr_pt = total = 0.0
+    for source, target in rows:
+        zh_lines, tr_lines = lines(source, target, split.chars_per_line, target_line_pt)
+        zh, tr = zh_lines * ZH_SIZE * ZH_LEADING, tr_lines * TR_SIZE * TR_LEADING
+        zh_pt, tr_pt, total = zh_pt + zh, tr_pt + tr, total + max(zh, tr)
+    warnings = []
+    for name, used in (("Chinese", zh_pt), ("translation", tr_pt)):
+        if total and used / total < MOSTLY_EMPTY:
+            warnings.append(
+                f"warning: source_share {split.share:g} in book.yaml leaves the {name} column "
+                f"{1 - used / total:.0%} empty; remove source_share to have the split "
+                "measured, or use layout: stacked (each paragraph above its translation)")
+    return warnings
 
 
 def choose_split(rows: list[tuple[str, str]], text_width_pt: float,

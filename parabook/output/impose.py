@@ -115,6 +115,7 @@ def impose_saddle(booklet_pdf: Path, output: Path) -> Imposition:
             if handout.page_count != 2 * sheets:
                 raise BookError(f"pdfimpose made {handout.page_count} sides for {pages} pages, "
                                 f"expected {2 * sheets}", path=booklet_pdf)
+            _printing_instructions(handout, pages)
             # pdfimpose's file ID is random; derive it from the booklet for identical rebuilds.
             file_id = _sha256(booklet_pdf)[:32].upper()
             handout.xref_set_key(-1, "ID", f"[<{file_id}><{file_id}>]")
@@ -124,6 +125,30 @@ def impose_saddle(booklet_pdf: Path, output: Path) -> Imposition:
             os.fsync(handle.fileno())
         os.replace(finished, output)
     return Imposition(output=output, pages=pages, blanks=4 * sheets - pages, sheets=sheets)
+
+
+VIEWER_PREFERENCES = "<< /Duplex /DuplexFlipShortEdge /PrintScaling /None /NumCopies 1 >>"
+"""Preset the print dialog (PDF 1.7): both sides, flipped on the short edge, actual size."""
+
+
+def _printing_instructions(handout: pymupdf.Document, pages: int) -> None:
+    """Tell the printer and the person how to print: `VIEWER_PREFERENCES` for the print
+    dialog, and `PRINT_INSTRUCTIONS` as a note on the first side that shows on screen and
+    never prints (an annotation without its Print flag), in the empty upper half of the
+    back cover, where whoever opens the file reads it before printing. An instruction
+    sheet would cost a sheet per copy and shift every sheet of the imposition."""
+    handout.xref_set_key(handout.pdf_catalog(), "ViewerPreferences", VIEWER_PREFERENCES)
+    first = handout[0]
+    width, height = first.rect.width, first.rect.height
+    box = pymupdf.Rect(width * 0.05, height * 0.05, width * 0.45, height * 0.25)
+    note = first.add_freetext_annot(
+        box, f"How to print this handout ({math.ceil(pages / 4)} sheets):\n"
+             f"{PRINT_INSTRUCTIONS}\n(This note shows on screen only; it is not printed.)",
+        fontsize=12, fontname="helv", text_color=(0.6, 0, 0), fill_color=(1, 1, 0.85),
+        border_width=0.5)
+    note.set_info(title="parabook")
+    note.set_flags(0)  # visible, not printed
+    note.update()
 
 
 @contextmanager

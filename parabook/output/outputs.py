@@ -1,7 +1,8 @@
 """One document, three PDFs: for a print shop, an office printer, and email.
 
-- `print`: the trim plus 3 mm bleed with crop marks (WeasyPrint sets TrimBox and
-  BleedBox), photos at full resolution in sRGB;
+- `print`: the trim plus 3 mm bleed (WeasyPrint sets TrimBox and BleedBox), then
+  `printfile.finish_print`: black on the black plate alone, crop marks outside the
+  bleed, optionally PDF/X-4; photos in sRGB at most `PRINT_MAX_DPI`;
 - `handout`: the print PDF's trimmed pages imposed two-up on A4 for saddle stitching;
 - `email`: photos at 150 dpi of their printed size, tagged PDF (PDF/UA-1), CJK
   fonts cut down to the glyphs used (`shrink`).
@@ -37,6 +38,9 @@ SPECS = {
                         shrink_fonts=True),
 }
 PRINT_MIN_DPI = 200
+PRINT_MAX_DPI = 300
+"""Print photos are shrunk to this at their placed size: a press prints no finer, and a
+camera's 1000 ppi made a 17 MB print PDF of the sample's ten photos."""
 
 
 def suffix(name: str) -> str:
@@ -70,7 +74,8 @@ def prepare_each(jobs: list[PhotoJob], cache_dir: Path) -> list[Prepared]:
         try:
             out.append(photos.prepare(job.source, placed_width_mm=job.width_mm, dpi=job.dpi,
                                       cache_dir=cache_dir, manuscript=job.manuscript,
-                                      line=job.line, crop=job.crop, focus=job.focus))
+                                      line=job.line, crop=job.crop, focus=job.focus,
+                                      max_dpi=PRINT_MAX_DPI if job.dpi is None else None))
         except InputError as error:
             out.append(error)
     return out
@@ -93,11 +98,14 @@ def place_photos(document: Document, spec: OutputSpec, cache_dir: Path, *, final
             cover.figure, line=document.meta.cover_photo_line or 0))
     views = [view.photo for row in document.rows if row.kind == "figures"
              for view in row.figures]
+    widths: list[float | None] = [width for row in document.rows if row.kind == "figures"
+                                  for width in _shared_height_widths(row.figures, page)]
     where = [manuscript_path] * len(views)
     if cover:
         views, where = [cover, *views], [manuscript_path.with_name("book.yaml"), *where]
-    jobs = {index: _job(view, spec, page, path)
-            for index, (view, path) in enumerate(zip(views, where, strict=True))
+        widths = [None, *widths]
+    jobs = {index: _job(view, spec, page, path, width)
+            for index, (view, path, width) in enumerate(zip(views, where, widths, strict=True))
             if view.source is not None}
     done = (prepare or partial(prepare_each, cache_dir=cache_dir))(list(jobs.values()))
     results = dict(zip(jobs, done, strict=True))
@@ -115,8 +123,22 @@ def place_photos(document: Document, spec: OutputSpec, cache_dir: Path, *, final
     return dataclasses.replace(document, rows=tuple(rows), cover_photo=cover), warnings
 
 
+def _shared_height_widths(figures, page: geometry.PageGeometry) -> list[float | None]:
+    """Widths for photos side by side in one row (two `half` figures) that give them one
+    height, filling the text width but the gap between them, so their captions start on
+    one line; None for each figure otherwise (sized alone, `_job`)."""
+    aspects = [_aspect(view.photo.source, view.photo.figure.crop)
+               if view.photo.source is not None else None for view in figures]
+    known = [aspect for aspect in aspects if aspect is not None]
+    if len(figures) != 2 or len(known) != 2:
+        return [None] * len(figures)
+    room = page.text_width_mm - page.figure_gap_mm
+    height = min(room / sum(known), page.max_photo_height_mm)
+    return [round(height * aspect - 0.05, 1) for aspect in known]
+
+
 def _job(photo: PhotoView, spec: OutputSpec, page: geometry.PageGeometry,
-         where: Path) -> PhotoJob:
+         where: Path, shared_width: float | None = None) -> PhotoJob:
     figure, source = photo.figure, photo.source
     assert source is not None  # jobs are made for the photos that are there
     text_mm = page.text_width_mm
@@ -124,6 +146,8 @@ def _job(photo: PhotoView, spec: OutputSpec, page: geometry.PageGeometry,
     aspect = _aspect(source, figure.crop)
     width_mm = (round(min(column_mm, page.max_photo_height_mm * aspect), 1) if aspect
                 else column_mm)
+    if shared_width is not None:
+        width_mm = shared_width
     return PhotoJob(source, width_mm, spec.dpi, where, figure.line, figure.crop,
                     figure.focus)
 

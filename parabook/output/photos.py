@@ -21,7 +21,7 @@ What happens, in order:
 4. `crop=(w, h)`: cut the upright photo to that aspect ratio, as large as it fits, centred
    on `focus=(x, y)` (fractions of the width and height, (0.5, 0.5) is the middle) and
    shifted back inside the photo where the centre is too near an edge.
-5. `dpi=None` keeps every pixel (print); `dpi=150` shrinks (Lanczos after a fast
+5. `dpi=None` keeps every pixel (print; `max_dpi` caps it); `dpi=150` shrinks (Lanczos after a fast
    `reduce()`) so the width is at most `placed_width_mm / 25.4 * dpi`. Never enlarged.
 6. Colour: an embedded ICC profile is converted to sRGB with LittleCMS (perceptual);
    without one, CMYK is converted by Pillow's formula and anything else is taken as sRGB.
@@ -31,8 +31,8 @@ What happens, in order:
    bytes identical between runs.
 
 The cache key is the SHA-256 of `VERSION`, the options that change the pixels and the source
-bytes. For print (`dpi=None`) the placed width changes nothing but the reported resolution,
-so it is left out of the key: one full-resolution file serves every width. The result is
+bytes. For print without `max_dpi` the placed width changes nothing but the reported
+resolution, so it is left out of the key: one full-resolution file serves every width. The result is
 `cache_dir/<key>.jpg` plus `<key>.json` (sizes, and the crop's width in pixels from which
 the resolution at any printed width follows), each written atomically, the JSON last; when
 both exist a call reads and hashes the source and returns without opening it as an image.
@@ -112,8 +112,12 @@ class PreparedPhoto:
 def prepare(src: Path, *, placed_width_mm: float, dpi: int | None, cache_dir: Path,
             manuscript: Path | None = None, line: int | None = None,
             crop: tuple[float, float] | None = None,
-            focus: tuple[float, float] = (0.5, 0.5)) -> PreparedPhoto:
+            focus: tuple[float, float] = (0.5, 0.5),
+            max_dpi: int | None = None) -> PreparedPhoto:
     """Return `src` prepared for a print (`dpi=None`) or screen/e-mail (`dpi=150`) PDF.
+
+    `max_dpi` (print only): shrink to at most this resolution at the placed width, at
+    print quality; a press gains nothing past 300-400 ppi, and the file grows.
 
     `crop` and `focus` come from the manuscript, so bad values are reported at
     `manuscript:line`; `placed_width_mm` and `dpi` come from the program and must be > 0.
@@ -134,8 +138,9 @@ def prepare(src: Path, *, placed_width_mm: float, dpi: int | None, cache_dir: Pa
                    "check that the file exists and is readable") from exc
 
     # Print keeps every pixel whatever the width: one file for every placed width.
-    options = {"placed_width_mm": float(placed_width_mm) if dpi is not None else None,
-               "dpi": dpi,
+    size_dpi = dpi if dpi is not None else max_dpi
+    options = {"placed_width_mm": float(placed_width_mm) if size_dpi is not None else None,
+               "dpi": dpi, **({"max_dpi": max_dpi} if dpi is None and max_dpi else {}),
                "crop": [float(v) for v in crop] if crop else None,
                "focus": [float(v) for v in focus] if crop else None}
     digest = hashlib.sha256(f"parabook.output.photos {VERSION}\n".encode())
@@ -146,7 +151,8 @@ def prepare(src: Path, *, placed_width_mm: float, dpi: int | None, cache_dir: Pa
 
     cached = _read_sidecar(sidecar) if output.is_file() else None
     if cached is None:
-        cached = _render(data, output, placed_width_mm, dpi, crop, focus, fail)
+        cached = _render(data, output, placed_width_mm, size_dpi, crop, focus, fail,
+                         PRINT_QUALITY if dpi is None else SCREEN_QUALITY)
         # Written after the JPEG: a sidecar always describes a complete file.
         write_atomic(sidecar, json.dumps(cached, sort_keys=True) + "\n")
     else:
@@ -218,7 +224,7 @@ def _read_sidecar(path: Path) -> dict | None:
 
 
 def _render(data: bytes, output: Path, placed_width_mm: float, dpi: int | None,
-            crop, focus, fail) -> dict:
+            crop, focus, fail, quality: int) -> dict:
     image = _open_checked(data, fail)
     if crop is None and not is_printable_shape(*image.size):
         raise fail(f"has {image.width}×{image.height} pixels, a strip too thin to print (the "
@@ -260,8 +266,7 @@ def _render(data: bytes, output: Path, placed_width_mm: float, dpi: int | None,
 
     image.info = {}  # Pillow's JPEG writer falls back to the source's comment otherwise
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=PRINT_QUALITY if dpi is None else SCREEN_QUALITY,
-               optimize=True)
+    image.save(buffer, "JPEG", quality=quality, optimize=True)
     write_atomic(output, buffer.getvalue())
     return {"width_px": image.width, "height_px": image.height, "source_px": list(upright),
             "crop_px": box[2] - box[0]}

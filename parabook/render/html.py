@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+from functools import cache
 from pathlib import Path
 
+from fontTools.ttLib import TTFont
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
@@ -15,6 +19,10 @@ from parabook.typeset.linebreak import HYPHEN, break_lines
 from parabook.typeset.zhbreak import break_zh
 
 TEMPLATE = "booklet.html.j2"
+FILLER_PAGES = 3
+"""Pages the template sets before the back cover, one each, so that a booklet of any
+length can be padded to a multiple of 4 in its layout (`pdf.lay_out` keeps 0-3 of
+them): every output has the same pages, and the back cover is the last verso."""
 
 
 # Full-width punctuation whose ink sits on one side of its em square (Simplified
@@ -119,6 +127,43 @@ def zh_width(plan: LayoutPlan) -> float:
     return float(getattr(plan, "target_width_pt", 0.0))
 
 
+@cache
+def _ascent_descent(family: str, bold: bool = False) -> tuple[float, float]:
+    """The face's hhea ascent and descent in ems: what Pango, and so WeasyPrint, places a
+    line's baseline with."""
+    pattern = f"{family}:weight={'bold' if bold else 'regular'}"
+    try:
+        found = subprocess.run(["fc-match", "-f", "%{file}\n%{index}", pattern],
+                               capture_output=True, text=True, check=True, timeout=30)
+        path, _, index = found.stdout.partition("\n")
+        with TTFont(path, fontNumber=int(index or 0), lazy=True) as font:
+            em = font["head"].unitsPerEm
+            return font["hhea"].ascent / em, -font["hhea"].descent / em
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        raise SetupError(f"cannot read the font {family} ({exc})",
+                         fix="install it: scripts/setup-system.sh") from exc
+
+
+def first_baseline_pt(family: str, size_pt: float, leading: float, bold: bool = False) -> float:
+    """Where a paragraph's first baseline sits below its top: the half-leading, then the
+    ascent."""
+    ascent, descent = _ascent_descent(family, bold)
+    return size_pt * (leading - ascent - descent) / 2 + size_pt * ascent
+
+
+def baseline_shifts(page: geometry.PageGeometry) -> dict[str, float]:
+    """Padding (pt) above each cell of a row so both columns' first baselines are level,
+    as paracol's \\switchcolumn* gives: `zh`/`tr` for paragraphs, `zh_heading`/
+    `tr_heading` for headings (sizes as styles/layouts/parallel.css sets them)."""
+    kind = page.type
+    zh = first_baseline_pt("Noto Serif CJK SC", kind.zh.size_pt, kind.zh.leading)
+    tr = first_baseline_pt("Noto Serif", kind.tr.size_pt, kind.tr.leading)
+    zh_h = first_baseline_pt("Noto Serif CJK SC", kind.zh.size_pt, kind.zh.leading, True)
+    tr_h = first_baseline_pt("Noto Serif", kind.heading_pt, kind.tr.leading, True)
+    return {"zh": max(tr - zh, 0), "tr": max(zh - tr, 0),
+            "zh_heading": max(tr_h - zh_h, 0), "tr_heading": max(zh_h - tr_h, 0)}
+
+
 def environment(templates_dir: Path) -> Environment:
     env = Environment(
         loader=FileSystemLoader(templates_dir),
@@ -132,6 +177,7 @@ def environment(templates_dir: Path) -> Environment:
     env.filters["zh_lines"] = zh_lines
     env.filters["zh_heading"] = zh_heading
     env.globals["zh_width"] = zh_width
+    env.tests["match_year"] = lambda text: bool(re.fullmatch(r"\d{4}", str(text)))
     return env
 
 
@@ -148,8 +194,9 @@ def render_html(document: Document, plan: LayoutPlan, templates_dir: Path,
             raise SetupError("stylesheet missing", path=sheet,
                              fix="restore it from the repository, e.g. with git checkout")
     template = environment(templates_dir).get_template(TEMPLATE)
-    return template.render(doc=document, plan=plan, output=output,
-                           page=geometry.PAGES[document.meta.page_size],
+    page = geometry.PAGES[document.meta.page_size]
+    return template.render(doc=document, plan=plan, output=output, filler_pages=FILLER_PAGES,
+                           page=page, shifts=baseline_shifts(page),
                            layout_template=layout.template,
                            stylesheet_url=sheets[0].resolve().as_uri(),
                            layout_stylesheet_url=sheets[1].resolve().as_uri())

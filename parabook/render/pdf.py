@@ -34,6 +34,19 @@ log = logging.getLogger("parabook.render.pdf")
 
 PHOTO_SCHEME = "parabook-photo"
 PHOTO_NAME = re.compile(r"^[0-9a-f]{16,64}\.jpg$")
+_PHOTO_URL = re.compile(PHOTO_SCHEME + r":[0-9a-f]{16,64}\.jpg")
+
+
+def _hide_photo_urls(record: logging.LogRecord) -> bool:
+    """A message never shows the photo cache's internal URLs: they name no file a person
+    knows (the template gives every photo its alt text, so none should come)."""
+    message = record.getMessage()
+    if PHOTO_SCHEME in message:
+        record.msg, record.args = _PHOTO_URL.sub("(a photo of the booklet)", message), ()
+    return True
+
+
+logging.getLogger("weasyprint").addFilter(_hide_photo_urls)
 
 
 class SandboxFetcher(weasy.URLFetcher):
@@ -106,18 +119,79 @@ class Layout:
 
 
 def lay_out(html: str, *, base_dir: Path, allowed: list[Path],
-            photos: Path | None = None) -> Layout:
-    """Lay `html` out, fetching only from `allowed` folders and prepared `photos`."""
+            photos: Path | None = None, filler_pages: int = 0) -> Layout:
+    """Lay `html` out, fetching only from `allowed` folders and prepared `photos`.
+
+    `filler_pages`: the HTML sets this many pages, named `notes` or `blank`, before its
+    back cover (`html.FILLER_PAGES`); as many are kept as make the page count a multiple
+    of 4, the rest are dropped, so the back cover ends the booklet on a verso."""
     fetcher = SandboxFetcher(allowed, photos)
+    base_url = base_dir.resolve().as_uri() + "/"
     try:
         # Chinese lines justified between characters. Only layout needs it: the text
         # boxes keep the spaced layouts they are drawn with.
         with justify.installed():
-            document = weasy.HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
+            html = _cover_fitted(html, base_url, fetcher)
+            document = weasy.HTML(string=html, base_url=base_url,
                                   url_fetcher=fetcher).render()
     except OSError as exc:
         raise BookError(f"WeasyPrint could not render the booklet: {exc}") from exc
+    if filler_pages:  # the template's filler pages are named `notes` or `blank`
+        pad_to_fours(document.pages, [index for index, name in
+                                      enumerate(weasy.page_names(document))
+                                      if name in ("notes", "blank")])
     return Layout(document, fetcher)
+
+
+COVER_END = "<!-- parabook: end of cover -->"
+"""Written by the template after the cover, which is laid out alone first to fit it."""
+COVER_PHOTO_MIN_MM = 25.0
+_PX_PER_MM = 96 / 25.4
+
+
+def _cover_fitted(html: str, base_url: str, fetcher: SandboxFetcher) -> str:
+    """`html` with its cover photo made short enough for the cover to be one page.
+
+    The cover is laid out alone (a page or two: quick); while it runs onto a second
+    page its photo's height is capped by what ran over, and it is laid out again."""
+    if 'class="cover-photo"' not in html or COVER_END not in html:
+        return html
+    cover = html.partition(COVER_END)[0] + "</body></html>"
+    cap: float | None = None
+    for _ in range(4):
+        probe = _cover_photo_capped(cover, cap)
+        over, photo = weasy.named_page_fit(
+            weasy.HTML(string=probe, base_url=base_url, url_fetcher=fetcher).render(),
+            "cover")
+        if not over:
+            return _cover_photo_capped(html, cap)
+        cap = photo - over - 2 * _PX_PER_MM
+        if cap < COVER_PHOTO_MIN_MM * _PX_PER_MM:
+            break
+    raise BookError("the cover does not fit on one page, even with its photo "
+                    f"{COVER_PHOTO_MIN_MM:.0f} mm high",
+                    fix="shorten the title, subtitle or byline in book.yaml, or remove "
+                        "cover_photo")
+
+
+def _cover_photo_capped(html: str, cap: float | None) -> str:
+    if cap is None:
+        return html
+    rule = f"<style>.cover .cover-photo {{ max-height: {cap:.1f}px; }}</style>"
+    return html.replace("</head>", rule + "</head>", 1)
+
+
+def pad_to_fours(pages: list, fillers: list[int]) -> None:
+    """Keep as many of the filler pages (their indexes in `pages`) as make `len(pages)` a
+    multiple of 4 (a saddle-stitched booklet's sheets carry four pages each); drop the
+    rest."""
+    content = len(pages) - len(fillers)
+    if content < 2:
+        raise BookError(f"the layout has {len(pages)} pages, {len(fillers)} of them filler "
+                        "pages: it needs a cover and a back cover")
+    keep = -content % 4
+    for index in sorted(fillers[keep:], reverse=True):
+        del pages[index]
 
 
 def write_layout(layout: Layout, write: PdfWrite) -> bytes | None:
@@ -129,6 +203,8 @@ def write_layout(layout: Layout, write: PdfWrite) -> bytes | None:
             changes.enter_context(weasy.page_backgrounds_kept(document))
             if not write.bleed:
                 changes.enter_context(weasy.without_bleed(document))
+            if write.pdf_variant:  # tagged: each language's elements say so
+                changes.enter_context(weasy.structure_languages())
             if write.photos:
                 changes.enter_context(weasy.photos_replaced(document, write.photos,
                                                              layout.fetcher))

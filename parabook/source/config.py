@@ -68,6 +68,14 @@ OPTIONS: dict[str, Option] = {
     "translation_align": Option(str, "auto",
                                 "justify, ragged (ragged-right, hyphenated) or auto "
                                 "(ragged in the narrow parallel columns, else justified)"),
+    # Composition and the print file (issue 15).
+    "pdfx": Option(bool, False, "true: the print PDF is PDF/X-4, with a CMYK output intent"),
+    "blank_pages": Option(str, "notes", "notes (the pages added to reach a multiple of 4 "
+                                        "say Notes / 笔记) or blank"),
+    "cover_focus": Option(str, "50%,50%", "the part of the cover photo kept when it is cut "
+                                          "to fit the cover, X%,Y% (50%,30%: upper middle)"),
+    "cover_alt": Option(str, "", "what the cover photo shows, for screen readers; "
+                                 "default: the title"),
 }
 REQUIRED = ("title", "byline")
 
@@ -135,7 +143,8 @@ def load_meta(path: Path, slug: str) -> BookMeta:
         if key == "date" and isinstance(value, int | datetime.date) and \
                 not isinstance(value, bool):
             value = str(value)  # YAML reads 2021 as int and 2021-12-30 as a date
-        if isinstance(value, bool) or not isinstance(value, option.kind):
+        if (isinstance(value, bool) and option.kind is not bool) or \
+                not isinstance(value, option.kind):
             found.error("config.wrong-type", f"{key!r} has the wrong type "
                         f"({type(value).__name__})", path=path, line=value_line,
                         fix=f"{key} is {option.help}")
@@ -176,7 +185,19 @@ def load_meta(path: Path, slug: str) -> BookMeta:
         skip_checks=tuple(merged["skip_checks"]),
         translation_align=merged["translation_align"],
         cover_photo_line=lines.get("cover_photo"),
+        pdfx=merged["pdfx"],
+        blank_pages=merged["blank_pages"],
+        cover_alt=merged["cover_alt"].strip(),
+        cover_focus=_focus(merged["cover_focus"]) or (0.5, 0.5),
     )
+
+
+def _focus(text: str) -> tuple[float, float] | None:
+    """`50%,30%` -> (0.5, 0.3); None when it is not two percentages up to 100."""
+    found = re.fullmatch(r"\s*(\d{1,3})%\s*,\s*(\d{1,3})%\s*", text)
+    if not found or int(found[1]) > 100 or int(found[2]) > 100:
+        return None
+    return int(found[1]) / 100, int(found[2]) / 100
 
 
 def _check_value(key: str, value: Any) -> tuple[str, str] | None:
@@ -195,6 +216,10 @@ def _check_value(key: str, value: Any) -> tuple[str, str] | None:
         return f"page_size {value!r} is not supported", _help(key)
     if key == "translation_align" and value not in ("auto", "justify", "ragged"):
         return f"translation_align {value!r} is not supported", _help(key)
+    if key == "cover_focus" and _focus(value) is None:
+        return f"cover_focus {value!r} is not X%,Y%", _help(key)
+    if key == "blank_pages" and value not in ("notes", "blank"):
+        return f"blank_pages {value!r} is neither notes nor blank", _help(key)
     if key == "layout" and value not in LAYOUTS:
         return f"layout {value!r} is not supported", _help(key)
     if key == "source_share" and isinstance(value, str) and value != "auto":

@@ -62,10 +62,11 @@ class PageGeometry:
     """Trimmed page height."""
     margin_top_mm: float = 16.0
     margin_bottom_mm: float = 18.0
-    margin_inner_mm: float = 16.0
-    """At the spine: the left margin of a right-hand page."""
-    margin_outer_mm: float = 13.0
-    """At the fore-edge."""
+    margin_inner_mm: float = 13.0
+    """At the spine: the left margin of a right-hand page. A saddle-stitched booklet
+    opens flat and loses little at the fold: at most the outer margin."""
+    margin_outer_mm: float = 16.0
+    """At the fore-edge, where the thumbs hold the booklet."""
     type: Typography = TYPOGRAPHY
     """The type set on it."""
     max_photo_height_mm: float = 95.0

@@ -521,3 +521,59 @@ def photos_replaced(document: Document, photos: Mapping[str, str],
     finally:
         for box, original in swapped:
             box.replacement = original
+
+
+# Languages in the structure tree --------------------------------------------------------
+
+from weasyprint.pdf import tags as _pdf_tags  # noqa: E402
+
+
+@contextlib.contextmanager
+def structure_languages() -> Iterator[None]:
+    """While writing a tagged PDF, give each structure element whose HTML element has a
+    `lang` attribute a `/Lang`, so a screen reader reads the translation in its own
+    voice; elements inside inherit it. WeasyPrint 70 sets only the catalog's `/Lang`
+    (pdf/tags.py: `_build_box_tree`, which calls itself through the module, so the
+    wrapper sees every box)."""
+    original = _pdf_tags._build_box_tree
+
+    def build(box, parent, *args):
+        element = getattr(box, "element", None)
+        lang = element.get("lang") if element is not None else None
+        for node in original(box, parent, *args):
+            if lang and "Lang" not in node:
+                node["Lang"] = pydyf.String(lang)
+            yield node
+
+    _pdf_tags._build_box_tree = build
+    try:
+        yield
+    finally:
+        _pdf_tags._build_box_tree = original
+
+
+# Page composition -----------------------------------------------------------------------
+
+
+def page_names(document: Document) -> list[str | None]:
+    """Each page's CSS page name (`page: cover`), None for an unnamed page."""
+    return [getattr(page._page_box.page_type, "name", None) or None
+            for page in document.pages]
+
+
+def named_page_fit(document: Document, name: str) -> tuple[float, float]:
+    """How the pages named `name` (`page: cover`) hold their content, in CSS px: the height
+    their content takes on the second and later such pages (0 when it fits on one), and
+    the height of the tallest image on them."""
+    named = [page for page in document.pages
+             if getattr(page._page_box.page_type, "name", None) == name]
+    over = tallest = 0.0
+    for number, page in enumerate(named):
+        top = bottom = page._page_box.content_box_y()
+        for box in _all_boxes(page._page_box):
+            if isinstance(box, boxes.ReplacedBox):
+                tallest = max(tallest, box.height)
+            if number and isinstance(box, boxes.LineBox | boxes.ReplacedBox):
+                bottom = max(bottom, box.position_y + box.margin_height())
+        over += bottom - top
+    return over, tallest
