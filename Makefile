@@ -11,13 +11,14 @@ SAMPLE := chuzhou-2021
 booklet: setup
 	$(BIN)/python build.py build $(SAMPLE)
 
-# Every test (CI runs this, through .ci/run), after ruff and mypy: about 4.5 minutes.
+# Every test (CI runs this, through .ci/run), after ruff and mypy, on both cores
+# (pytest-xdist; a test file stays on one worker, sharing its builds): about 5 minutes.
 # The tests come in three tiers, each a pytest marker (tests/README.md): unit (builds
 # nothing), integration (builds the tiny book) and slow (end to end on the full sample,
 # fuzzing, machine translation, the command run in new processes). `pytest -m unit` and
 # the like pick one.
 test: setup lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Unit and integration tests, the slow ones left out, on both cores (pytest-xdist):
 # about 45 s, for every change.

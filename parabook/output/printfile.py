@@ -68,7 +68,9 @@ def finish_print(path: Path, *, pdfx: bool = False) -> None:
         if pdfx:
             assert profile is not None and srgb is not None
             _make_pdfx(pdf, profile)
-        tmp = path.with_name(f".{path.name}.finish")
+        # Hidden beside it; a staged file is hidden already, and its name keeps the
+        # temporary within what `staging.clear_leftovers` deletes after a killed build.
+        tmp = path.with_name(f"{'' if path.name.startswith('.') else '.'}{path.name}.finish")
         try:
             # No new ID: the same booklet always gives the same bytes.
             pdf.save(tmp, deterministic_id=True, compress_streams=True,
