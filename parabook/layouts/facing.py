@@ -1,0 +1,481 @@
+"""Facing: the Chinese on the left-hand page (verso), the translation on the right
+(recto), synchronised per spread, as reledpar's `\\Pages` and the Loeb editions set a
+text and its translation.
+
+The page breaks are planned here, before WeasyPrint, with the lines the booklet is set
+in: each Chinese paragraph broken by `zhbreak` and each translation by `linebreak` at
+the full text width, so a page's height is its lines times their leading. Paragraphs
+are packed into spreads; a paragraph's two versions start on the same spread, and
+where one language runs longer the other page ends early. A paragraph that does not fit
+continues on the next spread in both languages: cut after corresponding sentences (as
+many of 。！？ as of . ! ?), or, when the sentences do not pair or a cut there would
+leave too much of a page empty, after lines holding the same share of each text.
+Each page is then one block of the template (`templates/layouts/facing.html.j2`),
+versos breaking to a left page and rectos to a right one.
+
+Headings are set on both pages of their spread, level with each other. A figure stays
+on the Chinese page with both its captions under the photo: the translation runs longer
+than the Chinese (1.7 times its height in the sample), so the verso has the room to
+spare, and a recto never waits for a photo. A figure that does not fit on its verso
+goes to the top of the next one, while the text runs on.
+
+The Chinese is set at 11 pt, 30 characters a line on A5; its leading is the smallest of
+`LEADINGS` that fills the versos to at least `VERSO_SHARE` of the rectos (measured over
+the book), so that a long translation does not leave the Chinese pages mostly empty.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from parabook.layouts.estimate import pairs
+from parabook.model import Document, LayoutPlan, Row
+from parabook.typeset import geometry
+from parabook.typeset.linebreak import break_lines
+from parabook.typeset.measure import shaped_width
+from parabook.typeset.zhbreak import break_zh
+
+ZH_SIZE = 11.0
+"""The Chinese on versos: 30 characters a line on A5, as the Chinese page of a bilingual
+edition has."""
+LEADINGS = (1.75, 1.85, 1.95, 2.05)
+VERSO_SHARE = 0.5
+SAFETY_PT = 1.5
+"""Left free at the foot of every page, against rounding in WeasyPrint."""
+HEADING_LEADING = 1.4
+HEADING_SPACE_MM = 4.0
+"""Above a heading that does not start its page, and below every heading (2 mm) ..."""
+HEADING_AFTER_MM = 2.0
+SENTENCE_LOSS = 0.2
+"""A cut after sentences may leave at most this share of a page more empty than a cut
+after the same share of lines."""
+MIN_LINES = 2
+"""Lines of a paragraph kept together at either side of a cut."""
+BOLD_WIDTH = 1.12
+"""Bold Noto Serif is at most this much wider than the regular (headings)."""
+FIGURE_MARGIN_MM = 1.5 + 4.0
+CAPTION_GAP_MM = 1.5
+MISSING_PHOTO_MM = 72.0
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A paragraph, or part of one, in one language: lines `start` to `end` of `text`
+    broken at the page's width (first line indented `indent_em`)."""
+
+    text: str
+    indent_em: float
+    start: int
+    end: int
+    total: int
+    """Lines of `text` in all; `end < total`: the paragraph runs on to the next spread."""
+    head: bool
+    """The paragraph's beginning (its draft mark goes here)."""
+
+    @property
+    def runs_on(self) -> bool:
+        return self.end < self.total
+
+
+@dataclass(frozen=True)
+class Block:
+    """One element of a page: `heading`, `text` (a `Piece` of `rows[row]`) or `figures`."""
+
+    kind: str
+    row: int
+    piece: Piece | None = None
+    space_pt: float = 0.0
+    """White space above it (a heading levelled with the facing one)."""
+    height_pt: float = 0.0
+    """Its planned height (a heading's is fixed, so both pages' match)."""
+
+
+@dataclass(frozen=True)
+class Spread:
+    verso: tuple[Block, ...]
+    recto: tuple[Block, ...]
+    verso_pt: float
+    """Planned height of the verso's content."""
+    recto_pt: float
+
+
+@dataclass(frozen=True)
+class FacingPlan(LayoutPlan):
+    """The spreads, as `templates/layouts/facing.html.j2` reads them."""
+
+    spreads: tuple[Spread, ...]
+    width_pt: float
+    """The text width: of the Chinese lines and of the translation's."""
+    target_width_pt: float
+    """The same, as `render.html.zh_width` and the other layouts name it."""
+    zh_size_pt: float
+    zh_leading: float
+    page_pt: float
+    """The height of the text area."""
+    splits: dict[str, int] = field(default_factory=dict)
+    """How many paragraphs were cut across spreads, by how (`sentences`, `share`)."""
+
+
+@dataclass
+class _Text:
+    """A paragraph in one language still to be set."""
+
+    text: str
+    indent_em: float
+    start: int
+    lines: list[str]
+    head: bool
+
+
+class _Planner:
+    def __init__(self, document: Document, width: float, page_pt: float, leading: float):
+        self.document = document
+        self.width = width
+        self.page = page_pt - SAFETY_PT
+        self.leading = leading
+        type_ = geometry.TYPOGRAPHY
+        self.zh_line = ZH_SIZE * leading
+        self.tr_line = type_.tr.size_pt * type_.tr.leading
+        self.gap = type_.paragraph_gap_mm * geometry.MM
+        self.lang = document.target_lang
+        self.ragged = document.meta.ragged
+        self.spreads: list[Spread] = []
+        self.splits = {"sentences": 0, "share": 0}
+        self._new()
+        self.waiting: list[tuple[int, float]] = []
+        """Figures that did not fit on their verso: (row, height)."""
+
+    # Lines -------------------------------------------------------------------------
+    def zh_lines(self, text: str, indent_em: float) -> list[str]:
+        chosen = break_zh(text, self.width, ZH_SIZE, indent_em)
+        if chosen is None:  # no Han: WeasyPrint breaks it; estimated
+            count = math.ceil((shaped_width(text, "Noto Serif CJK SC", ZH_SIZE, "zh-CN")
+                               + indent_em * ZH_SIZE) * 1.06 / self.width)
+            return [text] + [""] * (max(count, 1) - 1)
+        return [line.text for line in chosen]
+
+    def tr_lines(self, text: str) -> list[str]:
+        chosen = break_lines(text, self.width, lang=self.lang, ragged=self.ragged)
+        if chosen is None:
+            count = math.ceil(shaped_width(text, "Noto Serif", geometry.TYPOGRAPHY.tr.size_pt)
+                              * 1.06 / self.width)
+            return [text] + [""] * (max(count, 1) - 1)
+        return [line.text for line in chosen]
+
+    # Pages -------------------------------------------------------------------------
+    def _new(self) -> None:
+        self.verso: list[Block] = []
+        self.recto: list[Block] = []
+        self.y_v = self.y_r = 0.0
+
+    def _gap(self, blocks: list[Block]) -> float:
+        """The paragraph gap above the next text, when the page has text before it."""
+        return self.gap if blocks and blocks[-1].kind == "text" else 0.0
+
+    def end_spread(self) -> None:
+        if self.verso or self.recto:
+            self.spreads.append(Spread(tuple(self.verso), tuple(self.recto), self.y_v, self.y_r))
+        self._new()
+        # Figures left over from the last verso open this one.
+        waiting, self.waiting = self.waiting, []
+        for row, height in waiting:
+            if self.y_v + height <= self.page:
+                self.verso.append(Block("figures", row, height_pt=height))
+                self.y_v += height
+            else:
+                self.waiting.append((row, height))
+
+    # Rows --------------------------------------------------------------------------
+    def figure(self, index: int, row: Row) -> None:
+        height = self.figure_height(row)
+        if not self.waiting and self.y_v + height <= self.page:
+            self.verso.append(Block("figures", index, height_pt=height))
+            self.y_v += height
+        else:  # to the top of the next verso; the text runs on
+            self.waiting.append((index, height))
+
+    def heading(self, index: int, row: Row, following: int) -> None:
+        """The heading of `row` on both pages, level, kept with `following` lines of
+        each language of the paragraph after it."""
+        title = row.heading or row.text
+        assert title is not None
+        height = self.heading_height(title.source, title.target or self.document.pending_label)
+        space = HEADING_SPACE_MM * geometry.MM
+        top = max(self.y_v, self.y_r)
+        need = height + following
+        if top and top + space + need > self.page:
+            self.end_spread()
+            top = max(self.y_v, self.y_r)
+        top += space if top else 0.0
+        self.verso.append(Block("heading", index, space_pt=top - self.y_v, height_pt=height))
+        self.recto.append(Block("heading", index, space_pt=top - self.y_r, height_pt=height))
+        self.y_v = self.y_r = top + height
+
+    def paragraph(self, index: int, source: str, target: str) -> None:
+        zh = _Text(source, geometry.TYPOGRAPHY.zh_indent_em, 0,
+                   self.zh_lines(source, geometry.TYPOGRAPHY.zh_indent_em), True)
+        tr = _Text(target, 0.0, 0, self.tr_lines(target), True)
+        while True:
+            gap_v, gap_r = self._gap(self.verso), self._gap(self.recto)
+            room_z = math.floor((self.page - self.y_v - gap_v) / self.zh_line + 1e-6)
+            room_t = math.floor((self.page - self.y_r - gap_r) / self.tr_line + 1e-6)
+            left_z, left_t = len(zh.lines) - zh.start, len(tr.lines) - tr.start
+            if left_z <= room_z and left_t <= room_t:
+                self._place(index, zh, tr, len(zh.lines), len(tr.lines), gap_v, gap_r)
+                return
+            cut = self._cut(zh, tr, room_z, room_t)
+            if cut is None:
+                if not self.verso and not self.recto:  # taller than a page, and uncuttable
+                    self._place(index, zh, tr, len(zh.lines), len(tr.lines), gap_v, gap_r)
+                    return
+                self.end_spread()
+                continue
+            zh, tr = self._apply(index, zh, tr, cut, gap_v, gap_r)
+            self.end_spread()
+
+    def _place(self, index: int, zh: _Text, tr: _Text, end_z: int, end_t: int,
+               gap_v: float, gap_r: float) -> None:
+        for page, text, end, gap, line in ((self.verso, zh, end_z, gap_v, self.zh_line),
+                                           (self.recto, tr, end_t, gap_r, self.tr_line)):
+            piece = Piece(text.text, text.indent_em, text.start, end, len(text.lines), text.head)
+            height = (end - text.start) * line
+            page.append(Block("text", index, piece, space_pt=gap, height_pt=height))
+            if page is self.verso:
+                self.y_v += gap + height
+            else:
+                self.y_r += gap + height
+
+    # Cutting a paragraph across spreads ----------------------------------------------
+    def _cut(self, zh: _Text, tr: _Text, room_z: int, room_t: int
+             ) -> tuple[str, int, int, tuple[str, str, str, str] | None] | None:
+        """Where to cut: ("sentences", lines, lines, (zh1, tr1, zh2, tr2)) or
+        ("share", zh lines here, tr lines here, None); None: the paragraph waits for the
+        next spread."""
+        share = self._share_cut(zh, tr, room_z, room_t)
+        sentence = self._sentence_cut(zh, tr, room_z, room_t)
+        if sentence is not None:
+            lines_z, lines_t = sentence[1], sentence[2]
+            if share is None:
+                return sentence
+            loss = max((share[0] - lines_z) * self.zh_line, (share[1] - lines_t) * self.tr_line)
+            if loss <= SENTENCE_LOSS * self.page:
+                return sentence
+        if share is None:
+            return None
+        return ("share", share[0], share[1], None)
+
+    def _share_cut(self, zh: _Text, tr: _Text, room_z: int, room_t: int
+                   ) -> tuple[int, int] | None:
+        """Lines of each language on this spread, holding about the same share of each
+        text: the language that runs out of room first fills its page."""
+        cz, ct = _shares(zh.lines[zh.start:]), _shares(tr.lines[tr.start:])
+        nz, nt = len(cz) - 1, len(ct) - 1
+        max_z, max_t = min(room_z, nz - MIN_LINES), min(room_t, nt - MIN_LINES)
+        if max_z < MIN_LINES or max_t < MIN_LINES or "" in zh.lines or "" in tr.lines:
+            return None
+        share = min(cz[max_z], ct[max_t])
+        if cz[max_z] <= ct[max_t]:
+            a = max_z
+            b = min(range(MIN_LINES, max_t + 1), key=lambda n: abs(ct[n] - share))
+        else:
+            b = max_t
+            a = min(range(MIN_LINES, max_z + 1), key=lambda n: abs(cz[n] - share))
+        return a, b
+
+    def _sentence_cut(self, zh: _Text, tr: _Text, room_z: int, room_t: int
+                      ) -> tuple[str, int, int, tuple[str, str, str, str]] | None:
+        """The most sentences of each language that fit on this spread, when both texts
+        have as many sentences."""
+        if zh.start or tr.start:  # already cut by share: its lines stay
+            return None
+        zs, ts = zh_sentences(zh.text), tr_sentences(tr.text)
+        if len(zs) != len(ts) or len(zs) < 2:
+            return None
+        for k in range(len(zs) - 1, 0, -1):
+            z1, t1 = "".join(zs[:k]), " ".join(ts[:k])
+            lines_z, lines_t = self.zh_lines(z1, zh.indent_em), self.tr_lines(t1)
+            if len(lines_z) <= room_z and len(lines_t) <= room_t:
+                if min(len(lines_z), len(lines_t)) < 1:
+                    return None
+                return ("sentences", len(lines_z), len(lines_t),
+                        (z1, t1, "".join(zs[k:]), " ".join(ts[k:])))
+        return None
+
+    def _apply(self, index: int, zh: _Text, tr: _Text,
+               cut: tuple[str, int, int, tuple[str, str, str, str] | None],
+               gap_v: float, gap_r: float) -> tuple[_Text, _Text]:
+        """Set the first part on this spread; return the rest."""
+        how, lines_z, lines_t, texts = cut
+        self.splits[how] += 1
+        if texts is None:  # the same lines, cut
+            self._place(index, zh, tr, zh.start + lines_z, tr.start + lines_t, gap_v, gap_r)
+            return (_Text(zh.text, zh.indent_em, zh.start + lines_z, zh.lines, False),
+                    _Text(tr.text, 0.0, tr.start + lines_t, tr.lines, False))
+        z1, t1, z2, t2 = texts
+        first_z = _Text(z1, zh.indent_em, 0, self.zh_lines(z1, zh.indent_em), zh.head)
+        first_t = _Text(t1, 0.0, 0, self.tr_lines(t1), tr.head)
+        self._place(index, first_z, first_t, len(first_z.lines), len(first_t.lines),
+                    gap_v, gap_r)
+        return (_Text(z2, 0.0, 0, self.zh_lines(z2, 0.0), False),
+                _Text(t2, 0.0, 0, self.tr_lines(t2), False))
+
+    # Heights -----------------------------------------------------------------------
+    def heading_height(self, source: str, target: str) -> float:
+        size = geometry.TYPOGRAPHY.heading_pt
+        zh_width = shaped_width(source, "Noto Sans CJK SC", size, "zh-CN")
+        words = [shaped_width(w, "Noto Serif", size) * BOLD_WIDTH for w in target.split()]
+        lines = max(math.ceil(zh_width * 1.02 / self.width),
+                    _greedy(words, shaped_width(" ", "Noto Serif", size) * BOLD_WIDTH,
+                            self.width))
+        return lines * size * HEADING_LEADING + HEADING_AFTER_MM * geometry.MM
+
+    def figure_height(self, row: Row) -> float:
+        """The figure row's height: the tallest photo with its two captions."""
+        page = geometry.PAGES[self.document.meta.page_size]
+        caption = geometry.TYPOGRAPHY.caption
+        tallest = 0.0
+        for view, width_mm, height_mm in photo_sizes(row, page):
+            width = width_mm * geometry.MM
+            zh = math.ceil(shaped_width(view.caption.source, "Noto Serif CJK SC",
+                                        caption.size_pt, "zh-CN") * 1.02 / width)
+            target = view.caption.target or self.document.pending_label
+            chosen = break_lines(target, width, size=caption.size_pt, lang=self.lang,
+                                 ragged=True)
+            tr = len(chosen) if chosen else math.ceil(
+                shaped_width(target, "Noto Serif", caption.size_pt) * 1.1 / width)
+            tallest = max(tallest, height_mm * geometry.MM + CAPTION_GAP_MM * geometry.MM
+                          + (zh + tr) * caption.size_pt * caption.leading)
+        return tallest + FIGURE_MARGIN_MM * geometry.MM
+
+    def finish(self) -> list[Spread]:
+        self.end_spread()
+        while self.waiting:
+            before = len(self.waiting)
+            self.end_spread()
+            if len(self.waiting) == before:  # a figure taller than a page: set it anyway
+                row, height = self.waiting.pop(0)
+                self.verso.append(Block("figures", row, height_pt=height))
+                self.y_v += height
+        return self.spreads
+
+
+def photo_sizes(row: Row, page: geometry.PageGeometry):
+    """(view, width, height) in mm of each photo of a figure row, as
+    `output.outputs` places them (their width from the text width, the tallest a photo
+    is printed, and the photos' shapes)."""
+    from parabook.output.outputs import _aspect, _shared_height_widths
+
+    shared = _shared_height_widths(row.figures, page)
+    text_mm = page.text_width_mm
+    for view, shared_width in zip(row.figures, shared, strict=True):
+        figure = view.photo.figure
+        aspect = (_aspect(view.photo.source, figure.crop)
+                  if view.photo.source is not None else None)
+        if aspect is None:
+            column = text_mm if figure.width == "full" else (text_mm - page.figure_gap_mm) / 2
+            yield view, column, MISSING_PHOTO_MM
+            continue
+        column = text_mm if figure.width == "full" else (text_mm - page.figure_gap_mm) / 2
+        width = round(min(column, page.max_photo_height_mm * aspect), 1)
+        if shared_width is not None:
+            width = shared_width
+        yield view, width, width / aspect
+
+
+def _greedy(widths: list[float], space: float, room: float) -> int:
+    lines, used = 1, 0.0
+    for width in widths:
+        if used and used + space + width > room:
+            lines, used = lines + 1, width
+        else:
+            used += (space if used else 0.0) + width
+    return lines
+
+
+def _shares(lines: list[str]) -> list[float]:
+    """The share of the text in the first n lines, for n = 0 .. len(lines)."""
+    total = sum(len(line) for line in lines) or 1
+    out, running = [0.0], 0
+    for line in lines:
+        running += len(line)
+        out.append(running / total)
+    return out
+
+
+ZH_SENTENCE = re.compile(r".+?(?:[。！？]+[”’」』）]*|$)", re.S)
+TR_SENTENCE_END = re.compile(r"(?<=[.!?])[”’\"')]*\s+(?=[“‘\"(]?[A-Z0-9])")
+
+
+def zh_sentences(text: str) -> list[str]:
+    """`text` cut after each 。！？ (with the closing marks after it)."""
+    return [found.group() for found in ZH_SENTENCE.finditer(text) if found.group()]
+
+
+def tr_sentences(text: str) -> list[str]:
+    """`text` cut after each . ! ? that ends a sentence (a space, then a capital)."""
+    out, start = [], 0
+    for found in TR_SENTENCE_END.finditer(text):
+        end = found.start() + len(found.group().rstrip())
+        out.append(text[start:end])
+        start = found.end()
+    out.append(text[start:])
+    return [part for part in out if part]
+
+
+def _plan_at(document: Document, width: float, page_pt: float, leading: float
+             ) -> _Planner:
+    planner = _Planner(document, width, page_pt, leading)
+    rows = document.rows
+    for index, row in enumerate(rows):
+        if row.kind == "figures":
+            planner.figure(index, row)
+            continue
+        if row.kind == "heading":
+            planner.heading(index, row, 0)
+            continue
+        assert row.text is not None
+        target = row.text.target or document.pending_label
+        if row.heading is not None:
+            planner.heading(index, row, MIN_LINES * max(planner.zh_line, planner.tr_line))
+        planner.paragraph(index, row.text.source, target)
+    planner.finish()
+    return planner
+
+
+def choose_leading(document: Document, width: float,
+                   measure: Callable[[str, float], int] | None = None) -> float:
+    """The smallest of `LEADINGS` at which the Chinese (with the photos) is at least
+    `VERSO_SHARE` of the translation's height, over the whole book."""
+    planner = _Planner(document, width, 1e9, 1.0)
+    zh_lines = tr_pt = figures = 0.0
+    for source, target in pairs(document).values():
+        zh_lines += len(planner.zh_lines(source, geometry.TYPOGRAPHY.zh_indent_em))
+        tr_pt += len(planner.tr_lines(target)) * planner.tr_line
+    for row in document.rows:
+        if row.kind == "figures":
+            figures += planner.figure_height(row)
+    for leading in LEADINGS:
+        if zh_lines * ZH_SIZE * leading + figures >= VERSO_SHARE * tr_pt:
+            return leading
+    return LEADINGS[-1]
+
+
+def plan(document: Document, text_width_pt: float) -> FacingPlan:
+    """The spreads of the document, planned with its lines (see the module's text)."""
+    page = geometry.PAGES[document.meta.page_size]
+    page_pt = (page.height_mm - page.margin_top_mm - page.margin_bottom_mm) * geometry.MM
+    leading = choose_leading(document, text_width_pt)
+    planner = _plan_at(document, text_width_pt, page_pt, leading)
+    spreads = tuple(planner.spreads)
+    chars = math.floor(text_width_pt / ZH_SIZE + 1e-6)
+    notes = [f"facing pages: {len(spreads)} spread(s); Chinese {ZH_SIZE:g} pt, {chars} "
+             f"characters a line, leading {leading:g}; {planner.splits['sentences']} "
+             f"paragraph(s) cut across spreads after sentences, {planner.splits['share']} "
+             "by share of their lines"]
+    return FacingPlan(notes=tuple(notes), kept=frozenset(), spreads=spreads,
+                      width_pt=text_width_pt, target_width_pt=text_width_pt,
+                      zh_size_pt=ZH_SIZE, zh_leading=leading, page_pt=page_pt,
+                      splits=dict(planner.splits))
