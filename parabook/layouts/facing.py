@@ -41,7 +41,7 @@ from parabook.typeset.zhbreak import break_zh
 ZH_SIZE = 11.0
 """The Chinese on versos: 30 characters a line on A5, as the Chinese page of a bilingual
 edition has."""
-LEADINGS = (1.75, 1.85, 1.95, 2.05)
+LEADINGS = (1.75, 1.85, 1.95)
 VERSO_SHARE = 0.5
 SAFETY_PT = 1.5
 """Left free at the foot of every page, against rounding in WeasyPrint."""
@@ -298,7 +298,7 @@ class _Planner:
             z1, t1 = "".join(zs[:k]), " ".join(ts[:k])
             lines_z, lines_t = self.zh_lines(z1, zh.indent_em), self.tr_lines(t1)
             if len(lines_z) <= room_z and len(lines_t) <= room_t:
-                if min(len(lines_z), len(lines_t)) < 1:
+                if max(len(lines_z), len(lines_t)) < MIN_LINES:  # an orphaned line
                     return None
                 return ("sentences", len(lines_z), len(lines_t),
                         (z1, t1, "".join(zs[k:]), " ".join(ts[k:])))
@@ -447,18 +447,16 @@ def _plan_at(document: Document, width: float, page_pt: float, leading: float
 
 def choose_leading(document: Document, width: float,
                    measure: Callable[[str, float], int] | None = None) -> float:
-    """The smallest of `LEADINGS` at which the Chinese (with the photos) is at least
-    `VERSO_SHARE` of the translation's height, over the whole book."""
+    """The smallest of `LEADINGS` at which the Chinese text is at least `VERSO_SHARE`
+    of the translation's height, over the whole book."""
     planner = _Planner(document, width, 1e9, 1.0)
-    zh_lines = tr_pt = figures = 0.0
+    zh_lines = tr_pt = 0.0
+    # The text alone: a photo fills its own verso, not the text-only ones.
     for source, target in pairs(document).values():
         zh_lines += len(planner.zh_lines(source, geometry.TYPOGRAPHY.zh_indent_em))
         tr_pt += len(planner.tr_lines(target)) * planner.tr_line
-    for row in document.rows:
-        if row.kind == "figures":
-            figures += planner.figure_height(row)
     for leading in LEADINGS:
-        if zh_lines * ZH_SIZE * leading + figures >= VERSO_SHARE * tr_pt:
+        if zh_lines * ZH_SIZE * leading >= VERSO_SHARE * tr_pt:
             return leading
     return LEADINGS[-1]
 
