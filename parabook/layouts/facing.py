@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from parabook.layouts.estimate import pairs
@@ -197,9 +196,9 @@ class _Planner:
         else:  # to the top of the next verso; the text runs on
             self.waiting.append((index, height))
 
-    def heading(self, index: int, row: Row, following: int) -> None:
+    def heading(self, index: int, row: Row, following: float) -> None:
         """The heading of `row` on both pages, level, kept with `following` lines of
-        each language of the paragraph after it."""
+        each language of the paragraph after it (`following` points)."""
         title = row.heading or row.text
         assert title is not None
         height = self.heading_height(title.source, title.target or self.document.pending_label)
@@ -445,8 +444,7 @@ def _plan_at(document: Document, width: float, page_pt: float, leading: float
     return planner
 
 
-def choose_leading(document: Document, width: float,
-                   measure: Callable[[str, float], int] | None = None) -> float:
+def choose_leading(document: Document, width: float) -> float:
     """The smallest of `LEADINGS` at which the Chinese text is at least `VERSO_SHARE`
     of the translation's height, over the whole book."""
     planner = _Planner(document, width, 1e9, 1.0)
