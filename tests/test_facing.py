@@ -19,7 +19,7 @@ import pytest
 
 from parabook.catalog.po import load_translations
 from parabook.compose.pairing import pair
-from parabook.layouts import plan_layout
+from parabook.layouts import facing, plan_layout
 from parabook.layouts.facing import FacingPlan, tr_sentences
 from parabook.model import Document
 from parabook.source.manuscript import read_book, segments
@@ -72,6 +72,7 @@ class Book:
     name: str
     root: Path
     out: str
+    """What its build printed, its warnings after."""
     plan: FacingPlan
     document: Document
 
@@ -97,12 +98,12 @@ def books(tmp_path_factory) -> dict[str, Book]:
     add_photos(root)
     _layout(root, "facing")
     built = build(root, "--final")
-    found["sample"] = Book("sample", root, built.out, *_planned(root))
+    found["sample"] = Book("sample", root, built.out + built.err, *_planned(root))
     root = copy_project(tmp_path_factory.mktemp("facing-long"))
     lengthen(root)  # a draft: its photos are not there yet (placeholders)
     _layout(root, "facing")
     built = build(root, "--output", "email")
-    found["long"] = Book("long", root, built.out, *_planned(root))
+    found["long"] = Book("long", root, built.out + built.err, *_planned(root))
     _layout(root, "parallel")
     (root / "dist" / f"{SAMPLE}.email.pdf").rename(root / "facing.email.pdf")
     built = build(root, "--output", "email")
@@ -355,3 +356,16 @@ def test_draft_marks_tint_and_pending_label_appear_on_the_rectos(books):
     pending = [n for n, text in enumerate(pages, 1) if book.document.pending_label in text]
     assert pending and all(n % 2 == 1 for n in pending), pending
     assert "facing pages:" in book.out and "spread(s)" in book.out
+
+
+def test_the_build_warns_when_weasyprint_does_not_set_the_pages_as_planned(
+        books, tmp_path, monkeypatch):
+    """The planned books build without the warning; a plan that gives every page 60 pt
+    more than it holds (SAFETY_PT below zero) is caught by the build itself."""
+    for name in ("sample", "long"):
+        assert "not set as planned" not in books[name].out
+    root = copy_project(tmp_path / "over")
+    _layout(root, "facing")
+    monkeypatch.setattr(facing, "SAFETY_PT", -60.0)
+    built = build(root, "--output", "email")
+    assert "the facing pages were not set as planned" in built.err, built.err

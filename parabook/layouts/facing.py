@@ -30,9 +30,10 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from parabook.diagnostics import Diagnostic
 from parabook.layouts.estimate import pairs
 from parabook.model import Document, LayoutPlan, Row
-from parabook.typeset import geometry
+from parabook.typeset import geometry, weasy
 from parabook.typeset.linebreak import break_lines
 from parabook.typeset.measure import shaped_width
 from parabook.typeset.zhbreak import break_zh
@@ -475,3 +476,26 @@ def plan(document: Document, text_width_pt: float) -> FacingPlan:
                       width_pt=text_width_pt, target_width_pt=text_width_pt,
                       zh_size_pt=ZH_SIZE, zh_leading=leading, page_pt=page_pt,
                       splits=dict(planner.splits))
+
+
+def check_drift(plan: FacingPlan, document: weasy.Document) -> list[Diagnostic]:
+    """A warning when WeasyPrint did not set the pages as planned: Chinese body text on a
+    right-hand page, translation on a left-hand one, or the text spread over more pages
+    than the plan has (a page ran over)."""
+    found, _ = weasy.laid_lines(document)
+    pages: dict[str, set[int]] = {"zh": set(), "tr": set()}
+    for line in found:
+        kinds = line.classes.split()
+        if line.tag == "p" and not line.page_name and kinds and kinds[0] in pages:
+            pages[kinds[0]].add(line.page)
+    every = pages["zh"] | pages["tr"]
+    wrong = sorted(p for p in pages["zh"] if p % 2) + sorted(p for p in pages["tr"]
+                                                              if not p % 2)
+    if not every or (not wrong and max(every) - min(every) < 2 * len(plan.spreads)):
+        return []
+    where = f"p.{wrong[0]}" if wrong else f"pages {min(every)}-{max(every)}"
+    return [Diagnostic(None, None, "warning", "layout.facing-drift",
+                       f"the facing pages were not set as planned ({where}: "
+                       f"{2 * len(plan.spreads)} pages planned); a spread may not face",
+                       fix="report it with the book: parabook/layouts/facing.py plans "
+                           "the pages, SAFETY_PT there is the room it leaves")]
