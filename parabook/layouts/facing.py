@@ -26,13 +26,14 @@ the book), so that a long translation does not leave the Chinese pages mostly em
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from dataclasses import dataclass, field
 
 from parabook.diagnostics import Diagnostic
 from parabook.layouts.estimate import pairs
-from parabook.model import Document, LayoutPlan, Row
+from parabook.model import Document, FigureView, LayoutPlan, Row
 from parabook.typeset import geometry, weasy
 from parabook.typeset.linebreak import break_lines
 from parabook.typeset.measure import shaped_width
@@ -58,7 +59,12 @@ BOLD_WIDTH = 1.12
 """Bold Noto Serif is at most this much wider than the regular (headings)."""
 FIGURE_MARGIN_MM = 1.5 + 4.0
 CAPTION_GAP_MM = 1.5
-MISSING_PHOTO_MM = 72.0
+PHOTO_MAX_MM = 70.0
+"""The tallest a photo is printed on a verso (a missing one's frame too): with a taller
+one, the Chinese beside it has room for so few lines that the facing recto ends mostly
+empty (95 mm photos left rectos 60-65% empty in the sample)."""
+DEFER_GAIN = 0.05
+"""A figure goes to the next verso when that leaves the emptiest page this much fuller."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,8 @@ class FacingPlan(LayoutPlan):
     zh_leading: float
     page_pt: float
     """The height of the text area."""
+    figure_widths: dict[int, tuple[float, ...]] = field(default_factory=dict)
+    """Each figure row's photo widths in mm (by index in `Document.rows`)."""
     splits: dict[str, int] = field(default_factory=dict)
     """How many paragraphs were cut across spreads, by how (`sentences`, `share`)."""
 
@@ -147,6 +155,7 @@ class _Planner:
         self._new()
         self.waiting: list[tuple[int, float]] = []
         """Figures that did not fit on their verso: (row, height)."""
+        self.figure_heights: dict[int, float] = {}
 
     # Lines -------------------------------------------------------------------------
     def zh_lines(self, text: str, indent_em: float) -> list[str]:
@@ -189,13 +198,37 @@ class _Planner:
                 self.waiting.append((row, height))
 
     # Rows --------------------------------------------------------------------------
-    def figure(self, index: int, row: Row) -> None:
+    def figure(self, index: int, row: Row, defer: bool = False) -> None:
         height = self.figure_height(row)
-        if not self.waiting and self.y_v + height <= self.page:
+        if not defer and self.figure_fits(height):
             self.verso.append(Block("figures", index, height_pt=height))
             self.y_v += height
         else:  # to the top of the next verso; the text runs on
             self.waiting.append((index, height))
+
+    def figure_fits(self, height: float) -> bool:
+        return not self.waiting and self.y_v + height <= self.page
+
+    def clone(self) -> _Planner:
+        """A copy to try a choice on (the line breaks and figure heights shared)."""
+        other = copy.copy(self)
+        other.spreads, other.verso, other.recto = list(self.spreads), list(self.verso), \
+            list(self.recto)
+        other.waiting, other.splits = list(self.waiting), dict(self.splits)
+        return other
+
+    def worst_fill(self, since: int) -> float:
+        """The emptier page's fill, the least over the spreads set since spread `since`
+        that do not end a section."""
+        fills = []
+        for number in range(since, len(self.spreads)):
+            spread = self.spreads[number]
+            following = (self.spreads[number + 1].verso if number + 1 < len(self.spreads)
+                         else tuple(self.verso))
+            if following and following[0].kind == "heading":
+                continue
+            fills.append(min(spread.verso_pt, spread.recto_pt) / self.page)
+        return min(fills, default=1.0)
 
     def heading(self, index: int, row: Row, following: float) -> None:
         """The heading of `row` on both pages, level, kept with `following` lines of
@@ -334,6 +367,12 @@ class _Planner:
 
     def figure_height(self, row: Row) -> float:
         """The figure row's height: the tallest photo with its two captions."""
+        key = id(row)
+        if key not in self.figure_heights:
+            self.figure_heights[key] = self._figure_height(row)
+        return self.figure_heights[key]
+
+    def _figure_height(self, row: Row) -> float:
         page = geometry.PAGES[self.document.meta.page_size]
         caption = geometry.TYPOGRAPHY.caption
         tallest = 0.0
@@ -362,27 +401,31 @@ class _Planner:
         return self.spreads
 
 
-def photo_sizes(row: Row, page: geometry.PageGeometry):
-    """(view, width, height) in mm of each photo of a figure row, as
-    `output.outputs` places them (their width from the text width, the tallest a photo
-    is printed, and the photos' shapes)."""
+def photo_sizes(row: Row, page: geometry.PageGeometry
+                ) -> list[tuple[FigureView, float, float]]:
+    """(view, width, height) in mm of each photo of a figure row: as `output.outputs`
+    places them (from the text width, the tallest a photo is printed and the photos'
+    shapes), then made smaller, keeping their shapes, to be at most `PHOTO_MAX_MM`
+    high."""
     from parabook.output.outputs import _aspect, _shared_height_widths
 
     shared = _shared_height_widths(row.figures, page)
     text_mm = page.text_width_mm
+    sizes = []
     for view, shared_width in zip(row.figures, shared, strict=True):
         figure = view.photo.figure
+        column = text_mm if figure.width == "full" else (text_mm - page.figure_gap_mm) / 2
         aspect = (_aspect(view.photo.source, figure.crop)
                   if view.photo.source is not None else None)
         if aspect is None:
-            column = text_mm if figure.width == "full" else (text_mm - page.figure_gap_mm) / 2
-            yield view, column, MISSING_PHOTO_MM
+            sizes.append((view, column, PHOTO_MAX_MM))
             continue
-        column = text_mm if figure.width == "full" else (text_mm - page.figure_gap_mm) / 2
         width = round(min(column, page.max_photo_height_mm * aspect), 1)
         if shared_width is not None:
             width = shared_width
-        yield view, width, width / aspect
+        sizes.append((view, width, width / aspect))
+    scale = min(1.0, PHOTO_MAX_MM / max(height for _, _, height in sizes))
+    return [(view, width * scale, height * scale) for view, width, height in sizes]
 
 
 def _greedy(widths: list[float], space: float, room: float) -> int:
@@ -428,10 +471,40 @@ def tr_sentences(text: str) -> list[str]:
 def _plan_at(document: Document, width: float, page_pt: float, leading: float
              ) -> _Planner:
     planner = _Planner(document, width, page_pt, leading)
+    _run(planner, 0)
+    planner.finish()
+    return planner
+
+
+def _run(planner: _Planner, start: int, spreads: int | None = None) -> None:
+    """Set the rows from `start` on; when trying a choice, only until `spreads` spreads
+    are set.
+
+    A figure that fits on its verso may still be better at the top of the next one: a
+    tall photo can leave room for so few lines of Chinese that the recto, which may
+    only run as far, ends mostly empty. Both are tried for the next two spreads, and
+    the one whose emptier pages are fuller is kept."""
+    document = planner.document
     rows = document.rows
-    for index, row in enumerate(rows):
+    for index in range(start, len(rows)):
+        if spreads is not None and len(planner.spreads) >= spreads:
+            return
+        row = rows[index]
         if row.kind == "figures":
-            planner.figure(index, row)
+            height = planner.figure_height(row)
+            defer = False
+            if spreads is None and planner.figure_fits(height):
+                since = len(planner.spreads)
+                tried = []
+                for choice in (False, True):
+                    trial = planner.clone()
+                    trial.figure(index, row, defer=choice)
+                    _run(trial, index + 1, since + 2)
+                    if len(trial.spreads) < since + 2:
+                        trial.finish()
+                    tried.append(trial.worst_fill(since))
+                defer = tried[1] > tried[0] + DEFER_GAIN
+            planner.figure(index, row, defer=defer)
             continue
         if row.kind == "heading":
             planner.heading(index, row, 0)
@@ -441,8 +514,6 @@ def _plan_at(document: Document, width: float, page_pt: float, leading: float
         if row.heading is not None:
             planner.heading(index, row, MIN_LINES * max(planner.zh_line, planner.tr_line))
         planner.paragraph(index, row.text.source, target)
-    planner.finish()
-    return planner
 
 
 def choose_leading(document: Document, width: float) -> float:
@@ -475,6 +546,10 @@ def plan(document: Document, text_width_pt: float) -> FacingPlan:
     return FacingPlan(notes=tuple(notes), kept=frozenset(), spreads=spreads,
                       width_pt=text_width_pt, target_width_pt=text_width_pt,
                       zh_size_pt=ZH_SIZE, zh_leading=leading, page_pt=page_pt,
+                      figure_widths={index: tuple(round(width, 1) for _, width, _ in
+                                                  photo_sizes(row, page))
+                                     for index, row in enumerate(document.rows)
+                                     if row.kind == "figures"},
                       splits=dict(planner.splits))
 
 
