@@ -368,3 +368,42 @@ def test_the_build_warns_when_weasyprint_does_not_set_the_pages_as_planned(
     monkeypatch.setattr(facing, "SAFETY_PT", -60.0)
     built = build(root, "--output", "email")
     assert "the facing pages were not set as planned" in built.err, built.err
+
+
+def test_a_long_paragraph_is_cut_after_corresponding_sentences(tmp_path):
+    """Forty sentences in each language, each pair saying the same: the paragraph runs
+    over a spread and is cut after the same sentence in both; its parts continue
+    unindented on the next spread."""
+    root = copy_project(tmp_path / "sentences")
+    _layout(root, "facing")
+    zh = "".join(f"第{n}项工作已经全面完成，辖区居民的满意度明显提高。" for n in range(1, 41))
+    en = " ".join(f"Task {n} has been fully completed, and residents of the area are clearly "
+                  "more satisfied." for n in range(1, 41))
+    source = root / "book" / SAMPLE / "source.zh.md"
+    source.write_text(source.read_text(encoding="utf-8").split("\n\n")[0] + "\n\n" + zh + "\n",
+                      encoding="utf-8")
+    path = root / "translations" / f"{SAMPLE}.en.po"
+    catalog = polib.pofile(str(path), wrapwidth=0)
+    catalog.append(polib.POEntry(msgid=zh, msgstr=en, comment="paragraph"))
+    catalog.save(str(path))
+    plan, document = _planned(root)
+    row = next(i for i, r in enumerate(document.rows) if r.text and r.text.source == zh)
+    parts = [(b.piece for b in (spread.verso + spread.recto)
+              if b.row == row and b.piece is not None) for spread in plan.spreads]
+    cut = [tuple(p) for p in parts if p]
+    assert len(cut) >= 2 and plan.splits["sentences"] >= 1, plan.notes
+    first_zh, first_tr = cut[0]
+    assert first_zh.text.endswith("。") and first_tr.text.endswith(".")
+    said = len(re.findall("第", first_zh.text))
+    assert said == len(re.findall("Task", first_tr.text)) >= 5
+    rest_zh, rest_tr = cut[1]
+    assert rest_zh.text.startswith(f"第{said + 1}项") and rest_tr.text.startswith(
+        f"Task {said + 1} ")
+    assert rest_zh.indent_em == 0 and not rest_zh.head and first_zh.head
+
+
+def test_sentences_are_cut_where_a_sentence_ends():
+    assert tr_sentences("It grew 8.5% in No. 3 district. “Good,” he said. Then? Yes! end") == [
+        "It grew 8.5% in No. 3 district.", "“Good,” he said.", "Then?", "Yes! end"]
+    assert facing.zh_sentences("他说：“好。”然后呢？是的！") == [
+        "他说：“好。”", "然后呢？", "是的！"]

@@ -50,7 +50,9 @@ HEADING_LEADING = 1.4
 HEADING_SPACE_MM = 4.0
 """Above a heading that does not start its page, and below every heading (2 mm) ..."""
 HEADING_AFTER_MM = 2.0
-SENTENCE_LOSS = 0.2
+SENTENCE_MATCH = 0.06
+"""Two sentence ends correspond when the text before them is this close a share of each."""
+SENTENCE_LOSS = 0.1
 """A cut after sentences may leave at most this share of a page more empty than a cut
 after the same share of lines."""
 MIN_LINES = 2
@@ -320,22 +322,32 @@ class _Planner:
 
     def _sentence_cut(self, zh: _Text, tr: _Text, room_z: int, room_t: int
                       ) -> tuple[str, int, int, tuple[str, str, str, str]] | None:
-        """The most sentences of each language that fit on this spread, when both texts
-        have as many sentences."""
+        """The most text that fits on this spread, cut after a sentence in each language
+        where the two cuts correspond: after the k-th sentence of each when both texts
+        have as many sentences, else where the text before the two cuts is the same share of each
+        (within `SENTENCE_MATCH`; a translator joins and splits sentences)."""
         if zh.start or tr.start:  # already cut by share: its lines stay
             return None
         zs, ts = zh_sentences(zh.text), tr_sentences(tr.text)
-        if len(zs) != len(ts) or len(zs) < 2:
+        if len(zs) < 2 or len(ts) < 2:
             return None
-        for k in range(len(zs) - 1, 0, -1):
-            z1, t1 = "".join(zs[:k]), " ".join(ts[:k])
+        z_share = [len("".join(zs[:i])) / len(zh.text) for i in range(len(zs))]
+        t_share = [len(" ".join(ts[:j])) / len(tr.text) for j in range(len(ts))]
+        pairs = [(i, j) for i in range(1, len(zs)) for j in range(1, len(ts))
+                 if (i == j if len(zs) == len(ts)
+                     else abs(z_share[i] - t_share[j]) <= SENTENCE_MATCH)]
+        best = None
+        for i, j in sorted(pairs, key=lambda p: -min(z_share[p[0]], t_share[p[1]])):
+            z1, t1 = "".join(zs[:i]), " ".join(ts[:j])
             lines_z, lines_t = self.zh_lines(z1, zh.indent_em), self.tr_lines(t1)
-            if len(lines_z) <= room_z and len(lines_t) <= room_t:
-                if max(len(lines_z), len(lines_t)) < MIN_LINES:  # an orphaned line
-                    return None
-                return ("sentences", len(lines_z), len(lines_t),
-                        (z1, t1, "".join(zs[k:]), " ".join(ts[k:])))
-        return None
+            if len(lines_z) > room_z or len(lines_t) > room_t:
+                continue
+            if max(len(lines_z), len(lines_t)) < MIN_LINES:  # an orphaned line
+                continue
+            best = ("sentences", len(lines_z), len(lines_t),
+                    (z1, t1, "".join(zs[i:]), " ".join(ts[j:])))
+            break
+        return best
 
     def _apply(self, index: int, zh: _Text, tr: _Text,
                cut: tuple[str, int, int, tuple[str, str, str, str] | None],
@@ -449,7 +461,7 @@ def _shares(lines: list[str]) -> list[float]:
 
 
 ZH_SENTENCE = re.compile(r".+?(?:[。！？]+[”’」』）]*|$)", re.S)
-TR_SENTENCE_END = re.compile(r"(?<=[.!?])[”’\"')]*\s+(?=[“‘\"(]?[A-Z0-9])")
+TR_SENTENCE_END = re.compile(r"(?<=[.!?])[”’\"')]*\s+(?=[“‘\"(]?[A-Z])")
 
 
 def zh_sentences(text: str) -> list[str]:
