@@ -9,6 +9,7 @@ and in the parallel layout.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -407,3 +408,18 @@ def test_sentences_are_cut_where_a_sentence_ends():
         "It grew 8.5% in No. 3 district.", "“Good,” he said.", "Then?", "Yes! end"]
     assert facing.zh_sentences("他说：“好。”然后呢？是的！") == [
         "他说：“好。”", "然后呢？", "是的！"]
+
+
+def test_the_preview_shows_each_spread_as_it_faces(books, tmp_path):
+    from PIL import Image, ImageChops
+
+    from parabook.output.preview import render_page, render_spreads
+
+    pdf = books["sample"].pdf()
+    images = render_spreads(pdf, tmp_path, "facing", dpi=40)
+    spread = next(path for path in images if path.name.endswith("-pages-4-5.png"))
+    sheet = Image.open(spread).convert("RGB")
+    for side, number in ((0, 4), (1, 5)):
+        page = Image.open(io.BytesIO(render_page(pdf, number, dpi=40))).convert("RGB")
+        half = sheet.crop((side * page.width, 0, (side + 1) * page.width, page.height))
+        assert ImageChops.difference(half, page).getbbox() is None, number

@@ -61,6 +61,9 @@ BOLD_WIDTH = 1.12
 """Bold Noto Serif is at most this much wider than the regular (headings)."""
 FIGURE_MARGIN_MM = 1.5 + 4.0
 CAPTION_GAP_MM = 1.5
+BESIDE_GAP_MM = 4.0
+BESIDE_MIN_MM = 45.0
+"""Captions go beside a photo that leaves them at least this much of the text width."""
 PHOTO_MAX_MM = 70.0
 """The tallest a photo is printed on a verso (a missing one's frame too): with a taller
 one, the Chinese beside it has room for so few lines that the facing recto ends mostly
@@ -125,6 +128,8 @@ class FacingPlan(LayoutPlan):
     """The height of the text area."""
     figure_widths: dict[int, tuple[float, ...]] = field(default_factory=dict)
     """Each figure row's photo widths in mm (by index in `Document.rows`)."""
+    captions_beside: dict[int, float] = field(default_factory=dict)
+    """Figure rows whose captions stand beside the photo: their width in mm."""
     splits: dict[str, int] = field(default_factory=dict)
     """How many paragraphs were cut across spreads, by how (`sentences`, `share`)."""
 
@@ -386,20 +391,28 @@ class _Planner:
 
     def _figure_height(self, row: Row) -> float:
         page = geometry.PAGES[self.document.meta.page_size]
-        caption = geometry.TYPOGRAPHY.caption
+        sizes = photo_sizes(row, page)
+        beside = caption_beside(sizes, page)
         tallest = 0.0
-        for view, width_mm, height_mm in photo_sizes(row, page):
-            width = width_mm * geometry.MM
-            zh = math.ceil(shaped_width(view.caption.source, "Noto Serif CJK SC",
-                                        caption.size_pt, "zh-CN") * 1.02 / width)
-            target = view.caption.target or self.document.pending_label
-            chosen = break_lines(target, width, size=caption.size_pt, lang=self.lang,
-                                 ragged=True)
-            tr = len(chosen) if chosen else math.ceil(
-                shaped_width(target, "Noto Serif", caption.size_pt) * 1.1 / width)
-            tallest = max(tallest, height_mm * geometry.MM + CAPTION_GAP_MM * geometry.MM
-                          + (zh + tr) * caption.size_pt * caption.leading)
+        for view, width_mm, height_mm in sizes:
+            photo = height_mm * geometry.MM
+            if beside is not None:
+                tallest = max(photo, self._caption_height(view, beside * geometry.MM))
+            else:
+                tallest = max(tallest, photo + CAPTION_GAP_MM * geometry.MM
+                              + self._caption_height(view, width_mm * geometry.MM))
         return tallest + FIGURE_MARGIN_MM * geometry.MM
+
+    def _caption_height(self, view: FigureView, width: float) -> float:
+        """Both captions of a photo set `width` points wide."""
+        caption = geometry.TYPOGRAPHY.caption
+        zh = math.ceil(shaped_width(view.caption.source, "Noto Serif CJK SC",
+                                    caption.size_pt, "zh-CN") * 1.02 / width)
+        target = view.caption.target or self.document.pending_label
+        chosen = break_lines(target, width, size=caption.size_pt, lang=self.lang, ragged=True)
+        tr = len(chosen) if chosen else math.ceil(
+            shaped_width(target, "Noto Serif", caption.size_pt) * 1.1 / width)
+        return (zh + tr) * caption.size_pt * caption.leading
 
     def finish(self) -> list[Spread]:
         self.end_spread()
@@ -438,6 +451,17 @@ def photo_sizes(row: Row, page: geometry.PageGeometry
         sizes.append((view, width, width / aspect))
     scale = min(1.0, PHOTO_MAX_MM / max(height for _, _, height in sizes))
     return [(view, width * scale, height * scale) for view, width, height in sizes]
+
+
+def caption_beside(sizes: list[tuple[FigureView, float, float]],
+                   page: geometry.PageGeometry) -> float | None:
+    """The width in mm of the captions set beside a narrow photo (a portrait one: under
+    it they would run to many short lines, and the photo and its captions would take
+    most of the verso), or None to set them under it."""
+    if len(sizes) != 1 or sizes[0][0].photo.source is None:
+        return None
+    room = page.text_width_mm - sizes[0][1] - BESIDE_GAP_MM
+    return room if room >= BESIDE_MIN_MM else None
 
 
 def _greedy(widths: list[float], space: float, room: float) -> int:
@@ -562,6 +586,10 @@ def plan(document: Document, text_width_pt: float) -> FacingPlan:
                                                   photo_sizes(row, page))
                                      for index, row in enumerate(document.rows)
                                      if row.kind == "figures"},
+                      captions_beside={index: round(beside, 1)
+                                       for index, row in enumerate(document.rows)
+                                       if row.kind == "figures" and (beside := caption_beside(
+                                           photo_sizes(row, page), page)) is not None},
                       splits=dict(planner.splits))
 
 
