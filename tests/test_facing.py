@@ -2,7 +2,7 @@
 synchronised per spread; read back from real PDFs.
 
 Two books, each built once for the module: the sample with its test photos (all three
-outputs, `--final`), and the sample with every paragraph's translation about 1.6 times
+outputs, `--final`), and the same with every paragraph's translation about 1.6 times
 as long, one entry left unreviewed and one untranslated (a draft), built in the facing
 and in the parallel layout.
 """
@@ -101,7 +101,8 @@ def books(tmp_path_factory) -> dict[str, Book]:
     built = build(root, "--final")
     found["sample"] = Book("sample", root, built.out + built.err, *_planned(root))
     root = copy_project(tmp_path_factory.mktemp("facing-long"))
-    lengthen(root)  # a draft: its photos are not there yet (placeholders)
+    add_photos(root)
+    lengthen(root)
     _layout(root, "facing")
     built = build(root, "--output", "email")
     found["long"] = Book("long", root, built.out + built.err, *_planned(root))
@@ -285,6 +286,9 @@ def _pages_of_text(pdf: Path) -> int:
 
 
 def test_facing_uses_fewer_pages_than_parallel_on_the_long_book(books):
+    """On the sample with its photos and a 1.6x translation: the photos fill the versos
+    the long translation leaves empty (without photos facing takes more pages than
+    parallel: HANDOFF)."""
     facing, parallel = (_pages_of_text(_pdf(books[name])) for name in ("long", "long-parallel"))
     assert facing < parallel, (facing, parallel)
 
