@@ -56,6 +56,8 @@ SENTENCE_LOSS = 0.1
 """A cut after sentences may leave at most this share of a page more empty than a cut
 after the same share of lines."""
 MIN_LINES = 2
+SHORT_CUT = 4
+"""... unless the paragraph has at most this many lines of Chinese: then one of them."""
 """Lines of a paragraph kept together at either side of a cut."""
 BOLD_WIDTH = 1.12
 """Bold Noto Serif is at most this much wider than the regular (headings)."""
@@ -69,6 +71,9 @@ PHOTO_MAX_MM = 70.0
 one, the Chinese beside it has room for so few lines that the facing recto ends mostly
 empty (95 mm photos left rectos 60-65% empty in the sample)."""
 DEFER_GAIN = 0.05
+PULL_BELOW = 0.5
+PULL_AHEAD = 1
+"""A verso filled less than this when its spread ends takes the section's next figures."""
 """A figure goes to the next verso when that leaves the emptiest page this much fuller."""
 
 
@@ -163,6 +168,10 @@ class _Planner:
         self.waiting: list[tuple[int, float]] = []
         """Figures that did not fit on their verso: (row, height)."""
         self.figure_heights: dict[int, float] = {}
+        self.current = -1
+        """The row being set."""
+        self.pulled: set[int] = set()
+        """Figure rows set ahead of their place (`_pull_figures`)."""
 
     # Lines -------------------------------------------------------------------------
     def zh_lines(self, text: str, indent_em: float) -> list[str]:
@@ -192,6 +201,7 @@ class _Planner:
         return self.gap if blocks and blocks[-1].kind == "text" else 0.0
 
     def end_spread(self) -> None:
+        self._pull_figures()
         if self.verso or self.recto:
             self.spreads.append(Spread(tuple(self.verso), tuple(self.recto), self.y_v, self.y_r))
         self._new()
@@ -203,6 +213,26 @@ class _Planner:
                 self.y_v += height
             else:
                 self.waiting.append((row, height))
+
+    def _pull_figures(self) -> None:
+        """A verso left mostly empty (its Chinese runs much shorter than the translation
+        facing it) takes the figure that follows the paragraph it ends with, if it fits:
+        beside the paragraph rather than after it (`PULL_AHEAD` rows ahead)."""
+        if self.waiting or self.y_v >= PULL_BELOW * self.page or not self.verso:
+            return
+        rows = self.document.rows
+        for index in range(self.current + 1, min(self.current + 1 + PULL_AHEAD, len(rows))):
+            row = rows[index]
+            if row.kind == "heading" or row.heading is not None:
+                return  # another section's
+            if row.kind != "figures" or index in self.pulled:
+                continue
+            height = self.figure_height(row)
+            if self.y_v + height > self.page:
+                return
+            self.verso.append(Block("figures", index, height_pt=height))
+            self.y_v += height
+            self.pulled.add(index)
 
     # Rows --------------------------------------------------------------------------
     def figure(self, index: int, row: Row, defer: bool = False) -> None:
@@ -222,6 +252,7 @@ class _Planner:
         other.spreads, other.verso, other.recto = list(self.spreads), list(self.verso), \
             list(self.recto)
         other.waiting, other.splits = list(self.waiting), dict(self.splits)
+        other.pulled = set(self.pulled)
         return other
 
     def worst_fill(self, since: int) -> float:
@@ -313,16 +344,19 @@ class _Planner:
         text: the language that runs out of room first fills its page."""
         cz, ct = _shares(zh.lines[zh.start:]), _shares(tr.lines[tr.start:])
         nz, nt = len(cz) - 1, len(ct) - 1
-        max_z, max_t = min(room_z, nz - MIN_LINES), min(room_t, nt - MIN_LINES)
-        if max_z < MIN_LINES or max_t < MIN_LINES or "" in zh.lines or "" in tr.lines:
+        # A Chinese paragraph of a few lines may leave one of them on either side (an
+        # English line alone at a page's head or foot is a widow or an orphan).
+        low_z, low_t = 1 if nz <= SHORT_CUT else MIN_LINES, MIN_LINES
+        max_z, max_t = min(room_z, nz - low_z), min(room_t, nt - low_t)
+        if max_z < low_z or max_t < low_t or "" in zh.lines or "" in tr.lines:
             return None
         share = min(cz[max_z], ct[max_t])
         if cz[max_z] <= ct[max_t]:
             a = max_z
-            b = min(range(MIN_LINES, max_t + 1), key=lambda n: abs(ct[n] - share))
+            b = min(range(low_t, max_t + 1), key=lambda n: abs(ct[n] - share))
         else:
             b = max_t
-            a = min(range(MIN_LINES, max_z + 1), key=lambda n: abs(cz[n] - share))
+            a = min(range(low_z, max_z + 1), key=lambda n: abs(cz[n] - share))
         return a, b
 
     def _sentence_cut(self, zh: _Text, tr: _Text, room_z: int, room_t: int
@@ -526,6 +560,9 @@ def _run(planner: _Planner, start: int, spreads: int | None = None) -> None:
         if spreads is not None and len(planner.spreads) >= spreads:
             return
         row = rows[index]
+        planner.current = index
+        if index in planner.pulled:
+            continue
         if row.kind == "figures":
             height = planner.figure_height(row)
             defer = False
