@@ -14,14 +14,17 @@ Each page is then one block of the template (`templates/layouts/facing.html.j2`)
 versos breaking to a left page and rectos to a right one.
 
 Headings are set on both pages of their spread, level with each other. A figure stays
-on the Chinese page with both its captions under the photo: the translation runs longer
-than the Chinese (1.7 times its height in the sample), so the verso has the room to
-spare, and a recto never waits for a photo. A figure that does not fit on its verso
-goes to the top of the next one, while the text runs on.
+on the Chinese page with both its captions, under the photo or beside a narrow one: the
+translation runs longer than the Chinese (1.7 times its height in the sample), so the
+verso has the room to spare, and a recto never waits for a photo. A figure that does
+not fit on its verso goes to the top of the next one while the text runs on (and may,
+when that fills the spreads better), and a verso left half empty takes the figure that
+follows its last paragraph.
 
 The Chinese is set at 11 pt, 30 characters a line on A5; its leading is the smallest of
 `LEADINGS` that fills the versos to at least `VERSO_SHARE` of the rectos (measured over
 the book), so that a long translation does not leave the Chinese pages mostly empty.
+After layout, `check_drift` reads WeasyPrint's pages back and warns if they differ.
 """
 
 from __future__ import annotations
@@ -56,9 +59,9 @@ SENTENCE_LOSS = 0.1
 """A cut after sentences may leave at most this share of a page more empty than a cut
 after the same share of lines."""
 MIN_LINES = 2
+"""Lines of a paragraph kept together at either side of a cut ..."""
 SHORT_CUT = 4
 """... unless the paragraph has at most this many lines of Chinese: then one of them."""
-"""Lines of a paragraph kept together at either side of a cut."""
 BOLD_WIDTH = 1.12
 """Bold Noto Serif is at most this much wider than the regular (headings)."""
 FIGURE_MARGIN_MM = 1.5 + 4.0
@@ -66,15 +69,16 @@ CAPTION_GAP_MM = 1.5
 BESIDE_GAP_MM = 4.0
 BESIDE_MIN_MM = 45.0
 """Captions go beside a photo that leaves them at least this much of the text width."""
-PHOTO_MAX_MM = 70.0
+PHOTO_MAX_MM = 60.0
 """The tallest a photo is printed on a verso (a missing one's frame too): with a taller
 one, the Chinese beside it has room for so few lines that the facing recto ends mostly
 empty (95 mm photos left rectos 60-65% empty in the sample)."""
 DEFER_GAIN = 0.05
-PULL_BELOW = 0.5
-PULL_AHEAD = 1
-"""A verso filled less than this when its spread ends takes the section's next figures."""
 """A figure goes to the next verso when that leaves the emptiest page this much fuller."""
+PULL_BELOW = 0.5
+"""A verso filled less than this when its spread ends takes the figure that follows ..."""
+PULL_AHEAD = 1
+"""... at most this many rows ahead (1: right after the paragraph being cut)."""
 
 
 @dataclass(frozen=True)
@@ -218,7 +222,8 @@ class _Planner:
         """A verso left mostly empty (its Chinese runs much shorter than the translation
         facing it) takes the figure that follows the paragraph it ends with, if it fits:
         beside the paragraph rather than after it (`PULL_AHEAD` rows ahead)."""
-        if self.waiting or self.y_v >= PULL_BELOW * self.page or not self.verso:
+        if (self.waiting or self.y_v >= PULL_BELOW * self.page or not self.verso
+                or self.verso[-1].row != self.current):  # that paragraph is not set here
             return
         rows = self.document.rows
         for index in range(self.current + 1, min(self.current + 1 + PULL_AHEAD, len(rows))):
@@ -449,14 +454,14 @@ class _Planner:
         return (zh + tr) * caption.size_pt * caption.leading
 
     def finish(self) -> list[Spread]:
+        """Set the last spread, and after it the figures still waiting for a verso."""
         self.end_spread()
-        while self.waiting:
-            before = len(self.waiting)
-            self.end_spread()
-            if len(self.waiting) == before:  # a figure taller than a page: set it anyway
+        while self.verso or self.waiting:
+            if not self.verso:  # a figure taller than a page: set it anyway
                 row, height = self.waiting.pop(0)
                 self.verso.append(Block("figures", row, height_pt=height))
                 self.y_v += height
+            self.end_spread()
         return self.spreads
 
 
@@ -548,12 +553,8 @@ def _plan_at(document: Document, width: float, page_pt: float, leading: float
 
 def _run(planner: _Planner, start: int, spreads: int | None = None) -> None:
     """Set the rows from `start` on; when trying a choice, only until `spreads` spreads
-    are set.
-
-    A figure that fits on its verso may still be better at the top of the next one: a
-    tall photo can leave room for so few lines of Chinese that the recto, which may
-    only run as far, ends mostly empty. Both are tried for the next two spreads, and
-    the one whose emptier pages are fuller is kept."""
+    are set (a figure's place is chosen by trying, `_place_figure`, only outside a
+    trial)."""
     document = planner.document
     rows = document.rows
     for index in range(start, len(rows)):
@@ -564,20 +565,10 @@ def _run(planner: _Planner, start: int, spreads: int | None = None) -> None:
         if index in planner.pulled:
             continue
         if row.kind == "figures":
-            height = planner.figure_height(row)
-            defer = False
-            if spreads is None and planner.figure_fits(height):
-                since = len(planner.spreads)
-                tried = []
-                for choice in (False, True):
-                    trial = planner.clone()
-                    trial.figure(index, row, defer=choice)
-                    _run(trial, index + 1, since + 2)
-                    if len(trial.spreads) < since + 2:
-                        trial.finish()
-                    tried.append(trial.worst_fill(since))
-                defer = tried[1] > tried[0] + DEFER_GAIN
-            planner.figure(index, row, defer=defer)
+            if spreads is None:
+                _place_figure(planner, index, row)
+            else:
+                planner.figure(index, row)
             continue
         if row.kind == "heading":
             planner.heading(index, row, 0)
@@ -587,6 +578,31 @@ def _run(planner: _Planner, start: int, spreads: int | None = None) -> None:
         if row.heading is not None:
             planner.heading(index, row, MIN_LINES * max(planner.zh_line, planner.tr_line))
         planner.paragraph(index, row.text.source, target)
+
+
+def _place_figure(planner: _Planner, index: int, row: Row) -> None:
+    """The figure here; or, when that fills the next two spreads' emptiest pages better
+    by `DEFER_GAIN`, at the top of the next verso while the text runs on; or, when it
+    does not fit here, whichever fills them better of that and ending this spread for
+    it (the figures left over at the end would have a spread of their own)."""
+    since = len(planner.spreads)
+    fits = planner.figure_fits(planner.figure_height(row))
+    tried = []
+    for choice in (("here", "defer") if fits else ("defer", "break")):
+        trial = planner.clone()
+        if choice == "break":
+            trial.end_spread()
+        trial.figure(index, row, defer=choice == "defer")
+        _run(trial, index + 1, since + 2)
+        if len(trial.spreads) < since + 2:
+            trial.finish()
+        tried.append(trial.worst_fill(since))
+    if fits:
+        planner.figure(index, row, defer=tried[1] > tried[0] + DEFER_GAIN)
+    else:
+        if tried[1] > tried[0] + DEFER_GAIN:
+            planner.end_spread()
+        planner.figure(index, row)
 
 
 def choose_leading(document: Document, width: float) -> float:
