@@ -73,6 +73,8 @@ PHOTO_MAX_MM = 60.0
 """The tallest a photo is printed on a verso (a missing one's frame too): with a taller
 one, the Chinese beside it has room for so few lines that the facing recto ends mostly
 empty (95 mm photos left rectos 60-65% empty in the sample)."""
+SHRINK = (1.0, 0.9, 0.8)
+"""A figure a little too tall for the room left on its verso is set this much smaller."""
 DEFER_GAIN = 0.05
 """A figure goes to the next verso when that leaves the emptiest page this much fuller."""
 PULL_BELOW = 0.5
@@ -171,11 +173,13 @@ class _Planner:
         self._new()
         self.waiting: list[tuple[int, float]] = []
         """Figures that did not fit on their verso: (row, height)."""
-        self.figure_heights: dict[int, float] = {}
+        self.figure_heights: dict[tuple[int, float], float] = {}
         self.current = -1
         """The row being set."""
         self.pulled: set[int] = set()
         """Figure rows set ahead of their place (`_pull_figures`)."""
+        self.scales: dict[int, float] = {}
+        """Figure rows set smaller to fit (`SHRINK`), by index."""
 
     # Lines -------------------------------------------------------------------------
     def zh_lines(self, text: str, indent_em: float) -> list[str]:
@@ -241,15 +245,24 @@ class _Planner:
 
     # Rows --------------------------------------------------------------------------
     def figure(self, index: int, row: Row, defer: bool = False) -> None:
-        height = self.figure_height(row)
-        if not defer and self.figure_fits(height):
+        scale = None if defer else self.fit_scale(row)
+        if scale is not None:
+            height = self.figure_height(row, scale)
             self.verso.append(Block("figures", index, height_pt=height))
             self.y_v += height
+            self.scales[index] = scale
         else:  # to the top of the next verso; the text runs on
-            self.waiting.append((index, height))
+            self.waiting.append((index, self.figure_height(row)))
 
     def figure_fits(self, height: float) -> bool:
         return not self.waiting and self.y_v + height <= self.page
+
+    def fit_scale(self, row: Row) -> float | None:
+        """The largest of `SHRINK` at which the figure fits on this verso, if any."""
+        for scale in SHRINK:
+            if self.figure_fits(self.figure_height(row, scale)):
+                return scale
+        return None
 
     def clone(self) -> _Planner:
         """A copy to try a choice on (the line breaks and figure heights shared)."""
@@ -257,7 +270,7 @@ class _Planner:
         other.spreads, other.verso, other.recto = list(self.spreads), list(self.verso), \
             list(self.recto)
         other.waiting, other.splits = list(self.waiting), dict(self.splits)
-        other.pulled = set(self.pulled)
+        other.pulled, other.scales = set(self.pulled), dict(self.scales)
         return other
 
     def worst_fill(self, since: int) -> float:
@@ -421,16 +434,16 @@ class _Planner:
                             self.width))
         return lines * size * HEADING_LEADING + HEADING_AFTER_MM * geometry.MM
 
-    def figure_height(self, row: Row) -> float:
+    def figure_height(self, row: Row, scale: float = 1.0) -> float:
         """The figure row's height: the tallest photo with its two captions."""
-        key = id(row)
+        key = (id(row), scale)
         if key not in self.figure_heights:
-            self.figure_heights[key] = self._figure_height(row)
+            self.figure_heights[key] = self._figure_height(row, scale)
         return self.figure_heights[key]
 
-    def _figure_height(self, row: Row) -> float:
+    def _figure_height(self, row: Row, scale: float) -> float:
         page = geometry.PAGES[self.document.meta.page_size]
-        sizes = photo_sizes(row, page)
+        sizes = photo_sizes(row, page, scale)
         beside = caption_beside(sizes, page)
         tallest = 0.0
         for view, width_mm, height_mm in sizes:
@@ -465,12 +478,12 @@ class _Planner:
         return self.spreads
 
 
-def photo_sizes(row: Row, page: geometry.PageGeometry
+def photo_sizes(row: Row, page: geometry.PageGeometry, scale: float = 1.0
                 ) -> list[tuple[FigureView, float, float]]:
     """(view, width, height) in mm of each photo of a figure row: as `output.outputs`
     places them (from the text width, the tallest a photo is printed and the photos'
     shapes), then made smaller, keeping their shapes, to be at most `PHOTO_MAX_MM`
-    high."""
+    high, and `scale` times that."""
     from parabook.output.outputs import _aspect, _shared_height_widths
 
     shared = _shared_height_widths(row.figures, page)
@@ -488,7 +501,7 @@ def photo_sizes(row: Row, page: geometry.PageGeometry
         if shared_width is not None:
             width = shared_width
         sizes.append((view, width, width / aspect))
-    scale = min(1.0, PHOTO_MAX_MM / max(height for _, _, height in sizes))
+    scale *= min(1.0, PHOTO_MAX_MM / max(height for _, _, height in sizes))
     return [(view, width * scale, height * scale) for view, width, height in sizes]
 
 
@@ -586,7 +599,7 @@ def _place_figure(planner: _Planner, index: int, row: Row) -> None:
     does not fit here, whichever fills them better of that and ending this spread for
     it (the figures left over at the end would have a spread of their own)."""
     since = len(planner.spreads)
-    fits = planner.figure_fits(planner.figure_height(row))
+    fits = planner.fit_scale(row) is not None
     tried = []
     for choice in (("here", "defer") if fits else ("defer", "break")):
         trial = planner.clone()
@@ -627,6 +640,8 @@ def plan(document: Document, text_width_pt: float) -> FacingPlan:
     leading = choose_leading(document, text_width_pt)
     planner = _plan_at(document, text_width_pt, page_pt, leading)
     spreads = tuple(planner.spreads)
+    figures = {index: photo_sizes(row, page, planner.scales.get(index, 1.0))
+               for index, row in enumerate(document.rows) if row.kind == "figures"}
     chars = math.floor(text_width_pt / ZH_SIZE + 1e-6)
     notes = [f"facing pages: {len(spreads)} spread(s); Chinese {ZH_SIZE:g} pt, {chars} "
              f"characters a line, leading {leading:g}; {planner.splits['sentences']} "
@@ -635,14 +650,11 @@ def plan(document: Document, text_width_pt: float) -> FacingPlan:
     return FacingPlan(notes=tuple(notes), kept=frozenset(), spreads=spreads,
                       width_pt=text_width_pt, target_width_pt=text_width_pt,
                       zh_size_pt=ZH_SIZE, zh_leading=leading, page_pt=page_pt,
-                      figure_widths={index: tuple(round(width, 1) for _, width, _ in
-                                                  photo_sizes(row, page))
-                                     for index, row in enumerate(document.rows)
-                                     if row.kind == "figures"},
+                      figure_widths={index: tuple(round(width, 1) for _, width, _ in sizes)
+                                     for index, sizes in figures.items()},
                       captions_beside={index: round(beside, 1)
-                                       for index, row in enumerate(document.rows)
-                                       if row.kind == "figures" and (beside := caption_beside(
-                                           photo_sizes(row, page), page)) is not None},
+                                       for index, sizes in figures.items()
+                                       if (beside := caption_beside(sizes, page)) is not None},
                       splits=dict(planner.splits))
 
 
