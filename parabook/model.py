@@ -32,7 +32,7 @@ class BookMeta:
     """CSS page size, e.g. `A5`."""
     layout: str
     """Arrangement of source and translation, a name in `parabook.layouts.LAYOUTS`:
-    `parallel` (side by side) or `stacked`."""
+    `parallel` (side by side), `stacked` or `facing` (verso and recto)."""
     source_share: float | None
     """Fraction of the text width given to the source column; None: measured."""
     cover_photo: str = ""

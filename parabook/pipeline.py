@@ -23,6 +23,7 @@ from parabook.errors import InputError, display_path
 from parabook.infra import fork, interrupts
 from parabook.lang.en import count
 from parabook.layouts import plan_layout
+from parabook.layouts.facing import FacingPlan, check_drift
 from parabook.model import Document, LayoutPlan, Manuscript, PhotoView, Segment, Translation
 from parabook.output.impose import PRINT_INSTRUCTIONS, Imposition, impose_saddle
 from parabook.output.outputs import (
@@ -195,6 +196,8 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
         if notes is not None and not any(n.startswith("preflight:") for n in notes):
             notes += preflight.check(layout.document, [
                 w for w in warnings if w.code == "glyph.missing"]).lines()
+        if isinstance(plan, FacingPlan):  # its pages were planned: were they set so?
+            warnings += [w for w in check_drift(plan, layout.document) if w not in warnings]
         interrupts.check()
         # A write only reads the layout, and writing is a third of the build: the
         # writes after the first are made by forked processes on the other cores

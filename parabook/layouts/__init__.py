@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from parabook.layouts import parallel, stacked
+from parabook.layouts import facing, parallel, stacked
 from parabook.model import Document, LayoutPlan
 from parabook.typeset.measure import text_width_pt
 
@@ -39,7 +39,8 @@ class Layout:
 
 LAYOUTS: dict[str, Layout] = {
     layout.name: layout for layout in (Layout("parallel", parallel.plan),
-                                       Layout("stacked", stacked.plan))}
+                                       Layout("stacked", stacked.plan),
+                                       Layout("facing", facing.plan))}
 """Every layout by name: the values `book.yaml` accepts for `layout`."""
 
 

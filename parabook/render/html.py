@@ -60,12 +60,15 @@ def zh(text: str) -> Markup:
     return Markup("".join(out))
 
 
-def lines(text: str, width_pt: float, lang: str, ragged: bool = False) -> Markup:
+def lines(text: str, width_pt: float, lang: str, ragged: bool = False,
+          first: int = 0, last: int | None = None) -> Markup:
     """Escape a translation and set its line breaks for the whole paragraph
-    (`linebreak`); each line is a nowrap span, so WeasyPrint breaks only there."""
+    (`linebreak`); each line is a nowrap span, so WeasyPrint breaks only there.
+    `first`, `last`: only those lines (a paragraph cut across pages, `layouts.facing`)."""
     chosen = break_lines(text, width_pt, lang=lang, ragged=ragged) if width_pt > 0 else None
     if chosen is None:
         return Markup(escape(text))
+    chosen = chosen[first:last]
     out = []
     for index, line in enumerate(chosen):
         style = f' style="letter-spacing: {line.tracking:.3f}pt"' if line.tracking else ""
@@ -77,15 +80,21 @@ def lines(text: str, width_pt: float, lang: str, ragged: bool = False) -> Markup
     return Markup("".join(out))
 
 
-def zh_lines(text: str, width_pt: float) -> Markup:
+def zh_lines(text: str, width_pt: float, size_pt: float | None = None,
+             indent_em: float | None = None, first: int = 0, last: int | None = None
+             ) -> Markup:
     """Escape a Chinese body paragraph and set its line breaks for the whole paragraph
     (`zhbreak`): each line a nowrap span, joined by zero-width spaces, its compressed
-    marks in `halt` spans and ¼ em after Han beside Latin or digits (`as` spans)."""
+    marks in `halt` spans and ¼ em after Han beside Latin or digits (`as` spans).
+    `size_pt`, `indent_em` (default: the booklet's), `first`, `last` (only those lines):
+    for a layout with a size of its own and paragraphs cut across pages (`facing`)."""
     type_ = geometry.TYPOGRAPHY
-    chosen = (break_zh(text, width_pt, type_.zh.size_pt, type_.zh_indent_em)
-              if width_pt > 0 else None)
+    size = type_.zh.size_pt if size_pt is None else size_pt
+    indent = type_.zh_indent_em if indent_em is None else indent_em
+    chosen = break_zh(text, width_pt, size, indent) if width_pt > 0 else None
     if chosen is None:
         return zh(text)
+    chosen = chosen[first:last]
     out = []
     for line in chosen:
         chars = []

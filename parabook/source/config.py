@@ -46,8 +46,9 @@ OPTIONS: dict[str, Option] = {
     "target_langs": Option(list, ["en"], "list of translation languages, e.g. [en]"),
     "page_size": Option(str, "A5", f"one of {', '.join(PAGE_SIZES)}"),
     "layout": Option(str, "parallel",
-                     "parallel (side by side) or stacked (each Chinese paragraph above "
-                     "its translation, for narrow pages and phones)"),
+                     "parallel (side by side), stacked (each Chinese paragraph above "
+                     "its translation, for narrow pages and phones) or facing (the Chinese on "
+                     "left-hand pages, the translation on right-hand ones, spread by spread)"),
     # The names come from parabook.layouts.LAYOUTS; the help says what each does.
     "source_share": Option((int, float, str), "auto",
                            "share of the text width for the Chinese column, 0.25-0.75, "
