@@ -164,6 +164,7 @@ def baseline_shifts(page: geometry.PageGeometry) -> dict[str, float]:
             "zh_heading": max(tr_h - zh_h, 0), "tr_heading": max(zh_h - tr_h, 0)}
 
 
+@cache  # compiling the templates is a tenth of a second; Jinja reloads an edited one
 def environment(templates_dir: Path) -> Environment:
     env = Environment(
         loader=FileSystemLoader(templates_dir),

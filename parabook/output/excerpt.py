@@ -1,0 +1,307 @@
+"""A few pages of a booklet, laid out alone: the review app's preview right after a save.
+
+A whole build of the sample takes seconds (layout and PDF writing, page after page); a
+reviewer who saves one paragraph wants to see its spread at once. An excerpt is the rows
+of the body that stood on that spread in the last whole build (`BookPages`), from the
+first row that started on its left page, laid out by the same template, stylesheets,
+filters and page geometry as the booklet (`render.html`, `render.pdf`), its first page
+given the left page's side, number and running head; the cover, contents, filler pages
+and back cover are left out (`display: none`). Its pages are the real ones as long as
+the left page starts with a row of its own; when a row ran onto it from the page before,
+the excerpt starts with the next row and the later lines sit higher than in the book
+until the next whole build replaces them.
+
+Pages are found by their text (PyMuPDF's characters with their boxes): a row starts on
+the first page, after the previous row's, that shows the start of its Chinese.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+import pymupdf
+from PIL import Image, ImageDraw
+
+from parabook.catalog.po import load_translations
+from parabook.compose.pairing import pair
+from parabook.layouts import plan_layout
+from parabook.model import Document, Manuscript, Place, Row, Segment
+from parabook.output.outputs import SPECS, place_photos
+from parabook.project import Project
+from parabook.render.html import render_html
+from parabook.render.pdf import PdfWrite, lay_out, write_layout
+from parabook.source.manuscript import segments
+
+Box = tuple[float, float, float, float]
+PageText = tuple[str, list[Box]]
+"""A page's characters without spaces, and the box of each (PDF points)."""
+
+PROBE = 16
+"""Characters of a text (spaces left out) searched for on the pages: enough to tell
+paragraphs apart, few enough to stay on the page where the paragraph starts."""
+HYPHENS = "-\u2010\u00ad"
+OUTLINE = (220, 40, 40)
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class BookPages:
+    """A PDF of pages of the booklet, as text for finding segments on them."""
+
+    pdf: bytes
+    first: int
+    """The booklet's number (1-based) of the PDF's first page."""
+    texts: tuple[PageText, ...]
+    row_pages: tuple[int | None, ...] = ()
+    """For a whole booklet: the 0-based page each body row starts on (None: not found)."""
+    exact: bool = True
+    """False for an excerpt: the pages after an edit, before the next whole build."""
+
+    @property
+    def count(self) -> int:
+        """Pages in the whole booklet (an excerpt: as far as it goes)."""
+        return self.first - 1 + len(self.texts)
+
+
+def book_pages(pdf: Path, document: Document) -> BookPages:
+    """The pages of a whole booklet's PDF, and where each of `document`'s rows starts."""
+    data = pdf.read_bytes()
+    texts = page_texts(data)
+    return BookPages(data, 1, texts, row_starts(document.rows, texts))
+
+
+def page_texts(pdf: bytes) -> tuple[PageText, ...]:
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        return tuple(_characters(page) for page in doc)
+
+
+def _characters(page: pymupdf.Page) -> PageText:
+    text: list[str] = []
+    boxes: list[Box] = []
+    for block in page.get_text("rawdict")["blocks"]:
+        for line in block.get("lines", ()):
+            for span in line["spans"]:
+                for char in span["chars"]:
+                    if not char["c"].isspace():
+                        text.append(char["c"])
+                        boxes.append(tuple(char["bbox"]))
+    return "".join(text), boxes
+
+
+def row_source(row: Row) -> tuple[str, str]:
+    """The first Chinese a row prints (its heading's, its paragraph's, its caption's),
+    and its translation."""
+    text = row.heading or row.text or (row.figures[0].caption if row.figures else None)
+    return (text.source, text.target or "") if text is not None else ("", "")
+
+
+def row_starts(rows: Sequence[Row], texts: Sequence[PageText]) -> tuple[int | None, ...]:
+    """The page each row starts on: the first, from the previous row's on, showing the
+    start of its Chinese (in order, so a text printed twice is found in its place)."""
+    out: list[int | None] = []
+    page = 0
+    for row in rows:
+        found = locate(texts, *row_source(row), start=page)
+        out.append(found.page if found is not None else None)
+        page = found.page if found is not None else page
+    return tuple(out)
+
+
+def row_of(rows: Sequence[Row], segs: Sequence[Segment]) -> dict[Place, int]:
+    """The row each body segment (heading, paragraph, caption) stands in: the rows are
+    the body's blocks in order (`pairing.pair`), a heading joined to the paragraph after
+    it and two half-width figures side by side."""
+    body = iter(s for s in segs if s.kind in ("heading", "paragraph", "caption"))
+    out: dict[Place, int] = {}
+    for index, row in enumerate(rows):
+        held = (len(row.figures) if row.kind == "figures" else
+                1 + (row.heading is not None and row.kind == "paragraph"))
+        for _ in range(held):
+            segment = next(body, None)
+            if segment is not None:
+                out[segment.place] = index
+    return out
+
+
+def spread_of(page: int) -> tuple[int | None, int | None]:
+    """(left, right) 1-based numbers of the spread a page is in: the cover stands alone
+    on the right, then even pages left, odd right."""
+    if page <= 1:
+        return None, 1
+    left = page - page % 2
+    return left, left + 1
+
+
+# What an excerpt leaves out, and what it sets instead of the pages before it: a page
+# (dropped after layout) that makes the first one a left page, numbers them and sets
+# the running head.
+_EXCERPT_CSS = """
+section.cover, nav.contents, section.filler, section.colophon { display: none; }
+@page :first { counter-reset: page %(number)d; }
+body::before { content: ""; display: block; break-after: page;
+               string-set: section-zh %(zh)s, section-tr %(tr)s; }
+"""
+
+
+def css_string(text: str) -> str:
+    """`text` as a CSS string literal that is safe inside a <style> element."""
+    return '"' + "".join(c if c.isalnum() or c in " ,.;:!?'()-" and c.isascii() or
+                         (not c.isascii() and c.isprintable()) else f"\\{ord(c):x} "
+                         for c in text) + '"'
+
+
+def excerpt(project: Project, manuscript: Manuscript, lang: str, place: Place,
+            book: BookPages) -> BookPages | None:
+    """The pages from the left page of the spread where `place` stood in `book` (a
+    whole build's pages), laid out alone from the PO as it is now; None when the
+    segment is not in the body (the cover's and the back cover's segments) or was not
+    found in `book`."""
+    segs = segments(manuscript)
+    translations = load_translations(project.translations, manuscript.meta.slug, lang, segs)
+    document = pair(manuscript, lang, translations)
+    index = row_of(document.rows, segs).get(place)
+    if (index is None or len(book.row_pages) != len(document.rows)
+            or book.row_pages[index] is None):
+        return None
+    starts = book.row_pages
+    page = starts[index]
+    assert page is not None
+    left, _ = spread_of(page + 1)
+    if left is None:
+        return None
+    first = next(i for i, p in enumerate(starts) if p is not None and p >= left - 1)
+    first = min(first, index)
+    # The rows that started on the spread, and one more: text that shrank pulls it up
+    # (text that grew pushes rows onto a page after the spread, which shows it then).
+    end = next((i for i, p in enumerate(starts) if p is not None and p > left), len(starts))
+    end = min(end + 1, len(starts))
+    plan = plan_layout(document)  # the whole book's: the column split
+    plan = dataclasses.replace(plan, kept=frozenset(i - first for i in plan.kept
+                                                    if first <= i < end))
+    heading = next((r.heading or r.text for r in reversed(document.rows[:first])
+                    if r.anchor), None)
+    part = dataclasses.replace(document, rows=document.rows[first:end], toc=(),
+                               cover_photo=None)
+    spec = SPECS["email"]
+    placed, _ = place_photos(part, spec, project.cache.photos, final=False,
+                             manuscript_path=manuscript.source_path)
+    html = render_html(placed, plan, project.templates, project.styles / "booklet.css", spec)
+    css = _EXCERPT_CSS % {"number": left - 1,
+                          "zh": css_string(heading.source if heading else ""),
+                          "tr": css_string(heading.target or "" if heading else "")}
+    html = html.replace("</head>", f"<style>{css}</style></head>", 1)
+    layout = lay_out(html, base_dir=manuscript.folder,
+                     allowed=[manuscript.folder, project.templates, project.styles],
+                     photos=project.cache.photos)
+    del layout.document.pages[0]
+    data = write_layout(layout, PdfWrite("email", bleed=False))
+    assert data is not None
+    return BookPages(data, left, page_texts(data), exact=False)
+
+
+@dataclass(frozen=True)
+class Found:
+    page: int
+    """0-based page index in the PDF."""
+    boxes: tuple[Box, ...]
+    """Rectangles in PDF points to outline."""
+
+
+def locate(pages: Sequence[PageText], source: str, translation: str,
+           start: int = 0) -> Found | None:
+    """The first page from `start` with the start of `source`, and boxes around it and
+    around its translation on that page, each as far as it runs on. A text read as the
+    whole source and then its translation (a caption: it may be quoted in a paragraph
+    before it) is preferred to the start of the source alone."""
+    whole, target = _SPACE.sub("", source), _SPACE.sub("", translation)
+    if not whole:
+        return None
+    for probe in (whole + target[:PROBE], whole[:PROBE]) if target else (whole[:PROBE],):
+        found = _locate(pages, whole, target, probe, start)
+        if found is not None:
+            return found
+    return None
+
+
+def _locate(pages: Sequence[PageText], whole: str, target: str, probe: str,
+            start: int) -> Found | None:
+    for number in range(start, len(pages)):
+        text, boxes = pages[number]
+        at = text.find(probe)
+        if at < 0:
+            continue
+        found = [_union(boxes[at:_run(text, at, whole)])]
+        begin = text.find(target[:PROBE * 2], at) if target else -1
+        begin = text.find(target[:PROBE * 2]) if target and begin < 0 else begin
+        if begin >= 0:
+            found.append(_union(boxes[begin:_run(text, begin, target)]))
+        return Found(number, tuple(found))
+    return None
+
+
+def _run(text: str, at: int, whole: str) -> int:
+    """Where the match of `whole` starting at `text[at]` ends; a hyphen the line breaking
+    added is passed over."""
+    end, index = at, 0
+    while end < len(text) and index < len(whole):
+        if text[end] == whole[index]:
+            index += 1
+        elif text[end] not in HYPHENS:
+            break
+        end += 1
+    return end
+
+
+def _union(boxes: list[Box]) -> Box:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+@dataclass(frozen=True)
+class SpreadImage:
+    """The spread where a segment stands, drawn with the segment outlined."""
+
+    png: bytes
+    left: int | None
+    right: int | None
+    """The booklet's page numbers shown (None: an empty side)."""
+    exact: bool
+    """False: drawn from an excerpt, before the next whole build."""
+
+
+def spread_image(pages: BookPages, source: str, translation: str, start: int | None = None,
+                 dpi: int = 80) -> SpreadImage:
+    """The spread of `pages` where `source` stands (searched from the PDF page `start`,
+    default the first), its Chinese and translation outlined; the first spread when it
+    is not found."""
+    found = locate(pages.texts, source, translation, start or 0)
+    number = pages.first + (found.page if found else 0)
+    left, right = spread_of(number)
+    shown = [n if n is not None and pages.first <= n <= pages.count else None
+             for n in (left, right)]
+    with pymupdf.open(stream=pages.pdf, filetype="pdf") as doc:
+        images = {n: _page_image(doc[n - pages.first], dpi) for n in shown if n is not None}
+    width, height = next(iter(images.values())).size
+    sheet = Image.new("RGB", (2 * width, height), (200, 200, 200))
+    for side, n in enumerate(shown):
+        if n is not None:
+            sheet.paste(images[n], (side * width, 0))
+    if found is not None:
+        scale, shift = dpi / 72, width * (1 if number == right else 0)
+        draw = ImageDraw.Draw(sheet)
+        for x0, y0, x1, y1 in found.boxes:
+            draw.rectangle((x0 * scale - 3 + shift, y0 * scale - 3,
+                            x1 * scale + 3 + shift, y1 * scale + 3), outline=OUTLINE, width=3)
+    buffer = BytesIO()
+    sheet.save(buffer, "PNG")
+    return SpreadImage(buffer.getvalue(), shown[0], shown[1], pages.exact)
+
+
+def _page_image(page: pymupdf.Page, dpi: int) -> Image.Image:
+    pixmap = page.get_pixmap(dpi=dpi, alpha=False)
+    return Image.frombytes("RGB", (pixmap.width, pixmap.height), pixmap.samples)
