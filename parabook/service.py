@@ -51,6 +51,7 @@ from parabook.source.manuscript import read_book, segments
 if TYPE_CHECKING:  # requests and deep-translator are imported when a run starts
     from parabook.mt.engine import Progress, Report, Settings
     from parabook.mt.terms import TermsReport
+    from parabook.output.excerpt import BookPages, SpreadImage  # PyMuPDF: previews only
 
 
 @dataclass(frozen=True)
@@ -462,3 +463,41 @@ def _po_lock_waiting(po: Path) -> Iterator[None]:
     with held(lock_path(po.resolve()), REVIEW_LOCK_WAIT, busy):
         clear_tmp(po.resolve(), older_than=0)
         yield
+
+
+# The review app's page preview: the whole booklet's pages from a build in this process,
+# and right after a save the spread around the saved segment laid out alone.
+
+def preview_book(project: Project, slug: str, lang: str) -> BookPages:
+    """Build the email PDF and read its pages: where each segment's row starts, for
+    `preview_excerpt`, and the pages to draw (`preview_spread`)."""
+    from parabook.compose.pairing import pair
+    from parabook.output.excerpt import book_pages
+
+    pdf = build_book(project, slug, lang, outputs=("email",)).outputs[0].path
+    manuscript = read_book(project.books, slug)
+    segs = segments(manuscript)
+    document = pair(manuscript, lang, load_translations(project.translations, slug, lang,
+                                                        segs))
+    return book_pages(pdf, document, segs)
+
+
+def preview_excerpt(project: Project, slug: str, lang: str, place: Place,
+                    book: BookPages) -> BookPages | None:
+    """The pages of the spread where `place` stood in `book` (`preview_book`), laid out
+    alone from the translations as they are now: a fraction of a second where a build
+    takes seconds (`output.excerpt`). None for a segment outside the body (the cover's
+    and the back cover's), which only a build shows."""
+    from parabook.output.excerpt import excerpt
+
+    return excerpt(project, read_book(project.books, slug), lang, place, book)
+
+
+def preview_spread(pages: BookPages, place: Place, source: str, translation: str, *,
+                   dpi: int = DEFAULTS["preview_dpi"]) -> SpreadImage:
+    """The spread of `pages` where the segment at `place` stands, as PNG, its Chinese
+    and translation outlined."""
+    _check_dpi(dpi)
+    from parabook.output.excerpt import spread_image
+
+    return spread_image(pages, source, translation, pages.place_pages.get(place), dpi)

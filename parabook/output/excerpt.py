@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
@@ -59,6 +59,8 @@ class BookPages:
     texts: tuple[PageText, ...]
     row_pages: tuple[int | None, ...] = ()
     """For a whole booklet: the 0-based page each body row starts on (None: not found)."""
+    place_pages: Mapping[Place, int] = field(default_factory=dict)
+    """For a whole booklet: the 0-based page where each body segment's row starts."""
     exact: bool = True
     """False for an excerpt: the pages after an edit, before the next whole build."""
 
@@ -68,11 +70,15 @@ class BookPages:
         return self.first - 1 + len(self.texts)
 
 
-def book_pages(pdf: Path, document: Document) -> BookPages:
-    """The pages of a whole booklet's PDF, and where each of `document`'s rows starts."""
+def book_pages(pdf: Path, document: Document, segs: Sequence[Segment]) -> BookPages:
+    """The pages of a whole booklet's PDF, and where each of `document`'s rows (made
+    from the segments `segs`) starts."""
     data = pdf.read_bytes()
     texts = page_texts(data)
-    return BookPages(data, 1, texts, row_starts(document.rows, texts))
+    starts = row_starts(document.rows, texts)
+    return BookPages(data, 1, texts, starts, {
+        place: page for place, row in row_of(document.rows, segs).items()
+        if (page := starts[row]) is not None})
 
 
 def page_texts(pdf: bytes) -> tuple[PageText, ...]:

@@ -5,6 +5,7 @@ answers. Review state and text come from `service.review_entries`, findings from
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from parabook import service
@@ -129,8 +130,9 @@ def row(checker: Checker, index: int, entry: service.ReviewEntry) -> Row:
                checker.findings(segment.place, segment.text, text))
 
 
-def counts(rows: list[Row]) -> dict[str, int]:
+def counts(rows: Sequence[Row | service.ReviewEntry]) -> dict[str, int]:
+    """How many segments are in each state."""
     out: dict[str, int] = dict.fromkeys(qa.STATE_ORDER, 0)
     for r in rows:
-        out[r.state] += 1
+        out[r.state if isinstance(r, Row) else r.translation.state] += 1
     return out
