@@ -12,8 +12,8 @@ file, the line and the fix. Defaults come from `project.DEFAULTS`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -145,28 +145,34 @@ def save_entry(project: Project, slug: str, lang: str, place: Place, text: str, 
     """Save a person's translation of the segment at `place`: reviewed (no fuzzy flag)
     or as an unreviewed edit. The PO is brought in step with the manuscript first, so
     the entry exists; the file is written atomically under its lock."""
-    manuscript = read_book(project.books, slug)
-    segs = segments(manuscript)
-    index = next((i for i, s in enumerate(segs) if s.place == place), None)
-    if index is None:
-        raise InputError(f"{place.describe()} is not in book/{slug}/ any more",
-                         fix="reload: the manuscript changed since this page was opened")
+    with _editing(project, slug, lang, place, text, po_lock) as (segs, index, entry):
+        _set_text(entry, text, reviewed)
+    found = load_translations(project.translations, slug, lang, segs)
+    return SavedEntry(project.po(slug, lang), segs[index], found[segs[index]])
+
+
+@contextmanager
+def _editing(project: Project, slug: str, lang: str, place: Place, text: str,
+             lock: Callable[[Path], AbstractContextManager[object]],
+             ) -> Iterator[tuple[list[Segment], int, polib.POEntry]]:
+    """The PO entry of the segment at `place`, to set to the non-empty `text`: the PO
+    brought in step with the manuscript (so the entry exists) under its `lock`, and
+    saved atomically when the block ends without an error (nothing written otherwise).
+    Yields (segments, the segment's index, entry)."""
+    _, segs, index, key = _entry_at(project, slug, lang, place)
     if not text.strip():
         raise InputError(f"{place.describe()}: the translation is empty",
-                         fix="type the translation, or leave the entry as it is")
-    key = keys(segs)[index]
+                         fix="type the translation, or leave the entry as it was")
     po = project.po(slug, lang)
-    with po_lock(po):
+    with lock(po):
         update_catalog(po, segs, slug, lang)
         catalog = read_catalog(po)
         entry = entry_finder(catalog)(key)
         if entry is None:  # update_catalog made one for every segment
             raise InputError(f"{place.describe()} has no entry", path=po,
                              fix=f"run: python build.py update {slug} --lang {lang}")
-        _set_text(entry, text, reviewed)
+        yield segs, index, entry
         save_catalog(catalog, po)
-    found = load_translations(project.translations, slug, lang, segs)
-    return SavedEntry(po, segs[index], found[segs[index]])
 
 
 def _set_text(entry: polib.POEntry, text: str, reviewed: bool) -> None:
@@ -419,32 +425,15 @@ def save_reviewed(project: Project, slug: str, lang: str, place: Place, text: st
     """`save_entry` for the review app: refused with `EntryConflict` unless the entry on
     disk is still the `version` the reviewer loaded; waits briefly for the PO lock.
     Approving (`reviewed`) also drops the machine-draft comment."""
-    manuscript = read_book(project.books, slug)
-    segs = segments(manuscript)
-    index = next((i for i, s in enumerate(segs) if s.place == place), None)
-    if index is None:
-        raise InputError(f"{place.describe()} is not in book/{slug}/ any more",
-                         fix="reload: the manuscript changed since this page was opened")
-    if not text.strip():
-        raise InputError(f"{place.describe()}: the translation is empty",
-                         fix="type the translation, or revert to the text on disk")
-    key = keys(segs)[index]
-    po = project.po(slug, lang)
-    with _po_lock_waiting(po):
-        update_catalog(po, segs, slug, lang)
-        catalog = read_catalog(po)
-        entry = entry_finder(catalog)(key)
-        if entry is None:  # update_catalog made one for every segment
-            raise InputError(f"{place.describe()} has no entry", path=po,
-                             fix=f"run: python build.py update {slug} --lang {lang}")
+    with _editing(project, slug, lang, place, text, _po_lock_waiting) as (_, _, entry):
         if _version(entry) != version:
-            raise EntryConflict(place, po, _entry_of(project, slug, lang, place))
+            raise EntryConflict(place, project.po(slug, lang),
+                                _entry_of(project, slug, lang, place))
         _set_text(entry, text, reviewed)
         if reviewed and entry.tcomment:
             kept = [line for line in entry.tcomment.split("\n")
                     if not MACHINE_RE.fullmatch(line)]
             entry.tcomment = "\n".join(kept)
-        save_catalog(catalog, po)
     return _entry_of(project, slug, lang, place)
 
 

@@ -59,6 +59,8 @@ class BookPages:
     texts: tuple[PageText, ...]
     row_pages: tuple[int | None, ...] = ()
     """For a whole booklet: the 0-based page each body row starts on (None: not found)."""
+    row_ends: tuple[int | None, ...] = ()
+    """For a whole booklet: the 0-based page each body row ends on (None: not found)."""
     place_pages: Mapping[Place, int] = field(default_factory=dict)
     """For a whole booklet: the 0-based page where each body segment's row starts."""
     exact: bool = True
@@ -76,7 +78,7 @@ def book_pages(pdf: Path, document: Document, segs: Sequence[Segment]) -> BookPa
     data = pdf.read_bytes()
     texts = page_texts(data)
     starts = row_starts(document.rows, texts)
-    return BookPages(data, 1, texts, starts, {
+    return BookPages(data, 1, texts, starts, row_ends(document.rows, texts, starts), {
         place: page for place, row in row_of(document.rows, segs).items()
         if (page := starts[row]) is not None})
 
@@ -118,6 +120,28 @@ def row_starts(rows: Sequence[Row], texts: Sequence[PageText]) -> tuple[int | No
     return tuple(out)
 
 
+TAIL = 8
+"""Characters of a text's end searched for to find the page where it ends."""
+_NO_HYPHENS = str.maketrans("", "", HYPHENS)
+
+
+def row_ends(rows: Sequence[Row], texts: Sequence[PageText],
+             starts: Sequence[int | None]) -> tuple[int | None, ...]:
+    """The page each row ends on: where the end of its last Chinese and of its last
+    translation are, from the page it starts on (hyphens left out: a line may break
+    in the last word)."""
+    plain = [text.translate(_NO_HYPHENS) for text, _ in texts]
+    out: list[int | None] = []
+    for row, start in zip(rows, starts, strict=True):
+        last = (row.text or row.heading) if row.kind != "figures" else row.figures[-1].caption
+        tails = [_SPACE.sub("", t).translate(_NO_HYPHENS)[-TAIL:]
+                 for t in (last.source, last.target or "")] if last is not None else []
+        ends = [next((n for n in range(start, len(plain)) if tail in plain[n]), None)
+                if start is not None else None for tail in tails if tail]
+        out.append(None if not ends or None in ends else max(ends))  # type: ignore[type-var]
+    return tuple(out)
+
+
 def row_of(rows: Sequence[Row], segs: Sequence[Segment]) -> dict[Place, int]:
     """The row each body segment (heading, paragraph, caption) stands in: the rows are
     the body's blocks in order (`pairing.pair`), a heading joined to the paragraph after
@@ -143,15 +167,18 @@ def spread_of(page: int) -> tuple[int | None, int | None]:
     return left, left + 1
 
 
-# What an excerpt leaves out, and what it sets instead of the pages before it: a page
-# (dropped after layout) that makes the first one a left page, numbers them and sets
-# the running head.
+# What an excerpt leaves out, and what it sets instead of the pages before it: their
+# number, the running head and, for a left page first, a page before it (dropped after
+# layout).
 _EXCERPT_CSS = """
 section.cover, nav.contents, section.filler, section.colophon { display: none; }
 @page :first { counter-reset: page %(number)d; }
-body::before { content: ""; display: block; break-after: page;
-               string-set: section-zh %(zh)s, section-tr %(tr)s; }
+div.parabook-excerpt { break-after: %(side)s;
+                       string-set: section-zh %(zh)s, section-tr %(tr)s; }
 """
+_BODY = re.compile(r"<body\b[^>]*>")
+MAX_BACK = 3
+"""Pages an excerpt may start before its spread, to start where no row runs on."""
 
 
 def css_string(text: str) -> str:
@@ -163,27 +190,34 @@ def css_string(text: str) -> str:
 
 def excerpt(project: Project, manuscript: Manuscript, lang: str, place: Place,
             book: BookPages) -> BookPages | None:
-    """The pages from the left page of the spread where `place` stood in `book` (a
-    whole build's pages), laid out alone from the PO as it is now; None when the
-    segment is not in the body (the cover's and the back cover's segments) or was not
-    found in `book`."""
+    """The spread where `place` stood in `book` (a whole build's pages) and a page after
+    it, laid out alone from the PO as it is now; None when the segment is not in the
+    body (the cover's and the back cover's segments) or was not found in `book`."""
     segs = segments(manuscript)
     translations = load_translations(project.translations, manuscript.meta.slug, lang, segs)
     document = pair(manuscript, lang, translations)
     index = row_of(document.rows, segs).get(place)
-    if (index is None or len(book.row_pages) != len(document.rows)
-            or book.row_pages[index] is None):
-        return None
     starts = book.row_pages
-    page = starts[index]
-    assert page is not None
-    left, _ = spread_of(page + 1)
+    if index is None or len(starts) != len(document.rows) or starts[index] is None:
+        return None
+    left, _ = spread_of(starts[index] + 1)  # type: ignore[operator]
     if left is None:
         return None
-    first = next(i for i, p in enumerate(starts) if p is not None and p >= left - 1)
+    # Laid out from a page no row runs onto from the page before (the rows are the
+    # same up to the edited one, so its pages are the book's); the pages before the
+    # spread are dropped.
+    begin = left - 1
+    for _ in range(MAX_BACK):
+        if begin <= 0 or not any(
+                s is not None and e is not None and s < begin <= e
+                for s, e in zip(starts, book.row_ends, strict=False)):
+            break
+        begin -= 1
+    first = next(i for i, p in enumerate(starts) if p is not None and p >= begin)
     first = min(first, index)
-    # The rows that started on the spread, and one more: text that shrank pulls it up
-    # (text that grew pushes rows onto a page after the spread, which shows it then).
+    begin = starts[first] or 0  # 0-based; a page no row starts on (the contents) is left out
+    # The rows that started up to the spread's right page, and one more: text that
+    # shrank pulls it up (text that grew pushes rows onto the page after the spread).
     end = next((i for i, p in enumerate(starts) if p is not None and p > left), len(starts))
     end = min(end + 1, len(starts))
     plan = plan_layout(document)  # the whole book's: the column split
@@ -197,17 +231,22 @@ def excerpt(project: Project, manuscript: Manuscript, lang: str, place: Place,
     placed, _ = place_photos(part, spec, project.cache.photos, final=False,
                              manuscript_path=manuscript.source_path)
     html = render_html(placed, plan, project.templates, project.styles / "booklet.css", spec)
-    css = _EXCERPT_CSS % {"number": left - 1,
+    number = begin + 1
+    verso = number % 2 == 0  # a left page first: after a page that is dropped
+    css = _EXCERPT_CSS % {"number": number - 1 if verso else number,
                           "zh": css_string(heading.source if heading else ""),
-                          "tr": css_string(heading.target or "" if heading else "")}
+                          "tr": css_string(heading.target or "" if heading else ""),
+                          "side": "page" if verso else "avoid"}
     html = html.replace("</head>", f"<style>{css}</style></head>", 1)
+    html = _BODY.sub(lambda m: m[0] + '<div class="parabook-excerpt"></div>', html, count=1)
     layout = lay_out(html, base_dir=manuscript.folder,
                      allowed=[manuscript.folder, project.templates, project.styles],
                      photos=project.cache.photos)
-    del layout.document.pages[0]
+    shown = max(number, left)
+    del layout.document.pages[:shown - number + verso]
     data = write_layout(layout, PdfWrite("email", bleed=False))
     assert data is not None
-    return BookPages(data, left, page_texts(data), exact=False)
+    return BookPages(data, shown, page_texts(data), exact=False)
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,8 @@ class Row:
     index: int
     kind: str
     where: str
+    where_zh: str
+    """`where` for the Chinese interface."""
     source: str
     text: str
     state: str
@@ -123,8 +125,8 @@ def waivers_enabled() -> bool:
 def row(checker: Checker, index: int, entry: service.ReviewEntry) -> Row:
     segment, translation = entry.segment, entry.translation
     text = translation.text or ""
-    return Row(place_key(segment.place), index, segment.kind, segment.where, segment.text,
-               text, translation.state, entry.provider, entry.version,
+    return Row(place_key(segment.place), index, segment.kind, segment.where,
+               segment.place.describe_in("zh"), segment.text, text, translation.state, entry.provider, entry.version,
                char_diff(entry.previous, segment.text) if entry.previous else (),
                checker.terms(segment.text, text),
                checker.findings(segment.place, segment.text, text))
