@@ -47,6 +47,9 @@ paragraphs apart, few enough to stay on the page where the paragraph starts."""
 HYPHENS = "-\u2010\u00ad"
 OUTLINE = (220, 40, 40)
 _SPACE = re.compile(r"\s+")
+_NO_HYPHENS = str.maketrans("", "", HYPHENS)
+TAIL = 8
+"""Characters of a text's end searched for to find the page where it ends."""
 
 
 @dataclass(frozen=True)
@@ -111,34 +114,43 @@ def row_source(row: Row) -> tuple[str, str]:
 def row_starts(rows: Sequence[Row], texts: Sequence[PageText]) -> tuple[int | None, ...]:
     """The page each row starts on: the first, from the previous row's on, showing the
     start of its Chinese (in order, so a text printed twice is found in its place)."""
+    plain = [text.translate(_NO_HYPHENS) for text, _ in texts]
     out: list[int | None] = []
     page = 0
     for row in rows:
-        found = locate(texts, *row_source(row), start=page)
-        out.append(found.page if found is not None else None)
-        page = found.page if found is not None else page
+        source, target = row_source(row)
+        found = locate(texts, source, target, start=page)
+        start = found.page if found is not None else None
+        # A row split over two pages may start with its translation alone: its Chinese
+        # has too few lines before the break (orphans) and starts on the next page.
+        probe = _SPACE.sub("", target).translate(_NO_HYPHENS)[:PROBE]
+        if start is not None and probe:
+            start = next((n for n in range(page, start) if probe in plain[n]), start)
+        out.append(start)
+        page = start if start is not None else page
     return tuple(out)
-
-
-TAIL = 8
-"""Characters of a text's end searched for to find the page where it ends."""
-_NO_HYPHENS = str.maketrans("", "", HYPHENS)
 
 
 def row_ends(rows: Sequence[Row], texts: Sequence[PageText],
              starts: Sequence[int | None]) -> tuple[int | None, ...]:
-    """The page each row ends on: where the end of its last Chinese and of its last
-    translation are, from the page it starts on (hyphens left out: a line may break
-    in the last word)."""
+    """The page each row ends on: the last page, from the one it starts on to the one
+    the next row starts on, that shows the end of its last Chinese, and of its last
+    translation (hyphens left out: a line may break in the last word)."""
     plain = [text.translate(_NO_HYPHENS) for text, _ in texts]
     out: list[int | None] = []
-    for row, start in zip(rows, starts, strict=True):
+    for index, (row, start) in enumerate(zip(rows, starts, strict=True)):
         last = (row.text or row.heading) if row.kind != "figures" else row.figures[-1].caption
-        tails = [_SPACE.sub("", t).translate(_NO_HYPHENS)[-TAIL:]
-                 for t in (last.source, last.target or "")] if last is not None else []
-        ends = [next((n for n in range(start, len(plain)) if tail in plain[n]), None)
-                if start is not None else None for tail in tails if tail]
-        out.append(None if not ends or None in ends else max(ends))  # type: ignore[type-var]
+        if start is None or last is None:
+            out.append(None)
+            continue
+        stop = next((p for p in starts[index + 1:] if p is not None), len(plain) - 1)
+        ends = []
+        for text in (last.source, last.target or ""):
+            tail = _SPACE.sub("", text).translate(_NO_HYPHENS)[-TAIL:]
+            if tail:
+                ends.append(next((n for n in range(stop, start - 1, -1) if tail in plain[n]),
+                                 None))
+        out.append(None if None in ends else max(ends, default=start))  # type: ignore[type-var]
     return tuple(out)
 
 
