@@ -18,6 +18,7 @@ the first page, after the previous row's, that shows the start of its Chinese.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -80,7 +81,10 @@ def book_pages(pdf: Path, document: Document, segs: Sequence[Segment]) -> BookPa
     from the segments `segs`) starts."""
     data = pdf.read_bytes()
     texts = page_texts(data)
-    starts = row_starts(document.rows, texts)
+    with pymupdf.open(stream=data, filetype="pdf") as doc:
+        # The headings' pages from the bookmarks: the contents page shows them too.
+        headings = [page - 1 for level, _, page, *_ in doc.get_toc() if level == 2]
+    starts = row_starts(document.rows, texts, headings)
     return BookPages(data, 1, texts, starts, row_ends(document.rows, texts, starts), {
         place: page for place, row in row_of(document.rows, segs).items()
         if (page := starts[row]) is not None})
@@ -111,21 +115,26 @@ def row_source(row: Row) -> tuple[str, str]:
     return (text.source, text.target or "") if text is not None else ("", "")
 
 
-def row_starts(rows: Sequence[Row], texts: Sequence[PageText]) -> tuple[int | None, ...]:
+def row_starts(rows: Sequence[Row], texts: Sequence[PageText],
+               headings: Sequence[int] = ()) -> tuple[int | None, ...]:
     """The page each row starts on: the first, from the previous row's on, showing the
-    start of its Chinese (in order, so a text printed twice is found in its place)."""
+    start of its Chinese (in order, so a text printed twice is found in its place); a
+    row with a heading on its heading's page, `headings` (one for each, in order)."""
     plain = [text.translate(_NO_HYPHENS) for text, _ in texts]
+    marked = iter(headings if len(headings) == sum(bool(r.anchor) for r in rows) else ())
     out: list[int | None] = []
     page = 0
     for row in rows:
         source, target = row_source(row)
         found = locate(texts, source, target, start=page)
-        start = found.page if found is not None else None
+        start = next(marked, None) if row.anchor else None
+        start = start if start is not None else found.page if found is not None else None
         # A row split over two pages may start with its translation alone: its Chinese
         # has too few lines before the break (orphans) and starts on the next page.
-        probe = _SPACE.sub("", target).translate(_NO_HYPHENS)[:PROBE]
-        if start is not None and probe:
-            start = next((n for n in range(page, start) if probe in plain[n]), start)
+        probe = _SPACE.sub("", target).translate(_NO_HYPHENS)[:2 * PROBE]
+        if row.kind == "paragraph" and not row.anchor and start is not None and start > page \
+                and probe and probe in plain[start - 1]:
+            start -= 1
         out.append(start)
         page = start if start is not None else page
     return tuple(out)
@@ -136,22 +145,50 @@ def row_ends(rows: Sequence[Row], texts: Sequence[PageText],
     """The page each row ends on: the last page, from the one it starts on to the one
     the next row starts on, that shows the end of its last Chinese, and of its last
     translation (hyphens left out: a line may break in the last word)."""
-    plain = [text.translate(_NO_HYPHENS) for text, _ in texts]
+    pages = [_plain(page) for page in texts]
     out: list[int | None] = []
     for index, (row, start) in enumerate(zip(rows, starts, strict=True)):
-        last = (row.text or row.heading) if row.kind != "figures" else row.figures[-1].caption
-        if start is None or last is None:
-            out.append(None)
+        if start is None or row.text is None or row.kind != "paragraph":
+            out.append(start)  # a figure or a heading is never split
             continue
-        stop = next((p for p in starts[index + 1:] if p is not None), len(plain) - 1)
+        following = next(((p, rows[n]) for n, p in enumerate(starts[index + 1:], index + 1)
+                          if p is not None), None)
+        stop = following[0] if following else len(pages) - 1
+        # On the page the next row starts on, this row ends above it.
+        top = math.inf
+        if following:
+            text, tops = pages[stop]
+            for probe in row_source(following[1]):
+                at = text.find(_SPACE.sub("", probe).translate(_NO_HYPHENS)[:PROBE] or "\0")
+                top = min(top, tops[at] if at >= 0 else top)
         ends = []
-        for text in (last.source, last.target or ""):
-            tail = _SPACE.sub("", text).translate(_NO_HYPHENS)[-TAIL:]
+        for text, size in ((row.text.source, TAIL), (row.text.target or "", 2 * TAIL)):
+            tail = _SPACE.sub("", text).translate(_NO_HYPHENS)[-size:]
             if tail:
-                ends.append(next((n for n in range(stop, start - 1, -1) if tail in plain[n]),
+                ends.append(next((n for n in range(stop, start - 1, -1)
+                                  if _above(pages[n], tail, top if n == stop else math.inf)),
                                  None))
         out.append(None if None in ends else max(ends, default=start))  # type: ignore[type-var]
     return tuple(out)
+
+
+def _plain(page: PageText) -> tuple[str, list[float]]:
+    """A page's text without hyphens, and the top of each character."""
+    text, boxes = page
+    kept = [(char, box[1]) for char, box in zip(text, boxes, strict=True)
+            if char not in HYPHENS]
+    return "".join(c for c, _ in kept), [top for _, top in kept]
+
+
+def _above(page: tuple[str, list[float]], needle: str, top: float) -> bool:
+    """Whether `needle` is on the page, starting above `top`."""
+    text, tops = page
+    at = text.find(needle)
+    while at >= 0:
+        if tops[at] < top:
+            return True
+        at = text.find(needle, at + 1)
+    return False
 
 
 def row_of(rows: Sequence[Row], segs: Sequence[Segment]) -> dict[Place, int]:
@@ -180,8 +217,7 @@ def spread_of(page: int) -> tuple[int | None, int | None]:
 
 
 # What an excerpt leaves out, and what it sets instead of the pages before it: their
-# number, the running head and, for a left page first, a page before it (dropped after
-# layout).
+# number and the running head, on a page before them (dropped after layout).
 _EXCERPT_CSS = """
 section.cover, nav.contents, section.filler, section.colophon { display: none; }
 @page :first { counter-reset: page %(number)d; }
@@ -244,18 +280,20 @@ def excerpt(project: Project, manuscript: Manuscript, lang: str, place: Place,
                              manuscript_path=manuscript.source_path)
     html = render_html(placed, plan, project.templates, project.styles / "booklet.css", spec)
     number = begin + 1
-    verso = number % 2 == 0  # a left page first: after a page that is dropped
-    css = _EXCERPT_CSS % {"number": number - 1 if verso else number,
+    # The first page carries the running head of the pages before; it is dropped, and
+    # so is a blank page after it when the excerpt starts on a right page.
+    dropped = 1 if number % 2 == 0 else 2
+    css = _EXCERPT_CSS % {"number": number - dropped,
                           "zh": css_string(heading.source if heading else ""),
                           "tr": css_string(heading.target or "" if heading else ""),
-                          "side": "page" if verso else "avoid"}
+                          "side": "left" if dropped == 1 else "right"}
     html = html.replace("</head>", f"<style>{css}</style></head>", 1)
     html = _BODY.sub(lambda m: m[0] + '<div class="parabook-excerpt"></div>', html, count=1)
     layout = lay_out(html, base_dir=manuscript.folder,
                      allowed=[manuscript.folder, project.templates, project.styles],
                      photos=project.cache.photos)
     shown = max(number, left)
-    del layout.document.pages[:shown - number + verso]
+    del layout.document.pages[:shown - number + dropped]
     data = write_layout(layout, PdfWrite("email", bleed=False))
     assert data is not None
     return BookPages(data, shown, page_texts(data), exact=False)

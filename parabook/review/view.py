@@ -126,7 +126,8 @@ def row(checker: Checker, index: int, entry: service.ReviewEntry) -> Row:
     segment, translation = entry.segment, entry.translation
     text = translation.text or ""
     return Row(place_key(segment.place), index, segment.kind, segment.where,
-               segment.place.describe_in("zh"), segment.text, text, translation.state, entry.provider, entry.version,
+               segment.place.describe_in("zh"), segment.text, text, translation.state,
+               entry.provider, entry.version,
                char_diff(entry.previous, segment.text) if entry.previous else (),
                checker.terms(segment.text, text),
                checker.findings(segment.place, segment.text, text))
