@@ -348,10 +348,13 @@ def test_a_reviewer_takes_the_book_from_drafts_to_a_final_build_in_the_browser(p
         assert findings.count() >= 1  # the glossary miss, at least
         for _ in range(findings.count()):
             left = findings.count()
+            if not left:
+                break
             finding = findings.first
             finding.locator("input.reason").fill("the office's own wording")
             finding.locator("button.accept").click()
-            sync_api.expect(findings).to_have_count(left - 1)
+            # A waiver accepts its check for the entry: one or more findings go.
+            sync_api.expect(findings).not_to_have_count(left, timeout=30_000)
         sync_api.expect(findings).to_have_count(0)
         assert service.check(project, SAMPLE, "en").final
         built = service.build(project, SAMPLE, "en", final=True, outputs=("email",))
