@@ -58,8 +58,9 @@
       if (old.startsWith("blob:")) URL.revokeObjectURL(old);
       const done = answer.headers.get("X-Preview-Exact") === "1";
       preview.dataset.exact = done ? "1" : "0";
-      previewPages.textContent = L.pages.replace("{pages}",
-                                                 answer.headers.get("X-Preview-Pages") || "");
+      const pages = answer.headers.get("X-Preview-Pages") || "";
+      previewPages.textContent = (pages.includes("-") ? L.pages : L.page)
+        .replace("{pages}", pages);
       previewStatus.textContent = done ? "" : L.excerpt;
       if (done) return;
     }
