@@ -2,17 +2,21 @@
 
 A whole build of the sample takes seconds (layout and PDF writing, page after page); a
 reviewer who saves one paragraph wants to see its spread at once. An excerpt is the rows
-of the body that stood on that spread in the last whole build (`BookPages`), from the
-first row that started on its left page, laid out by the same template, stylesheets,
-filters and page geometry as the booklet (`render.html`, `render.pdf`), its first page
-given the left page's side, number and running head; the cover, contents, filler pages
-and back cover are left out (`display: none`). Its pages are the real ones as long as
-the left page starts with a row of its own; when a row ran onto it from the page before,
-the excerpt starts with the next row and the later lines sit higher than in the book
-until the next whole build replaces them.
+of the body that stood on that spread in the last whole build (`BookPages`), laid out by
+the same template, stylesheets, filters and page geometry as the booklet (`render.html`,
+`render.pdf`; the cover, contents, filler pages and back cover `display: none`). It
+starts at a page that no row runs onto from the page before (going back up to
+`MAX_BACK` pages before the spread), so that, the rows before the edited one being
+unchanged, its pages are the booklet's: a page before it, dropped after layout, gives
+the first one its side (left or right), its number and the running head of the pages
+before. Only when a row runs on for more than `MAX_BACK` pages do its first pages differ
+(its lines sit higher) until the next whole build replaces them.
 
-Pages are found by their text (PyMuPDF's characters with their boxes): a row starts on
-the first page, after the previous row's, that shows the start of its Chinese.
+Where rows stand is read from the whole build's PDF (PyMuPDF's characters with their
+boxes): a row starts on the first page, after the previous row's, that shows the start
+of its Chinese (or of its translation, the page before, when the Chinese was pushed
+on); a row with a heading on its bookmark's page; a paragraph ends on the last page
+showing the ends of both its texts above the next row.
 """
 
 from __future__ import annotations

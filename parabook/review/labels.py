@@ -35,7 +35,8 @@ LABELS: dict[str, dict[str, str]] = {
         "waived": "已接受", "waivers_off": "接受检查结果需要新版 parabook",
         "keys": "Ctrl+Enter：通过并转到下一条未审校", "filter": "显示", "place": "位置",
         "other_lang": "English", "missing_term": "缺少", "error": "未保存",
-        "pages": "第 {pages} 页", "page": "第 {pages} 页", "excerpt": "先单独排出这两页；整本随后更新…",
+        "pages": "第 {pages} 页", "page": "第 {pages} 页",
+        "excerpt": "先单独排出这两页；整本随后更新…",
     },
 }
 
