@@ -31,16 +31,22 @@
   // The spread where the segment stands. Right after a save the server lays out that
   // spread alone (X-Preview-Exact: 0), in a fraction of a second; the exact pages of the
   // whole booklet, built after it, replace it. A later call makes an earlier one stop.
+  // The call before is aborted: a browser keeps only a few requests open to a server,
+  // and one waiting for a whole build must not hold up a save.
   let previewCall = 0;
+  let previewAbort = null;
   async function showPreview(li) {
     const call = ++previewCall;
+    if (previewAbort) previewAbort.abort();
+    const abort = previewAbort = new AbortController();
     const key = encodeURIComponent(li.dataset.key);
     previewStatus.textContent = L.updating;
     for (const exact of ["0", "1"]) {
       let answer;
       try {
         answer = await fetch(`preview.png?token=${token}&key=${key}&g=${generation}` +
-                             `&exact=${exact}`, {credentials: "same-origin"});
+                             `&exact=${exact}`, {credentials: "same-origin",
+                                                 signal: abort.signal});
       } catch (error) {
         if (call === previewCall) previewStatus.textContent = L.error;
         return;
