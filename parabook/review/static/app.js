@@ -57,8 +57,8 @@
         if (call === previewCall) previewStatus.textContent = said.error || L.error;
         return;
       }
-      const image = await answer.blob();
-      if (call !== previewCall) return;
+      const image = await answer.blob().catch(() => null);  // aborted meanwhile
+      if (call !== previewCall || !image) return;
       const old = preview.src;
       preview.src = URL.createObjectURL(image);
       if (old.startsWith("blob:")) URL.revokeObjectURL(old);
