@@ -75,6 +75,9 @@ def row(page, where: str):
 def test_open_and_filter_to_machine_drafts(page):
     sync_api.expect(page.locator("#progress-text")).to_contain_text("reviewed")
     sync_api.expect(page.locator("#preview-status")).to_have_text("", timeout=60_000)
+    row(page, "section 1, paragraph 1").locator("textarea").focus()  # a spread of the body
+    sync_api.expect(page.locator("#preview-pages")).to_contain_text("-")
+    sync_api.expect(page.locator("#preview")).to_have_attribute("data-exact", "1")
     page.screenshot(path=str(DOCS / "review-main.png"))
     machine = int(page.locator("#count-machine").inner_text())
     assert machine >= 1
