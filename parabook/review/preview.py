@@ -6,13 +6,15 @@ the spread around the saved segment is laid out alone first (`service.preview_ex
 a fraction of a second), and shown at once; the whole booklet is built after it, and
 its pages replace the excerpt's (a page after the edit may have moved). One worker
 thread does all of it, one render at a time (WeasyPrint is patched while it lays out,
-`typeset.justify`): an excerpt asked for goes before the next whole build.
+`typeset.justify`): an excerpt asked for goes before the next whole build, which waits
+for a pause in the saving.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 from parabook import service
@@ -24,6 +26,9 @@ log = logging.getLogger("parabook.review")
 
 WAIT = 300.0
 """Seconds an image waits for its pages at most (a cold build of a long book)."""
+PAUSE = 1.0
+"""Seconds without a save before the whole booklet is built: a reviewer approving one
+segment after another (Ctrl+Enter) gets each excerpt at once, not after a build."""
 
 
 @dataclass(frozen=True)
@@ -52,12 +57,14 @@ class Previewer:
         it has none, only the whole build shows it)."""
         self._wanted: list[Place] = []
         self._making: Place | None = None
+        self._saved_at = 0.0
         self._worker: threading.Thread | None = None
 
     def changed(self, place: Place | None = None) -> None:
         """A translation was saved (at `place`): its excerpt first, then the whole book."""
         with self._state:
             self.generation += 1
+            self._saved_at = time.monotonic()
             if place is not None and place not in self._wanted:
                 self._wanted.insert(0, place)
             self._wake()
@@ -74,6 +81,10 @@ class Previewer:
             with self._state:
                 self._state.wait_for(lambda: bool(self._wanted)
                                      or self._book_made < self.generation)
+                pause = self._saved_at + PAUSE - time.monotonic()
+                if not self._wanted and self._book is not None and pause > 0:
+                    self._state.wait(pause)  # or until an excerpt is asked for
+                    continue
                 wanted = self.generation
                 place = self._wanted.pop(0) if self._wanted and self._book else None
                 if place is None:
