@@ -224,8 +224,10 @@ def watched(root: Path, slug: str, runs: int) -> Row:
     return Row(slug, "watch: edit -> email PDF", done, 0)
 
 
-def reviewed(root: Path, slug: str, runs: int) -> Row:
-    """Seconds from a save in the review app (`build.py review`) to the new page image."""
+def reviewed(root: Path, slug: str, runs: int) -> tuple[Row, Row]:
+    """Seconds from a save in the review app (`build.py review`) to the new image of the
+    spread (laid out alone), and to the exact one from the whole booklet built after it.
+    The next save waits for that, as a reviewer's does while they read and type."""
     import json
     import urllib.parse
     import urllib.request
@@ -246,7 +248,7 @@ def reviewed(root: Path, slug: str, runs: int) -> Row:
                 return answer.read()
 
         image = get(f"preview.png?key={key}")  # the first build: cold, not measured
-        done = []
+        done, exact = [], []
         for number in range(runs):
             entry = json.loads(get(f"api/entry?key={key}"))["row"]
             text = entry["text"].rstrip(f" {number - 1}") + f" {number}"
@@ -259,16 +261,19 @@ def reviewed(root: Path, slug: str, runs: int) -> Row:
             urllib.request.urlopen(request, timeout=60).read()
             new = get(f"preview.png?key={key}&g={number}")
             done.append(Run(time.perf_counter() - saved, 0, ""))
-            if new == image:
+            whole = get(f"preview.png?key={key}&g={number}&exact=1")
+            exact.append(Run(time.perf_counter() - saved, 0, ""))
+            if new == image or whole == image:
                 raise SystemExit("review: the preview did not change after a save")
-            image = new
+            image = whole
             time.sleep(0.3)
     finally:
         process.send_signal(2)  # SIGINT, as Ctrl-C
         process.wait(timeout=30)
         if process.stdout is not None:
             process.stdout.close()
-    return Row(slug, "review: save -> page image", done, 0)
+    return (Row(slug, "review: save -> spread image", done, 0),
+            Row(slug, "review: save -> exact spread", exact, 0))
 
 
 def table(rows: list[Row], baseline: dict[str, Row]) -> list[str]:
@@ -315,14 +320,14 @@ def _measure(workspace: Path, runs: int, parts: int) -> int:
     for output in ("print", "handout", "email"):
         rows.append(warm(small, slug, runs, output, f"warm, {output} only"))
     rows.append(watched(small, slug, runs))
-    rows.append(reviewed(small, slug, runs))
+    rows.extend(reviewed(small, slug, runs))
     sample_plain = plain(small, slug, runs)
     print("sample done", flush=True)
     rows.append(cold(big, big_slug, 1))
     rows.append(warm(big, big_slug, 2))
     big_plain = plain(big, big_slug, 1)
     baseline = {slug: sample_plain, big_slug: big_plain}
-    rows = [sample_plain, *rows[:7], big_plain, *rows[7:]]
+    rows = [sample_plain, *rows[:8], big_plain, *rows[8:]]
 
     print()
     for line in table(rows, baseline):
@@ -332,7 +337,8 @@ def _measure(workspace: Path, runs: int, parts: int) -> int:
     base = sample_plain.seconds
     warm_all, cold_all = by[slug, "warm rebuild, all 3"], by[slug, "cold build, all 3"]
     email, watch = by[slug, "warm, email only"], by[slug, "watch: edit -> email PDF"]
-    review = by[slug, "review: save -> page image"]
+    review = by[slug, "review: save -> spread image"]
+    review_exact = by[slug, "review: save -> exact spread"]
     big_warm = by[big_slug, "warm rebuild, all 3"]
     big_rss = max(by[big_slug, what].rss for what in ("cold build, all 3",
                                                       "warm rebuild, all 3"))
@@ -344,12 +350,12 @@ def _measure(workspace: Path, runs: int, parts: int) -> int:
         (f"{parts}x book peak memory <= 1 GiB (GiB, its processes together)",
          big_rss / 1024 / MiB, 1.0),
         ("watch rebuild <= 1.2 x warm email-only build", watch.seconds / email.seconds, 1.2),
-        # Side by side, as the others: the save and the page image cost little beside the
-        # rebuild. Issue 18's 1.5 s needs a partial layout; the seconds are printed below.
-        ("review: save to new preview image <= 1.3 x warm email-only build",
-         review.seconds / email.seconds, 1.3),
+        # Issue 18: the spread laid out alone after a save, in seconds on the sample.
+        ("review: save to new spread image <= 1.5 s", review.seconds, 1.5),
+        # The exact pages follow from a whole warm build in the same process.
+        ("review: save to exact spread <= 1.3 x warm email-only build",
+         review_exact.seconds / email.seconds, 1.3),
     ]
-    print(f"review: save to new preview image took {review.seconds:.2f} s (issue 18 asks 1.5 s)")
     print("targets")
     for name, value, limit in targets:
         print(f"  {'PASS' if value <= limit else 'MISS'}  {name}: {value:.2f}")

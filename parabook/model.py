@@ -149,6 +149,20 @@ class Place:
             return f"caption of {self.photo}"
         return _FIXED_PLACES.get(self.kind, self.kind)
 
+    def describe_in(self, lang: str) -> str:
+        """`describe()` for a person reading `lang`: Chinese (`zh`, e.g. `第2节 第3段`,
+        `第1节标题`, `图注：photos/01.jpg`) or, for any other, English."""
+        if not lang.startswith("zh"):
+            return self.describe()
+        if self.kind == "heading":
+            return f"第{self.section}节标题"
+        if self.kind == "paragraph":
+            part = f"第{self.section}节" if self.section else "开头"
+            return f"{part} 第{self.number}段"
+        if self.kind == "caption":
+            return f"图注：{self.photo}"
+        return _FIXED_PLACES_ZH.get(self.kind, self.kind)
+
     @classmethod
     def parse(cls, text: str) -> Place | None:
         """The place `describe()` wrote as `text`; None for any other text."""
@@ -168,6 +182,8 @@ class Place:
 
 _FIXED_PLACES = {"title": "title", "subtitle": "subtitle", "byline": "byline",
                  "publisher": "colophon: publisher", "place": "colophon: place"}
+_FIXED_PLACES_ZH = {"title": "标题", "subtitle": "副标题", "byline": "署名",
+                    "publisher": "封底：出版单位", "place": "封底：地点"}
 _PLACE_RE = re.compile(r"section (?P<heading>[1-9]\d*) heading"
                        r"|(?:section (?P<section>[1-9]\d*)|opening), "
                        r"paragraph (?P<number>[1-9]\d*)")

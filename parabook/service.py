@@ -12,8 +12,8 @@ file, the line and the fix. Defaults come from `project.DEFAULTS`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,6 +51,7 @@ from parabook.source.manuscript import read_book, segments
 if TYPE_CHECKING:  # requests and deep-translator are imported when a run starts
     from parabook.mt.engine import Progress, Report, Settings
     from parabook.mt.terms import TermsReport
+    from parabook.output.excerpt import BookPages, SpreadImage  # PyMuPDF: previews only
 
 
 @dataclass(frozen=True)
@@ -144,28 +145,34 @@ def save_entry(project: Project, slug: str, lang: str, place: Place, text: str, 
     """Save a person's translation of the segment at `place`: reviewed (no fuzzy flag)
     or as an unreviewed edit. The PO is brought in step with the manuscript first, so
     the entry exists; the file is written atomically under its lock."""
-    manuscript = read_book(project.books, slug)
-    segs = segments(manuscript)
-    index = next((i for i, s in enumerate(segs) if s.place == place), None)
-    if index is None:
-        raise InputError(f"{place.describe()} is not in book/{slug}/ any more",
-                         fix="reload: the manuscript changed since this page was opened")
+    with _editing(project, slug, lang, place, text, po_lock) as (segs, index, entry):
+        _set_text(entry, text, reviewed)
+    found = load_translations(project.translations, slug, lang, segs)
+    return SavedEntry(project.po(slug, lang), segs[index], found[segs[index]])
+
+
+@contextmanager
+def _editing(project: Project, slug: str, lang: str, place: Place, text: str,
+             lock: Callable[[Path], AbstractContextManager[object]],
+             ) -> Iterator[tuple[list[Segment], int, polib.POEntry]]:
+    """The PO entry of the segment at `place`, to set to the non-empty `text`: the PO
+    brought in step with the manuscript (so the entry exists) under its `lock`, and
+    saved atomically when the block ends without an error (nothing written otherwise).
+    Yields (segments, the segment's index, entry)."""
+    _, segs, index, key = _entry_at(project, slug, lang, place)
     if not text.strip():
         raise InputError(f"{place.describe()}: the translation is empty",
-                         fix="type the translation, or leave the entry as it is")
-    key = keys(segs)[index]
+                         fix="type the translation, or leave the entry as it was")
     po = project.po(slug, lang)
-    with po_lock(po):
+    with lock(po):
         update_catalog(po, segs, slug, lang)
         catalog = read_catalog(po)
         entry = entry_finder(catalog)(key)
         if entry is None:  # update_catalog made one for every segment
             raise InputError(f"{place.describe()} has no entry", path=po,
                              fix=f"run: python build.py update {slug} --lang {lang}")
-        _set_text(entry, text, reviewed)
+        yield segs, index, entry
         save_catalog(catalog, po)
-    found = load_translations(project.translations, slug, lang, segs)
-    return SavedEntry(po, segs[index], found[segs[index]])
 
 
 def _set_text(entry: polib.POEntry, text: str, reviewed: bool) -> None:
@@ -418,32 +425,15 @@ def save_reviewed(project: Project, slug: str, lang: str, place: Place, text: st
     """`save_entry` for the review app: refused with `EntryConflict` unless the entry on
     disk is still the `version` the reviewer loaded; waits briefly for the PO lock.
     Approving (`reviewed`) also drops the machine-draft comment."""
-    manuscript = read_book(project.books, slug)
-    segs = segments(manuscript)
-    index = next((i for i, s in enumerate(segs) if s.place == place), None)
-    if index is None:
-        raise InputError(f"{place.describe()} is not in book/{slug}/ any more",
-                         fix="reload: the manuscript changed since this page was opened")
-    if not text.strip():
-        raise InputError(f"{place.describe()}: the translation is empty",
-                         fix="type the translation, or revert to the text on disk")
-    key = keys(segs)[index]
-    po = project.po(slug, lang)
-    with _po_lock_waiting(po):
-        update_catalog(po, segs, slug, lang)
-        catalog = read_catalog(po)
-        entry = entry_finder(catalog)(key)
-        if entry is None:  # update_catalog made one for every segment
-            raise InputError(f"{place.describe()} has no entry", path=po,
-                             fix=f"run: python build.py update {slug} --lang {lang}")
+    with _editing(project, slug, lang, place, text, _po_lock_waiting) as (_, _, entry):
         if _version(entry) != version:
-            raise EntryConflict(place, po, _entry_of(project, slug, lang, place))
+            raise EntryConflict(place, project.po(slug, lang),
+                                _entry_of(project, slug, lang, place))
         _set_text(entry, text, reviewed)
         if reviewed and entry.tcomment:
             kept = [line for line in entry.tcomment.split("\n")
                     if not MACHINE_RE.fullmatch(line)]
             entry.tcomment = "\n".join(kept)
-        save_catalog(catalog, po)
     return _entry_of(project, slug, lang, place)
 
 
@@ -462,3 +452,41 @@ def _po_lock_waiting(po: Path) -> Iterator[None]:
     with held(lock_path(po.resolve()), REVIEW_LOCK_WAIT, busy):
         clear_tmp(po.resolve(), older_than=0)
         yield
+
+
+# The review app's page preview: the whole booklet's pages from a build in this process,
+# and right after a save the spread around the saved segment laid out alone.
+
+def preview_book(project: Project, slug: str, lang: str) -> BookPages:
+    """Build the email PDF and read its pages: where each segment's row starts, for
+    `preview_excerpt`, and the pages to draw (`preview_spread`)."""
+    from parabook.compose.pairing import pair
+    from parabook.output.excerpt import book_pages
+
+    pdf = build_book(project, slug, lang, outputs=("email",)).outputs[0].path
+    manuscript = read_book(project.books, slug)
+    segs = segments(manuscript)
+    document = pair(manuscript, lang, load_translations(project.translations, slug, lang,
+                                                        segs))
+    return book_pages(pdf, document, segs)
+
+
+def preview_excerpt(project: Project, slug: str, lang: str, place: Place,
+                    book: BookPages) -> BookPages | None:
+    """The pages of the spread where `place` stood in `book` (`preview_book`), laid out
+    alone from the translations as they are now: a fraction of a second where a build
+    takes seconds (`output.excerpt`). None for a segment outside the body (the cover's
+    and the back cover's), which only a build shows."""
+    from parabook.output.excerpt import excerpt
+
+    return excerpt(project, read_book(project.books, slug), lang, place, book)
+
+
+def preview_spread(pages: BookPages, place: Place, source: str, translation: str, *,
+                   dpi: int = DEFAULTS["preview_dpi"]) -> SpreadImage:
+    """The spread of `pages` where the segment at `place` stands, as PNG, its Chinese
+    and translation outlined."""
+    _check_dpi(dpi)
+    from parabook.output.excerpt import spread_image
+
+    return spread_image(pages, source, translation, pages.place_pages.get(place), dpi)

@@ -29,6 +29,7 @@ FILE_TIERS = {
     # A test's own marker wins; a test that reads `sample_build` is slow.
     "test_build.py": "integration",
     "test_fuzz.py": "slow",
+    "test_excerpt.py": "slow",
     "test_facing.py": "slow",
     "test_printfile.py": "slow",
     "test_composition.py": "integration",

@@ -19,6 +19,7 @@ from PIL import Image
 from parabook import service
 from parabook.catalog.po import read_catalog
 from parabook.infra.lock import po_lock
+from parabook.model import Place
 from parabook.project import Project
 from parabook.review.app import HEADER, Review, create_app, open_socket
 from parabook.review.view import char_diff, parse_key, place_key
@@ -254,3 +255,54 @@ def test_the_preview_outlines_the_segment_on_its_page(served, book):
     red = sum(1 for i in range(0, len(pixels), 3)
               if pixels[i] > 200 and pixels[i + 1] < 80 and pixels[i + 2] < 80)
     assert red > 200  # the outline: the booklet itself prints nothing that red
+
+
+def _preview(served: Served, key: str, exact: bool = False) -> tuple[bytes, str, str]:
+    """The preview's PNG, whether it is exact (`1`) and the pages it shows."""
+    url = (f"{served.base}preview.png?token={served.review.token}&key="
+           + urllib.request.quote(key) + ("&exact=1" if exact else ""))
+    with urllib.request.urlopen(url, timeout=120) as answer:
+        return (answer.read(), answer.headers["X-Preview-Exact"],
+                answer.headers["X-Preview-Pages"])
+
+
+def test_after_a_save_the_spread_laid_out_alone_comes_first_then_the_whole_booklet(
+        served, book):
+    found = entries(book)[GLOSSARY_MISS]
+    key = place_key(found.segment.place)
+    before, exact, pages = _preview(served, key)
+    assert exact == "1"  # nothing saved yet: the whole booklet's pages
+    left, right = map(int, pages.split("-"))
+    assert left % 2 == 0 and right == left + 1  # a spread: even page left, odd right
+    image = Image.open(BytesIO(before))
+    assert image.width > image.height
+    status, _ = served.request("api/save", {
+        "key": key, "text": found.translation.text + " A sentence the reviewer added.",
+        "action": "save", "version": found.version}, {HEADER: served.review.token})
+    assert status == 200
+    quick, exact, shown = _preview(served, key)
+    assert (exact, shown) == ("0", pages) and quick != before
+    red = Image.open(BytesIO(quick)).convert("RGB").getcolors(1 << 20)
+    assert sum(n for n, (r, g, b) in red if r > 200 and g < 80 and b < 80) > 200
+    whole, exact, shown = _preview(served, key, exact=True)
+    assert (exact, shown) == ("1", pages) and whole != before
+    assert _preview(served, key)[1] == "1"  # until the next save: the whole booklet's
+
+
+def test_the_chinese_interface_names_the_places_in_chinese(served):
+    places = {Place("paragraph", 0, 2): "开头 第2段", Place("paragraph", 3, 1): "第3节 第1段",
+              Place("heading", 2): "第2节标题", Place("caption", photo="photos/01.jpg"):
+              "图注：photos/01.jpg", Place("title"): "标题", Place("byline"): "署名",
+              Place("publisher"): "封底：出版单位"}
+    for place, chinese in places.items():
+        assert place.describe_in("zh") == chinese
+        assert place.describe_in("en") == place.describe()
+    token = served.review.token
+    status, page = served.get(f"?token={token}&ui=zh")
+    text = page.decode()
+    assert status == 200
+    for chinese in ("开头 第1段", "第1节标题", "第1节 第1段", "图注：photos/01.jpg", "副标题"):
+        assert f'<span class="place">{chinese}</span>' in text, chinese
+    assert '<span class="place">opening, paragraph 1</span>' not in text
+    assert '<span class="place">opening, paragraph 1</span>' in served.get(
+        f"?token={token}")[1].decode()

@@ -75,6 +75,9 @@ def row(page, where: str):
 def test_open_and_filter_to_machine_drafts(page):
     sync_api.expect(page.locator("#progress-text")).to_contain_text("reviewed")
     sync_api.expect(page.locator("#preview-status")).to_have_text("", timeout=60_000)
+    row(page, "section 1, paragraph 1").locator("textarea").focus()  # a spread of the body
+    sync_api.expect(page.locator("#preview-pages")).to_contain_text("-")
+    sync_api.expect(page.locator("#preview")).to_have_attribute("data-exact", "1")
     page.screenshot(path=str(DOCS / "review-main.png"))
     machine = int(page.locator("#count-machine").inner_text())
     assert machine >= 1
@@ -106,19 +109,32 @@ def test_edit_and_approve_writes_the_po(page, book):
         f"{done} of {page.locator('li.seg').count()} reviewed")
 
 
+def _shown(page) -> str:
+    """What the preview image shows: its pixels, read back in the page."""
+    return page.evaluate("""() => { const img = document.getElementById("preview");
+        const canvas = document.createElement("canvas");
+        canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+        canvas.getContext("2d").drawImage(img, 0, 0); return canvas.toDataURL(); }""")
+
+
 def test_the_preview_image_changes_after_a_save(page):
-    seg = row(page, "byline")
-    with page.expect_response(lambda r: "preview.png" in r.url) as first:
-        seg.locator("textarea").focus()
-    before = first.value.body()
-    assert before.startswith(b"\x89PNG")
-    seg.locator("textarea").fill("Liu Jinxin and Wang Fang, reporters")
-    with page.expect_response(lambda r: "preview.png" in r.url, timeout=60_000) as second:
+    """The spread laid out alone comes first after a save, then the whole booklet's."""
+    preview = page.locator("#preview")
+    seg = row(page, "section 1, paragraph 1")
+    seg.locator("textarea").focus()
+    sync_api.expect(preview).to_have_attribute("data-exact", "1", timeout=60_000)
+    sync_api.expect(page.locator("#preview-pages")).to_contain_text("-")
+    before = _shown(page)
+    area = seg.locator("textarea")
+    area.fill(area.input_value() + " Added in the browser.")
+    with page.expect_response(lambda r: "preview.png" in r.url and "exact=0" in r.url
+                              and r.status == 200) as quick:
         seg.locator("button.save").click()
-    after = second.value.body()
-    assert after.startswith(b"\x89PNG") and after != before
+    assert quick.value.headers["x-preview-exact"] == "0"
     sync_api.expect(seg).to_have_attribute("data-state", "unreviewed")  # Save: still a draft
+    sync_api.expect(preview).to_have_attribute("data-exact", "1", timeout=60_000)
     sync_api.expect(page.locator("#preview-status")).to_have_text("")
+    assert _shown(page) != before
 
 
 def test_a_stale_segment_shows_its_diff(page):
@@ -305,3 +321,46 @@ class _Site:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+
+
+def test_a_reviewer_takes_the_book_from_drafts_to_a_final_build_in_the_browser(page, book):
+    """The issue's "done when", on the module's book (drafts, an unreviewed edit, changed
+    Chinese, a glossary miss): approve each segment with Ctrl+Enter, accept each
+    finding with a reason, and `build --final` succeeds. The PO is put back after, for
+    the other tests of the module."""
+    project = Project(book)
+    before = po_of(book).read_bytes()
+    try:
+        assert not service.check(project, SAMPLE, "en").final
+        open_rows = page.locator("li.seg:not([data-state=reviewed])")
+        assert open_rows.count() >= 3
+        for _ in range(page.locator("li.seg").count()):
+            if not open_rows.count():
+                break
+            key = open_rows.first.get_attribute("data-key")
+            current = page.locator(f'li.seg[data-key="{key}"]')
+            current.locator("textarea").focus()
+            page.keyboard.press("Control+Enter")
+            sync_api.expect(current).to_have_attribute("data-state", "reviewed",
+                                                       timeout=30_000)
+        sync_api.expect(open_rows).to_have_count(0)
+        total = page.locator("li.seg").count()
+        sync_api.expect(page.locator("#progress-text")).to_have_text(
+            f"{total} of {total} reviewed")
+        findings = page.locator(".finding:not(.waived)")
+        assert findings.count() >= 1  # the glossary miss, at least
+        for _ in range(findings.count()):
+            left = findings.count()
+            if not left:
+                break
+            finding = findings.first
+            finding.locator("input.reason").fill("the office's own wording")
+            finding.locator("button.accept").click()
+            # A waiver accepts its check for the entry: one or more findings go.
+            sync_api.expect(findings).not_to_have_count(left, timeout=30_000)
+        sync_api.expect(findings).to_have_count(0)
+        assert service.check(project, SAMPLE, "en").final
+        built = service.build(project, SAMPLE, "en", final=True, outputs=("email",))
+        assert built.outputs[0].path.is_file()
+    finally:
+        po_of(book).write_bytes(before)

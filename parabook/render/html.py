@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
@@ -173,6 +173,8 @@ def baseline_shifts(page: geometry.PageGeometry) -> dict[str, float]:
             "zh_heading": max(tr_h - zh_h, 0), "tr_heading": max(zh_h - tr_h, 0)}
 
 
+@lru_cache(maxsize=8)  # compiling the templates takes a tenth of a second; an edited
+# template is reloaded (Jinja checks its time)
 def environment(templates_dir: Path) -> Environment:
     env = Environment(
         loader=FileSystemLoader(templates_dir),

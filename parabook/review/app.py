@@ -54,11 +54,21 @@ class Review:
         entries = service.review_entries(self.project, self.slug, self.lang)
         return [row(self.checker, n, e) for n, e in enumerate(entries)]
 
-    def row(self, key: str) -> Row:
-        found = next((r for r in self.rows() if r.key == key), None)
+    def entry(self, key: str) -> tuple[int, service.ReviewEntry, dict[str, int]]:
+        """The segment's place in the list, its entry, and every state's count: without
+        the QA of all the others, which takes seconds."""
+        entries = service.review_entries(self.project, self.slug, self.lang)
+        place = parse_key(key)
+        found = next(((n, e) for n, e in enumerate(entries) if e.segment.place == place),
+                     None)
         if found is None:
             raise _Refused(404, "no such segment: reload the page")
-        return found
+        return (*found, counts(entries))
+
+    def row(self, key: str) -> tuple[Row, dict[str, int]]:
+        """The segment's row, with its QA, and every state's count."""
+        index, entry, counted = self.entry(key)
+        return row(self.checker, index, entry), counted
 
 
 class _Refused(Exception):
@@ -151,35 +161,36 @@ def create_app(review: Review) -> Starlette:
 
     @endpoint
     def preview(request: Request) -> Response:
-        current = review.row(request.query_params.get("key", ""))
+        _, current, _ = review.entry(request.query_params.get("key", ""))
         try:
-            png = review.previewer.image(current.source, current.text)
+            image = review.previewer.image(current.segment.place, current.segment.text,
+                                           current.translation.text or "",
+                                           exact=request.query_params.get("exact") == "1")
         except RuntimeError as exc:
             raise _Refused(503, str(exc)) from None
-        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+        shown = "-".join(str(n) for n in image.pages if n is not None)
+        return Response(image.png, media_type="image/png", headers={
+            "Cache-Control": "no-store", "X-Preview-Exact": "1" if image.exact else "0",
+            "X-Preview-Pages": shown})
 
     @endpoint
     def entry(request: Request) -> Response:
-        rows = review.rows()
-        key = request.query_params.get("key", "")
-        found = next((r for r in rows if r.key == key), None)
-        if found is None:
-            raise _Refused(404, "no such segment: reload the page")
-        return _json({"row": dataclasses.asdict(found), "counts": counts(rows)})
+        found, counted = review.row(request.query_params.get("key", ""))
+        return _json({"row": dataclasses.asdict(found), "counts": counted})
 
     async def qa_check(request: Request) -> Response:
         return await _run_async(request, True, _qa)
 
     def _qa(data: dict[str, Any]) -> Response:
         key = key_of(data)
-        current = review.row(key)
-        text = text_of(data)
+        _, entry, _ = review.entry(key)
+        source, text = entry.segment.text, text_of(data)
         place = parse_key(key)
         assert place is not None
         return _json({"terms": [dataclasses.asdict(t) for t in
-                                review.checker.terms(current.source, text)],
+                                review.checker.terms(source, text)],
                       "findings": [dataclasses.asdict(f) for f in
-                                   review.checker.findings(place, current.source, text)]})
+                                   review.checker.findings(place, source, text)]})
 
     async def save(request: Request) -> Response:
         return await _run_async(request, True, _save)
@@ -194,10 +205,9 @@ def create_app(review: Review) -> Starlette:
         service.save_reviewed(review.project, review.slug, review.lang, place,
                               text_of(data), reviewed=action == "approve",
                               version=text_of(data, "version"))
-        review.previewer.changed()
-        rows = review.rows()
-        saved = next(r for r in rows if r.key == key)
-        return _json({"row": dataclasses.asdict(saved), "counts": counts(rows),
+        review.previewer.changed(place)
+        saved, counted = review.row(key)
+        return _json({"row": dataclasses.asdict(saved), "counts": counted,
                       "generation": review.previewer.generation})
 
     async def waive(request: Request) -> Response:
@@ -214,10 +224,9 @@ def create_app(review: Review) -> Starlette:
             raise _Refused(400, "give a reason for accepting the finding")
         waive = vars(service)["waive"]  # issue 20's; `waivers_enabled` checked it is there
         waive(review.project, review.slug, review.lang, place, text_of(data, "check"), reason)
-        review.previewer.changed()
-        rows = review.rows()
-        return _json({"row": dataclasses.asdict(next(r for r in rows if r.key == key)),
-                      "counts": counts(rows)})
+        review.previewer.changed(place)
+        saved, counted = review.row(key)
+        return _json({"row": dataclasses.asdict(saved), "counts": counted})
 
     async def _run_async(request: Request, changes: bool,
                          handler: Callable[[dict[str, Any]], Response]) -> Response:

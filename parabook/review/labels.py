@@ -20,6 +20,8 @@ LABELS: dict[str, dict[str, str]] = {
         "keys": "Ctrl+Enter: approve and go to the next unreviewed", "filter": "Show",
         "place": "Place", "other_lang": "中文", "missing_term": "missing",
         "error": "Not saved",
+        "pages": "pages {pages}", "page": "page {pages}",
+        "excerpt": "this spread laid out alone; the whole booklet follows…",
     },
     "zh": {
         "title": "审校", "all": "全部", "reviewed": "已审校", "machine": "机器初稿",
@@ -33,6 +35,8 @@ LABELS: dict[str, dict[str, str]] = {
         "waived": "已接受", "waivers_off": "接受检查结果需要新版 parabook",
         "keys": "Ctrl+Enter：通过并转到下一条未审校", "filter": "显示", "place": "位置",
         "other_lang": "English", "missing_term": "缺少", "error": "未保存",
+        "pages": "第 {pages} 页", "page": "第 {pages} 页",
+        "excerpt": "先单独排出这两页；整本随后更新…",
     },
 }
 

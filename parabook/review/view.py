@@ -5,6 +5,7 @@ answers. Review state and text come from `service.review_entries`, findings from
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from parabook import service
@@ -79,6 +80,8 @@ class Row:
     index: int
     kind: str
     where: str
+    where_zh: str
+    """`where` for the Chinese interface."""
     source: str
     text: str
     state: str
@@ -122,15 +125,17 @@ def waivers_enabled() -> bool:
 def row(checker: Checker, index: int, entry: service.ReviewEntry) -> Row:
     segment, translation = entry.segment, entry.translation
     text = translation.text or ""
-    return Row(place_key(segment.place), index, segment.kind, segment.where, segment.text,
-               text, translation.state, entry.provider, entry.version,
+    return Row(place_key(segment.place), index, segment.kind, segment.where,
+               segment.place.describe_in("zh"), segment.text, text, translation.state,
+               entry.provider, entry.version,
                char_diff(entry.previous, segment.text) if entry.previous else (),
                checker.terms(segment.text, text),
                checker.findings(segment.place, segment.text, text))
 
 
-def counts(rows: list[Row]) -> dict[str, int]:
+def counts(rows: Sequence[Row | service.ReviewEntry]) -> dict[str, int]:
+    """How many segments are in each state."""
     out: dict[str, int] = dict.fromkeys(qa.STATE_ORDER, 0)
     for r in rows:
-        out[r.state] += 1
+        out[r.state if isinstance(r, Row) else r.translation.state] += 1
     return out

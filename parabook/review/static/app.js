@@ -9,6 +9,7 @@
   const list = document.getElementById("segments");
   const preview = document.getElementById("preview");
   const previewStatus = document.getElementById("preview-status");
+  const previewPages = document.getElementById("preview-pages");
   let generation = 0;
   let selected = null;
 
@@ -27,13 +28,49 @@
     return node;
   }
 
-  function showPreview(li) {
+  // The spread where the segment stands. Right after a save the server lays out that
+  // spread alone (X-Preview-Exact: 0), in a fraction of a second; the exact pages of the
+  // whole booklet, built after it, replace it. A later call makes an earlier one stop.
+  // The call before is aborted: a browser keeps only a few requests open to a server,
+  // and one waiting for a whole build must not hold up a save.
+  let previewCall = 0;
+  let previewAbort = null;
+  async function showPreview(li) {
+    const call = ++previewCall;
+    if (previewAbort) previewAbort.abort();
+    const abort = previewAbort = new AbortController();
     const key = encodeURIComponent(li.dataset.key);
     previewStatus.textContent = L.updating;
-    preview.src = `preview.png?token=${token}&key=${key}&g=${generation}`;
+    for (const exact of ["0", "1"]) {
+      let answer;
+      try {
+        answer = await fetch(`preview.png?token=${token}&key=${key}&g=${generation}` +
+                             `&exact=${exact}`, {credentials: "same-origin",
+                                                 signal: abort.signal});
+      } catch (error) {
+        if (call === previewCall) previewStatus.textContent = L.error;
+        return;
+      }
+      if (call !== previewCall) return;
+      if (!answer.ok) {
+        const said = await answer.json().catch(() => ({}));
+        if (call === previewCall) previewStatus.textContent = said.error || L.error;
+        return;
+      }
+      const image = await answer.blob().catch(() => null);  // aborted meanwhile
+      if (call !== previewCall || !image) return;
+      const old = preview.src;
+      preview.src = URL.createObjectURL(image);
+      if (old.startsWith("blob:")) URL.revokeObjectURL(old);
+      const done = answer.headers.get("X-Preview-Exact") === "1";
+      preview.dataset.exact = done ? "1" : "0";
+      const pages = answer.headers.get("X-Preview-Pages") || "";
+      previewPages.textContent = (pages.includes("-") ? L.pages : L.page)
+        .replace("{pages}", pages);
+      previewStatus.textContent = done ? "" : L.excerpt;
+      if (done) return;
+    }
   }
-  preview.addEventListener("load", () => { previewStatus.textContent = ""; });
-  preview.addEventListener("error", () => { previewStatus.textContent = L.error; });
 
   function select(li) {
     if (selected === li) return;
