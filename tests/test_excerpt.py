@@ -108,3 +108,25 @@ def test_a_segment_of_the_cover_has_no_excerpt(books):
     image = service.preview_spread(book, Place("title"),
                                    read_book(project.books, "corpus-photos").meta.title, "")
     assert (image.left, image.right) == (None, 1) and image.exact
+
+
+def test_a_facing_book_has_no_excerpt_but_its_spread_from_the_build(books):
+    """The facing layout plans its spreads over the whole book: a spread laid out alone
+    would differ, so the app waits for the build, whose spread it shows."""
+    project = Project(books)
+    shutil.copytree(books / "book" / "corpus-names", books / "book" / "corpus-facing")
+    for po in (books / "translations").glob("corpus-names.*"):
+        po.with_name(po.name.replace("corpus-names", "corpus-facing")).write_text(
+            po.read_text(encoding="utf-8").replace("Project-Id-Version: corpus-names",
+                                                   "Project-Id-Version: corpus-facing"),
+            encoding="utf-8")
+    yaml = books / "book" / "corpus-facing" / "book.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8") + "layout: facing\n", encoding="utf-8")
+    book = service.preview_book(project, "corpus-facing", "en")
+    place = next(s.place for s in segments(read_book(project.books, "corpus-facing"))
+                 if s.kind == "paragraph")
+    assert service.preview_excerpt(project, "corpus-facing", "en", place, book) is None
+    source = next(s.text for s in segments(read_book(project.books, "corpus-facing"))
+                  if s.place == place)
+    image = service.preview_spread(book, place, source, "")
+    assert image.exact and image.left is not None and image.right is not None

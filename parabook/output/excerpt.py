@@ -253,7 +253,9 @@ def excerpt(project: Project, manuscript: Manuscript, lang: str, place: Place,
     if index is None or len(starts) != len(document.rows) or starts[index] is None:
         return None
     left, _ = spread_of(starts[index] + 1)  # type: ignore[operator]
-    if left is None:
+    if left is None or manuscript.meta.layout == "facing":
+        # Facing spreads are planned over the whole book (layouts.facing): rows laid out
+        # alone would be planned anew, into other spreads. Only a build shows them.
         return None
     # Laid out from a page no row runs onto from the page before (the rows are the
     # same up to the edited one, so its pages are the book's); the pages before the
