@@ -46,6 +46,13 @@ ZH_SIZE = 11.0
 """The Chinese on versos: 30 characters a line on A5, as the Chinese page of a bilingual
 edition has."""
 LEADINGS = (1.75, 1.85, 1.95)
+LARGER_SIZE = 12.0
+"""The Chinese of a book whose translation runs much longer (28 characters a line on
+A5): bilingual editions give the original the larger face, and a larger Chinese fills
+the versos that a long translation leaves mostly empty at 11 pt."""
+LARGER_RATIO = 2.5
+"""... when the translation's height is more than this many times the Chinese's (at
+11 pt, leading 1.75; 1.45 in the sample, 2.6 with its translation 1.6 times as long)."""
 VERSO_SHARE = 0.5
 SAFETY_PT = 1.5
 """Left free at the foot of every page, against rounding in WeasyPrint."""
@@ -157,13 +164,15 @@ class _Text:
 
 
 class _Planner:
-    def __init__(self, document: Document, width: float, page_pt: float, leading: float):
+    def __init__(self, document: Document, width: float, page_pt: float, leading: float,
+                 size: float = ZH_SIZE):
         self.document = document
+        self.size = size
         self.width = width
         self.page = page_pt - SAFETY_PT
         self.leading = leading
         type_ = geometry.TYPOGRAPHY
-        self.zh_line = ZH_SIZE * leading
+        self.zh_line = size * leading
         self.tr_line = type_.tr.size_pt * type_.tr.leading
         self.gap = type_.paragraph_gap_mm * geometry.MM
         self.lang = document.target_lang
@@ -183,10 +192,10 @@ class _Planner:
 
     # Lines -------------------------------------------------------------------------
     def zh_lines(self, text: str, indent_em: float) -> list[str]:
-        chosen = break_zh(text, self.width, ZH_SIZE, indent_em)
+        chosen = break_zh(text, self.width, self.size, indent_em)
         if chosen is None:  # no Han: WeasyPrint breaks it; estimated
-            count = math.ceil((shaped_width(text, "Noto Serif CJK SC", ZH_SIZE, "zh-CN")
-                               + indent_em * ZH_SIZE) * 1.06 / self.width)
+            count = math.ceil((shaped_width(text, "Noto Serif CJK SC", self.size, "zh-CN")
+                               + indent_em * self.size) * 1.06 / self.width)
             return [text] + [""] * (max(count, 1) - 1)
         return [line.text for line in chosen]
 
@@ -556,9 +565,9 @@ def tr_sentences(text: str) -> list[str]:
     return [part for part in out if part]
 
 
-def _plan_at(document: Document, width: float, page_pt: float, leading: float
-             ) -> _Planner:
-    planner = _Planner(document, width, page_pt, leading)
+def _plan_at(document: Document, width: float, page_pt: float, leading: float,
+             size: float = ZH_SIZE) -> _Planner:
+    planner = _Planner(document, width, page_pt, leading, size)
     _run(planner, 0)
     planner.finish()
     return planner
@@ -618,38 +627,77 @@ def _place_figure(planner: _Planner, index: int, row: Row) -> None:
         planner.figure(index, row)
 
 
+def text_ratio(document: Document, width: float, size: float = ZH_SIZE,
+               leading: float = LEADINGS[0]) -> float:
+    """The translation's height over the Chinese's, the text alone, over the whole book
+    (a photo fills its own verso, not the text-only ones)."""
+    planner = _Planner(document, width, 1e9, leading, size)
+    zh_pt = tr_pt = 0.0
+    for source, target in pairs(document).values():
+        zh_pt += len(planner.zh_lines(source, geometry.TYPOGRAPHY.zh_indent_em)) * planner.zh_line
+        tr_pt += len(planner.tr_lines(target)) * planner.tr_line
+    return tr_pt / zh_pt if zh_pt else 0.0
+
+
 def choose_leading(document: Document, width: float) -> float:
     """The smallest of `LEADINGS` at which the Chinese text is at least `VERSO_SHARE`
     of the translation's height, over the whole book."""
-    planner = _Planner(document, width, 1e9, 1.0)
-    zh_lines = tr_pt = 0.0
-    # The text alone: a photo fills its own verso, not the text-only ones.
-    for source, target in pairs(document).values():
-        zh_lines += len(planner.zh_lines(source, geometry.TYPOGRAPHY.zh_indent_em))
-        tr_pt += len(planner.tr_lines(target)) * planner.tr_line
+    ratio = text_ratio(document, width, ZH_SIZE, 1.0)
     for leading in LEADINGS:
-        if zh_lines * ZH_SIZE * leading >= VERSO_SHARE * tr_pt:
+        if leading >= VERSO_SHARE * ratio:
             return leading
     return LEADINGS[-1]
+
+
+def emptiest(planner: _Planner) -> float:
+    """The most empty page's share of the page, over the spreads that do not end a
+    section (hold a section's last paragraph's end, or only figures)."""
+    rows, last, paragraph = planner.document.rows, set(), None
+    for index, row in enumerate(rows):
+        if (row.kind == "heading" or row.heading is not None) and paragraph is not None:
+            last.add(paragraph)
+        if row.kind == "paragraph":
+            paragraph = index
+    last.add(paragraph)
+    empty = 0.0
+    for spread in planner.spreads:
+        blocks = spread.verso + spread.recto
+        if all(b.kind == "figures" for b in blocks) or any(
+                b.row in last and b.piece is not None and not b.piece.runs_on for b in blocks):
+            continue
+        empty = max(empty, 1 - min(spread.verso_pt, spread.recto_pt) / planner.page)
+    return empty
+
+
+def choose_type(document: Document, width: float, page_pt: float) -> _Planner:
+    """The book planned at 11 pt, its leading by `choose_leading`; and, when the
+    translation runs more than `LARGER_RATIO` times the Chinese's height, also at
+    `LARGER_SIZE` with each of `LEADINGS`: the plan with the fewest spreads, then the
+    fullest emptiest page, wins (the smaller type on a tie)."""
+    planners = [_plan_at(document, width, page_pt, choose_leading(document, width))]
+    if text_ratio(document, width) > LARGER_RATIO:
+        planners += [_plan_at(document, width, page_pt, leading, LARGER_SIZE)
+                     for leading in LEADINGS]
+    return min(planners, key=lambda p: (len(p.spreads), round(emptiest(p), 3)))
 
 
 def plan(document: Document, text_width_pt: float) -> FacingPlan:
     """The spreads of the document, planned with its lines (see the module's text)."""
     page = geometry.PAGES[document.meta.page_size]
     page_pt = (page.height_mm - page.margin_top_mm - page.margin_bottom_mm) * geometry.MM
-    leading = choose_leading(document, text_width_pt)
-    planner = _plan_at(document, text_width_pt, page_pt, leading)
+    planner = choose_type(document, text_width_pt, page_pt)
+    size, leading = planner.size, planner.leading
     spreads = tuple(planner.spreads)
     figures = {index: photo_sizes(row, page, planner.scales.get(index, 1.0))
                for index, row in enumerate(document.rows) if row.kind == "figures"}
-    chars = math.floor(text_width_pt / ZH_SIZE + 1e-6)
-    notes = [f"facing pages: {len(spreads)} spread(s); Chinese {ZH_SIZE:g} pt, {chars} "
+    chars = math.floor(text_width_pt / size + 1e-6)
+    notes = [f"facing pages: {len(spreads)} spread(s); Chinese {size:g} pt, {chars} "
              f"characters a line, leading {leading:g}; {planner.splits['sentences']} "
              f"paragraph(s) cut across spreads after sentences, {planner.splits['share']} "
              "by share of their lines"]
     return FacingPlan(notes=tuple(notes), kept=frozenset(), spreads=spreads,
                       width_pt=text_width_pt, target_width_pt=text_width_pt,
-                      zh_size_pt=ZH_SIZE, zh_leading=leading, page_pt=page_pt,
+                      zh_size_pt=size, zh_leading=leading, page_pt=page_pt,
                       figure_widths={index: tuple(round(width, 1) for _, width, _ in sizes)
                                      for index, sizes in figures.items()},
                       captions_beside={index: round(beside, 1)
