@@ -24,6 +24,9 @@ follows its last paragraph.
 The Chinese is set at 11 pt, 30 characters a line on A5; its leading is the smallest of
 `LEADINGS` that fills the versos to at least `VERSO_SHARE` of the rectos (measured over
 the book), so that a long translation does not leave the Chinese pages mostly empty.
+Where the translation runs much longer still (`LARGER_RATIO`), the book is also planned
+with the Chinese at `LARGER_SIZE`, and the plan with the fewest spreads and the fullest
+emptiest page is set (`choose_type`).
 After layout, `check_drift` reads WeasyPrint's pages back and warns if they differ.
 """
 
@@ -652,13 +655,15 @@ def choose_leading(document: Document, width: float) -> float:
 def emptiest(planner: _Planner) -> float:
     """The most empty page's share of the page, over the spreads that do not end a
     section (hold a section's last paragraph's end, or only figures)."""
-    rows, last, paragraph = planner.document.rows, set(), None
-    for index, row in enumerate(rows):
+    last: set[int] = set()
+    paragraph: int | None = None
+    for index, row in enumerate(planner.document.rows):
         if (row.kind == "heading" or row.heading is not None) and paragraph is not None:
             last.add(paragraph)
         if row.kind == "paragraph":
             paragraph = index
-    last.add(paragraph)
+    if paragraph is not None:
+        last.add(paragraph)
     empty = 0.0
     for spread in planner.spreads:
         blocks = spread.verso + spread.recto
