@@ -85,6 +85,8 @@ one, the Chinese beside it has room for so few lines that the facing recto ends 
 empty (95 mm photos left rectos 60-65% empty in the sample)."""
 SHRINK = (1.0, 0.9, 0.8)
 """A figure a little too tall for the room left on its verso is set this much smaller."""
+MOST_EMPTY = 0.6
+"""The issue's measure: no page of a spread more than this empty, but at a section's end."""
 DEFER_GAIN = 0.05
 """A figure goes to the next verso when that leaves the emptiest page this much fuller."""
 PULL_BELOW = 0.4
@@ -578,13 +580,15 @@ def _plan_at(document: Document, width: float, page_pt: float, leading: float,
     return planner
 
 
-def _run(planner: _Planner, start: int, spreads: int | None = None) -> None:
+def _run(planner: _Planner, start: int, spreads: int | None = None,
+         stop: int | None = None) -> None:
     """Set the rows from `start` on; when trying a choice, only until `spreads` spreads
-    are set (a figure's place is chosen by trying, `_place_figure`, only outside a
-    trial)."""
+    are set or up to row `stop` (a figure's place is chosen by trying, `_place_figure`,
+    only outside a trial)."""
     document = planner.document
     rows = document.rows
-    for index in range(start, len(rows)):
+    trial = spreads is not None or stop is not None
+    for index in range(start, len(rows) if stop is None else stop):
         if spreads is not None and len(planner.spreads) >= spreads:
             return
         row = rows[index]
@@ -592,7 +596,7 @@ def _run(planner: _Planner, start: int, spreads: int | None = None) -> None:
         if index in planner.pulled:
             continue
         if row.kind == "figures":
-            if spreads is None:
+            if not trial:
                 _place_figure(planner, index, row)
             else:
                 planner.figure(index, row)
@@ -611,25 +615,49 @@ def _place_figure(planner: _Planner, index: int, row: Row) -> None:
     """The figure here; or, when that fills the next two spreads' emptiest pages better
     by `DEFER_GAIN`, at the top of the next verso while the text runs on; or, when it
     does not fit here, whichever fills them better of that and ending this spread for
-    it (the figures left over at the end would have a spread of their own)."""
+    it (the figures left over at the end would have a spread of their own). When both
+    leave a page more than 60% empty, the two are tried to the section's end instead
+    (`_section_key`): two spreads do not see a section's figures piling up on one
+    verso while its recto stays nearly empty."""
     since = len(planner.spreads)
     fits = planner.fit_scale(row) is not None
+    choices = ("here", "defer") if fits else ("defer", "break")
     tried = []
-    for choice in (("here", "defer") if fits else ("defer", "break")):
-        trial = planner.clone()
-        if choice == "break":
-            trial.end_spread()
-        trial.figure(index, row, defer=choice == "defer")
+    for choice in choices:
+        trial = _trial(planner, index, row, choice)
         _run(trial, index + 1, since + 2)
         if len(trial.spreads) < since + 2:
             trial.finish()
         tried.append(trial.worst_fill(since))
+    later = tried[1] > tried[0] + DEFER_GAIN
+    if max(tried) < 1 - MOST_EMPTY:
+        rows = planner.document.rows
+        end = next((i for i in range(index + 1, len(rows))
+                    if rows[i].kind == "heading" or rows[i].heading is not None), len(rows))
+        keys = []
+        for choice in choices:
+            trial = _trial(planner, index, row, choice)
+            _run(trial, index + 1, stop=end)
+            trial.finish()
+            keys.append(_section_key(trial, since))
+        later = (keys[1] < keys[0] if keys[1][:2] != keys[0][:2]
+                 else keys[1][2] < keys[0][2] - DEFER_GAIN)
     if fits:
-        planner.figure(index, row, defer=tried[1] > tried[0] + DEFER_GAIN)
+        planner.figure(index, row, defer=later)
     else:
-        if tried[1] > tried[0] + DEFER_GAIN:
+        if later:
             planner.end_spread()
         planner.figure(index, row)
+
+
+def _trial(planner: _Planner, index: int, row: Row, choice: str) -> _Planner:
+    """A copy of the planner with the figure set `here`, deferred to the next verso
+    (`defer`), or after ending this spread (`break`)."""
+    trial = planner.clone()
+    if choice == "break":
+        trial.end_spread()
+    trial.figure(index, row, defer=choice == "defer")
+    return trial
 
 
 def text_ratio(document: Document, width: float, size: float = ZH_SIZE,
@@ -642,6 +670,18 @@ def text_ratio(document: Document, width: float, size: float = ZH_SIZE,
         zh_pt += len(planner.zh_lines(source, geometry.TYPOGRAPHY.zh_indent_em)) * planner.zh_line
         tr_pt += len(planner.tr_lines(target)) * planner.tr_line
     return tr_pt / zh_pt if zh_pt else 0.0
+
+
+def _section_key(trial: _Planner, since: int) -> tuple[bool, int, float]:
+    """How a trial set to its section's end did: whether a page of a spread before the
+    section's last is more than 60% empty, its spreads, and the emptiest such page."""
+    spreads = trial.spreads[since:]
+    last = max((n for n, s in enumerate(spreads) if any(b.kind == "text" for b in s.verso)),
+               default=0)
+    fills = [min(s.verso_pt, s.recto_pt) / trial.page for s in spreads[:last]
+             if not all(b.kind == "figures" for b in s.verso + s.recto)]
+    worst = 1 - min(fills, default=1.0)
+    return (worst > MOST_EMPTY, len(trial.spreads), worst)
 
 
 def choose_leading(document: Document, width: float) -> float:
