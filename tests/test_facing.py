@@ -315,6 +315,21 @@ def _pages_of_text(pdf: Path) -> int:
     return sum(1 for page in doc if not page.get_text().strip().startswith("笔记"))
 
 
+def test_the_chinese_is_set_larger_where_the_translation_runs_much_longer(books):
+    """The sample (translation 1.45 times the Chinese's height) at 11 pt; the long book
+    (2.6 times) at 12 pt, which leaves it no page over 60% empty (11 pt left 73%)."""
+    for name, size in (("sample", 11.0), ("long", 12.0)):
+        book = books[name]
+        ratio = facing.text_ratio(book.document, book.plan.width_pt)
+        assert (ratio > facing.LARGER_RATIO) == (size > facing.ZH_SIZE), (name, ratio)
+        assert book.plan.zh_size_pt == size
+        assert f"Chinese {size:g} pt" in book.out
+        doc = pymupdf.open(_pdf(book))
+        first = _first_text_page(book.plan, _pdf(book))
+        verso = doc[first - 1]
+        assert len(_text(verso, size)) > 0.9 * len(_text(verso)), name
+
+
 def test_facing_uses_fewer_pages_than_parallel_on_the_long_book(books):
     """On the sample with its photos and a 1.6x translation: the photos fill the versos
     the long translation leaves empty (without photos facing takes more pages than
