@@ -87,6 +87,8 @@ SHRINK = (1.0, 0.9, 0.8)
 """A figure a little too tall for the room left on its verso is set this much smaller."""
 MOST_EMPTY = 0.6
 """The issue's measure: no page of a spread more than this empty, but at a section's end."""
+SECTION_SPREADS = 8
+"""... tried to the section's end, or this many spreads (a book without headings)."""
 DEFER_GAIN = 0.05
 """A figure goes to the next verso when that leaves the emptiest page this much fuller."""
 PULL_BELOW = 0.4
@@ -637,8 +639,9 @@ def _place_figure(planner: _Planner, index: int, row: Row) -> None:
         keys = []
         for choice in choices:
             trial = _trial(planner, index, row, choice)
-            _run(trial, index + 1, stop=end)
-            trial.finish()
+            _run(trial, index + 1, since + SECTION_SPREADS, stop=end)
+            if len(trial.spreads) < since + SECTION_SPREADS:
+                trial.finish()
             keys.append(_section_key(trial, since))
         later = (keys[1] < keys[0] if keys[1][:2] != keys[0][:2]
                  else keys[1][2] < keys[0][2] - DEFER_GAIN)
