@@ -170,7 +170,8 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
     for name in names:
         placed[name], photo_warnings = place_photos(
             document, SPECS[name], photos, final=final, manuscript_path=manuscript.source_path,
-            prepare=partial(_prepare_on_all_cores, cache_dir=photos))
+            prepare=partial(_prepare_on_all_cores, cache_dir=photos),
+            layout_widths=plan.figure_widths if isinstance(plan, FacingPlan) else None)
         warnings += [w for w in photo_warnings if w not in warnings]
     allowed = [manuscript.folder, project.templates, project.styles]
     fonts_cache = project.cache.fonts

@@ -24,6 +24,9 @@ follows its last paragraph.
 The Chinese is set at 11 pt, 30 characters a line on A5; its leading is the smallest of
 `LEADINGS` that fills the versos to at least `VERSO_SHARE` of the rectos (measured over
 the book), so that a long translation does not leave the Chinese pages mostly empty.
+Where the translation runs much longer still (`LARGER_RATIO`), the book is also planned
+with the Chinese at `LARGER_SIZE`, and the plan with the fewest spreads and the fullest
+emptiest page is set (`choose_type`).
 After layout, `check_drift` reads WeasyPrint's pages back and warns if they differ.
 """
 
@@ -46,6 +49,13 @@ ZH_SIZE = 11.0
 """The Chinese on versos: 30 characters a line on A5, as the Chinese page of a bilingual
 edition has."""
 LEADINGS = (1.75, 1.85, 1.95)
+LARGER_SIZE = 12.0
+"""The Chinese of a book whose translation runs much longer (28 characters a line on
+A5): bilingual editions give the original the larger face, and a larger Chinese fills
+the versos that a long translation leaves mostly empty at 11 pt."""
+LARGER_RATIO = 2.5
+"""... when the translation's height is more than this many times the Chinese's (at
+11 pt, leading 1.75; 1.45 in the sample, 2.6 with its translation 1.6 times as long)."""
 VERSO_SHARE = 0.5
 SAFETY_PT = 1.5
 """Left free at the foot of every page, against rounding in WeasyPrint."""
@@ -75,10 +85,16 @@ one, the Chinese beside it has room for so few lines that the facing recto ends 
 empty (95 mm photos left rectos 60-65% empty in the sample)."""
 SHRINK = (1.0, 0.9, 0.8)
 """A figure a little too tall for the room left on its verso is set this much smaller."""
+MOST_EMPTY = 0.6
+"""The issue's measure: no page of a spread more than this empty, but at a section's end."""
+SECTION_SPREADS = 8
+"""... tried to the section's end, or this many spreads (a book without headings)."""
 DEFER_GAIN = 0.05
 """A figure goes to the next verso when that leaves the emptiest page this much fuller."""
-PULL_BELOW = 0.5
-"""A verso filled less than this when its spread ends takes the figure that follows ..."""
+PULL_BELOW = 0.4
+"""A verso filled less than this when its spread ends (more than 60% empty, which the
+issue rules out) takes the figure that follows ... (at 0.5 the 1.6x book's versos
+were 46% and 42% full, the figure on the first; without it they are 54% and 79%)."""
 PULL_AHEAD = 1
 """... at most this many rows ahead (1: right after the paragraph being cut)."""
 
@@ -157,13 +173,15 @@ class _Text:
 
 
 class _Planner:
-    def __init__(self, document: Document, width: float, page_pt: float, leading: float):
+    def __init__(self, document: Document, width: float, page_pt: float, leading: float,
+                 size: float = ZH_SIZE):
         self.document = document
+        self.size = size
         self.width = width
         self.page = page_pt - SAFETY_PT
         self.leading = leading
         type_ = geometry.TYPOGRAPHY
-        self.zh_line = ZH_SIZE * leading
+        self.zh_line = size * leading
         self.tr_line = type_.tr.size_pt * type_.tr.leading
         self.gap = type_.paragraph_gap_mm * geometry.MM
         self.lang = document.target_lang
@@ -183,10 +201,10 @@ class _Planner:
 
     # Lines -------------------------------------------------------------------------
     def zh_lines(self, text: str, indent_em: float) -> list[str]:
-        chosen = break_zh(text, self.width, ZH_SIZE, indent_em)
+        chosen = break_zh(text, self.width, self.size, indent_em)
         if chosen is None:  # no Han: WeasyPrint breaks it; estimated
-            count = math.ceil((shaped_width(text, "Noto Serif CJK SC", ZH_SIZE, "zh-CN")
-                               + indent_em * ZH_SIZE) * 1.06 / self.width)
+            count = math.ceil((shaped_width(text, "Noto Serif CJK SC", self.size, "zh-CN")
+                               + indent_em * self.size) * 1.06 / self.width)
             return [text] + [""] * (max(count, 1) - 1)
         return [line.text for line in chosen]
 
@@ -556,21 +574,23 @@ def tr_sentences(text: str) -> list[str]:
     return [part for part in out if part]
 
 
-def _plan_at(document: Document, width: float, page_pt: float, leading: float
-             ) -> _Planner:
-    planner = _Planner(document, width, page_pt, leading)
+def _plan_at(document: Document, width: float, page_pt: float, leading: float,
+             size: float = ZH_SIZE) -> _Planner:
+    planner = _Planner(document, width, page_pt, leading, size)
     _run(planner, 0)
     planner.finish()
     return planner
 
 
-def _run(planner: _Planner, start: int, spreads: int | None = None) -> None:
+def _run(planner: _Planner, start: int, spreads: int | None = None,
+         stop: int | None = None) -> None:
     """Set the rows from `start` on; when trying a choice, only until `spreads` spreads
-    are set (a figure's place is chosen by trying, `_place_figure`, only outside a
-    trial)."""
+    are set or up to row `stop` (a figure's place is chosen by trying, `_place_figure`,
+    only outside a trial)."""
     document = planner.document
     rows = document.rows
-    for index in range(start, len(rows)):
+    trial = spreads is not None or stop is not None
+    for index in range(start, len(rows) if stop is None else stop):
         if spreads is not None and len(planner.spreads) >= spreads:
             return
         row = rows[index]
@@ -578,7 +598,7 @@ def _run(planner: _Planner, start: int, spreads: int | None = None) -> None:
         if index in planner.pulled:
             continue
         if row.kind == "figures":
-            if spreads is None:
+            if not trial:
                 _place_figure(planner, index, row)
             else:
                 planner.figure(index, row)
@@ -597,59 +617,137 @@ def _place_figure(planner: _Planner, index: int, row: Row) -> None:
     """The figure here; or, when that fills the next two spreads' emptiest pages better
     by `DEFER_GAIN`, at the top of the next verso while the text runs on; or, when it
     does not fit here, whichever fills them better of that and ending this spread for
-    it (the figures left over at the end would have a spread of their own)."""
+    it (the figures left over at the end would have a spread of their own). When both
+    leave a page more than 60% empty, the two are tried to the section's end instead
+    (`_section_key`): two spreads do not see a section's figures piling up on one
+    verso while its recto stays nearly empty."""
     since = len(planner.spreads)
     fits = planner.fit_scale(row) is not None
+    choices = ("here", "defer") if fits else ("defer", "break")
     tried = []
-    for choice in (("here", "defer") if fits else ("defer", "break")):
-        trial = planner.clone()
-        if choice == "break":
-            trial.end_spread()
-        trial.figure(index, row, defer=choice == "defer")
+    for choice in choices:
+        trial = _trial(planner, index, row, choice)
         _run(trial, index + 1, since + 2)
         if len(trial.spreads) < since + 2:
             trial.finish()
         tried.append(trial.worst_fill(since))
+    later = tried[1] > tried[0] + DEFER_GAIN
+    if max(tried) < 1 - MOST_EMPTY:
+        rows = planner.document.rows
+        end = next((i for i in range(index + 1, len(rows))
+                    if rows[i].kind == "heading" or rows[i].heading is not None), len(rows))
+        keys = []
+        for choice in choices:
+            trial = _trial(planner, index, row, choice)
+            _run(trial, index + 1, since + SECTION_SPREADS, stop=end)
+            if len(trial.spreads) < since + SECTION_SPREADS:
+                trial.finish()
+            keys.append(_section_key(trial, since))
+        later = (keys[1] < keys[0] if keys[1][:2] != keys[0][:2]
+                 else keys[1][2] < keys[0][2] - DEFER_GAIN)
     if fits:
-        planner.figure(index, row, defer=tried[1] > tried[0] + DEFER_GAIN)
+        planner.figure(index, row, defer=later)
     else:
-        if tried[1] > tried[0] + DEFER_GAIN:
+        if later:
             planner.end_spread()
         planner.figure(index, row)
+
+
+def _trial(planner: _Planner, index: int, row: Row, choice: str) -> _Planner:
+    """A copy of the planner with the figure set `here`, deferred to the next verso
+    (`defer`), or after ending this spread (`break`)."""
+    trial = planner.clone()
+    if choice == "break":
+        trial.end_spread()
+    trial.figure(index, row, defer=choice == "defer")
+    return trial
+
+
+def text_ratio(document: Document, width: float, size: float = ZH_SIZE,
+               leading: float = LEADINGS[0]) -> float:
+    """The translation's height over the Chinese's, the text alone, over the whole book
+    (a photo fills its own verso, not the text-only ones)."""
+    planner = _Planner(document, width, 1e9, leading, size)
+    zh_pt = tr_pt = 0.0
+    for source, target in pairs(document).values():
+        zh_pt += len(planner.zh_lines(source, geometry.TYPOGRAPHY.zh_indent_em)) * planner.zh_line
+        tr_pt += len(planner.tr_lines(target)) * planner.tr_line
+    return tr_pt / zh_pt if zh_pt else 0.0
+
+
+def _section_key(trial: _Planner, since: int) -> tuple[bool, int, float]:
+    """How a trial set to its section's end did: whether a page of a spread before the
+    section's last is more than 60% empty, its spreads, and the emptiest such page."""
+    spreads = trial.spreads[since:]
+    last = max((n for n, s in enumerate(spreads) if any(b.kind == "text" for b in s.verso)),
+               default=0)
+    fills = [min(s.verso_pt, s.recto_pt) / trial.page for s in spreads[:last]
+             if not all(b.kind == "figures" for b in s.verso + s.recto)]
+    worst = 1 - min(fills, default=1.0)
+    return (worst > MOST_EMPTY, len(trial.spreads), worst)
 
 
 def choose_leading(document: Document, width: float) -> float:
     """The smallest of `LEADINGS` at which the Chinese text is at least `VERSO_SHARE`
     of the translation's height, over the whole book."""
-    planner = _Planner(document, width, 1e9, 1.0)
-    zh_lines = tr_pt = 0.0
-    # The text alone: a photo fills its own verso, not the text-only ones.
-    for source, target in pairs(document).values():
-        zh_lines += len(planner.zh_lines(source, geometry.TYPOGRAPHY.zh_indent_em))
-        tr_pt += len(planner.tr_lines(target)) * planner.tr_line
+    ratio = text_ratio(document, width, ZH_SIZE, 1.0)
     for leading in LEADINGS:
-        if zh_lines * ZH_SIZE * leading >= VERSO_SHARE * tr_pt:
+        if leading >= VERSO_SHARE * ratio:
             return leading
     return LEADINGS[-1]
+
+
+def emptiest(planner: _Planner) -> float:
+    """The most empty page's share of the page, over the spreads that do not end a
+    section (hold a section's last paragraph's end, or only figures)."""
+    last: set[int] = set()
+    paragraph: int | None = None
+    for index, row in enumerate(planner.document.rows):
+        if (row.kind == "heading" or row.heading is not None) and paragraph is not None:
+            last.add(paragraph)
+        if row.kind == "paragraph":
+            paragraph = index
+    if paragraph is not None:
+        last.add(paragraph)
+    empty = 0.0
+    for spread in planner.spreads:
+        blocks = spread.verso + spread.recto
+        if all(b.kind == "figures" for b in blocks) or any(
+                b.row in last and b.piece is not None and not b.piece.runs_on for b in blocks):
+            continue
+        empty = max(empty, 1 - min(spread.verso_pt, spread.recto_pt) / planner.page)
+    return empty
+
+
+def choose_type(document: Document, width: float, page_pt: float) -> _Planner:
+    """The book planned at 11 pt, its leading by `choose_leading`; and, when the
+    translation runs more than `LARGER_RATIO` times the Chinese's height, also at
+    `LARGER_SIZE` with each of `LEADINGS`: the plan with the fewest spreads, then the
+    fullest emptiest page, wins (the smaller type on a tie)."""
+    planners = [_plan_at(document, width, page_pt, choose_leading(document, width))]
+    if text_ratio(document, width) > LARGER_RATIO:
+        planners += [_plan_at(document, width, page_pt, leading, LARGER_SIZE)
+                     for leading in LEADINGS]
+    return min(planners, key=lambda p: (len(p.spreads), round(emptiest(p), 3)))
 
 
 def plan(document: Document, text_width_pt: float) -> FacingPlan:
     """The spreads of the document, planned with its lines (see the module's text)."""
     page = geometry.PAGES[document.meta.page_size]
     page_pt = (page.height_mm - page.margin_top_mm - page.margin_bottom_mm) * geometry.MM
-    leading = choose_leading(document, text_width_pt)
-    planner = _plan_at(document, text_width_pt, page_pt, leading)
+    planner = choose_type(document, text_width_pt, page_pt)
+    size, leading = planner.size, planner.leading
     spreads = tuple(planner.spreads)
     figures = {index: photo_sizes(row, page, planner.scales.get(index, 1.0))
                for index, row in enumerate(document.rows) if row.kind == "figures"}
-    chars = math.floor(text_width_pt / ZH_SIZE + 1e-6)
-    notes = [f"facing pages: {len(spreads)} spread(s); Chinese {ZH_SIZE:g} pt, {chars} "
+    chars = math.floor(text_width_pt / size + 1e-6)
+    notes = [f"facing pages: {len(spreads)} spread(s); Chinese {size:g} pt, {chars} "
              f"characters a line, leading {leading:g}; {planner.splits['sentences']} "
              f"paragraph(s) cut across spreads after sentences, {planner.splits['share']} "
              "by share of their lines"]
     return FacingPlan(notes=tuple(notes), kept=frozenset(), spreads=spreads,
                       width_pt=text_width_pt, target_width_pt=text_width_pt,
-                      zh_size_pt=ZH_SIZE, zh_leading=leading, page_pt=page_pt,
+                      zh_size_pt=size, zh_leading=leading, page_pt=page_pt,
                       figure_widths={index: tuple(round(width, 1) for _, width, _ in sizes)
                                      for index, sizes in figures.items()},
                       captions_beside={index: round(beside, 1)

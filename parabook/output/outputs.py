@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings as pywarnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -84,12 +84,16 @@ def prepare_each(jobs: list[PhotoJob], cache_dir: Path) -> list[Prepared]:
 def place_photos(document: Document, spec: OutputSpec, cache_dir: Path, *, final: bool,
                  manuscript_path: Path,
                  prepare: Callable[[list[PhotoJob]], list[Prepared]] | None = None,
+                 layout_widths: Mapping[int, Sequence[float]] | None = None,
                  ) -> tuple[Document, list[Diagnostic]]:
     """The document with every photo prepared for `spec`, and the warnings that raised.
 
     A photo that cannot be used is a placeholder with a warning in a draft, and an
     error in a final build. `prepare` prepares a list of jobs (default `prepare_each`
-    into `cache_dir`; the build spreads them over the cores).
+    into `cache_dir`; the build spreads them over the cores). `layout_widths`: the
+    printed widths in mm of the photos of the figure rows (by index in `document.rows`)
+    that the layout sizes itself (the facing layout's are smaller), so that they are
+    prepared for the size they are printed at.
     """
     page = geometry.PAGES[document.meta.page_size]
     cover = document.cover_photo
@@ -98,8 +102,10 @@ def place_photos(document: Document, spec: OutputSpec, cache_dir: Path, *, final
             cover.figure, line=document.meta.cover_photo_line or 0))
     views = [view.photo for row in document.rows if row.kind == "figures"
              for view in row.figures]
-    widths: list[float | None] = [width for row in document.rows if row.kind == "figures"
-                                  for width in _shared_height_widths(row.figures, page)]
+    widths: list[float | None] = [
+        width for index, row in enumerate(document.rows) if row.kind == "figures"
+        for width in (layout_widths[index] if layout_widths and index in layout_widths
+                      else _shared_height_widths(row.figures, page))]
     where = [manuscript_path] * len(views)
     if cover:
         views, where = [cover, *views], [manuscript_path.with_name("book.yaml"), *where]
