@@ -238,6 +238,8 @@ class PhotoView:
     """`file:` URL of the photo prepared for one output; None until then, or missing."""
     width_mm: float | None = None
     """Printed width, set with the prepared photo."""
+    max_height_mm: float | None = None
+    """Printed at most this high: scaled down to fill a page (`compose.floats`)."""
 
 
 @dataclass(frozen=True)

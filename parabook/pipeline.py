@@ -17,6 +17,7 @@ from pathlib import Path
 
 from parabook.catalog import qa
 from parabook.catalog.po import entry_finder, keys, load_translations, read_catalog
+from parabook.compose import floats
 from parabook.compose.pairing import pair
 from parabook.diagnostics import Diagnostic
 from parabook.errors import InputError, display_path
@@ -44,6 +45,7 @@ from parabook.render.pdf import PdfWrite, lay_out, write_layout
 from parabook.source.manuscript import read_book, segments
 from parabook.typeset import fonts, preflight
 from parabook.typeset.measure import text_cache
+from parabook.typeset.weasy import body_rows
 
 
 @dataclass(frozen=True)
@@ -166,17 +168,37 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
              if name in outputs or (name == "print" and "handout" in outputs)]
     photos = project.cache.photos
     placed: dict[str, Document] = {}
-    for name in names:
-        placed[name], photo_warnings = place_photos(
-            document, SPECS[name], photos, final=final, manuscript_path=manuscript.source_path,
-            prepare=partial(_prepare_on_all_cores, cache_dir=photos))
-        warnings += [w for w in photo_warnings if w not in warnings]
+    needed = tuple(names)
+
+    def place_all(document: Document) -> None:
+        for name in needed:
+            placed[name], photo_warnings = place_photos(
+                document, SPECS[name], photos, final=final,
+                manuscript_path=manuscript.source_path,
+                prepare=partial(_prepare_on_all_cores, cache_dir=photos))
+            warnings.extend([w for w in photo_warnings if w not in warnings])
+
+    place_all(document)
     allowed = [manuscript.folder, project.templates, project.styles]
     fonts_cache = project.cache.fonts
     pages: dict[str, int] = {}
     imposed: Imposition | None = None
     while names:
         layout_spec = SPECS[names[0]]
+        html = render_html(placed[layout_spec.name], plan, project.templates,
+                           project.styles / "booklet.css", layout_spec)
+        layout = lay_out(html, base_dir=manuscript.folder, allowed=allowed, photos=photos,
+                         filler_pages=FILLER_PAGES)
+        # Figures as floats (issue 15, D2): decided on this layout; when one moves or
+        # shrinks, the photos are placed again and the booklet laid out once more.
+        settled = floats.settle(body_rows(layout.document), document, plan)
+        if settled is not None:
+            document, plan = settled
+            place_all(document)
+            html = render_html(placed[layout_spec.name], plan, project.templates,
+                               project.styles / "booklet.css", layout_spec)
+            layout = lay_out(html, base_dir=manuscript.folder, allowed=allowed,
+                             photos=photos, filler_pages=FILLER_PAGES)
         writes = []
         for name in list(names):
             spec = SPECS[name]
@@ -188,10 +210,6 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
                 postprocess=partial(shrink_cid_fonts, cache=fonts_cache)
                 if spec.shrink_fonts else None, target=files[name]))
             names.remove(name)
-        html = render_html(placed[layout_spec.name], plan, project.templates,
-                           project.styles / "booklet.css", layout_spec)
-        layout = lay_out(html, base_dir=manuscript.folder, allowed=allowed, photos=photos,
-                         filler_pages=FILLER_PAGES)
         if notes is not None and not any(n.startswith("preflight:") for n in notes):
             notes += preflight.check(layout.document, [
                 w for w in warnings if w.code == "glyph.missing"]).lines()
