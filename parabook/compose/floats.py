@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 
 from parabook.model import Document, LayoutPlan, Row
 from parabook.typeset.geometry import MM
+from parabook.typeset.preflight import SHORT_PAGE
 from parabook.typeset.weasy import BodyPage
 
-SHORT = 0.15
+SHORT = SHORT_PAGE
 """A page (but a section's or the book's last) may end at most this share empty."""
 MIN_PHOTO_MM = 45.0
 """No photo is scaled below this height to fill a page."""
@@ -151,13 +152,44 @@ class _Pager:
         """Where the next row starts: its top on the page, and the page (from 0)."""
         self.starts: list[tuple[int, int, float]] = []
         """(row, page, top) of each row as set: for tests and tracing."""
+        self.ends: dict[int, int] = {}
+        """The page each row set so far ends on."""
+        self.floats: list[tuple[int, set[int]]] = []
+        """Each move: the figure row it was made for, and the rows it moved."""
 
     def decide(self, items: list[_Item]) -> tuple[list[_Item], dict[int, float]]:
-        """The rows in their new order, and {row: its photos' height cap, pt}."""
+        """The rows in their new order, and {row: its photos' height cap, pt}.
+
+        A move that leaves some figure more than a page after the row before it in
+        the manuscript (the moved rows' own figures, pushed below the moved ones) is
+        undone, and the pages set again."""
+        forbidden: set[int] = set()
+        while True:
+            order, caps = self._decide(items, forbidden)
+            culprit = self._too_far(items)
+            if culprit is None or culprit in forbidden:
+                return order, caps
+            forbidden.add(culprit)
+
+    def _too_far(self, items: list[_Item]) -> int | None:
+        """The figure whose move put a figure more than a page after the row before it
+        in `items` (the manuscript's order), or None."""
+        starts = {row: page for row, page, _ in reversed(self.starts)}
+        for previous, item in zip(items, items[1:]):
+            if item.kind != "figures" or starts[item.row] - self.ends[previous.row] <= 1:
+                continue
+            for figure, moved in self.floats:
+                if item.row in moved or previous.row in moved:
+                    return figure
+        return None
+
+    def _decide(self, items: list[_Item], forbidden: set[int]
+                ) -> tuple[list[_Item], dict[int, float]]:
         queue = list(items)
         caps: dict[int, float] = {}
-        floated: set[int] = set()
-        self.y, self.number, self.starts = 0.0, 0, []
+        floated: set[int] = set(forbidden)
+        self.floats: list[tuple[int, set[int]]] = []
+        self.y, self.number, self.starts, self.ends = 0.0, 0, [], {}
         index = 0
         while index < len(queue):
             item = queue[index]
@@ -187,6 +219,7 @@ class _Pager:
                 if moved:
                     floated.add(item.row)
                     run = self._run(queue, index)
+                    self.floats.append((item.row, {it.row for it in [*moved, *run]}))
                     rest = [it for it in queue[index + len(run):] if it not in moved]
                     queue[index:] = [*moved, *run, *rest]
                     continue  # the moved rows are set from here, then the figures
@@ -235,6 +268,7 @@ class _Pager:
 
     def _set(self, item: _Item, height: float) -> None:
         self.starts.append((item.row, self.number, self.y))
+        self.ends[item.row] = self.number
         self.y += height
 
     def _turn(self, y: float) -> None:
@@ -275,6 +309,10 @@ class _Pager:
         (of the same section, before the next figure); [] when they cannot, or would
         push the figure more than one page away."""
         run = self._run(queue, index)
+        # Each figure stays within a page of the row before it in the manuscript: the
+        # figures land on the next page.
+        if any(self.ends.get(figure.row - 1, self.number) < self.number for figure in run):
+            return []
         moved: list[_Item] = []
         for item in queue[index + len(run):]:
             if item.kind != "pair" or item.section_start:
@@ -306,6 +344,7 @@ class _Pager:
         if rest is not None:  # this page is full; the rest starts the next
             self._set(item, 0.0)
             self.number += 1
+            self.ends[item.row] = self.number
             height = rest
         else:
             if self.y > 0:

@@ -637,11 +637,11 @@ def body_rows(document: Document) -> list[BodyPage]:
         while stack:
             box = stack.pop()
             element = getattr(box, "element", None)
-            row = element.get("data-row") if element is not None and not isinstance(
-                box, boxes.InlineLevelBox) else None
-            if row is None:
+            if element is None or isinstance(box, boxes.InlineLevelBox) \
+                    or element.get("data-row") is None:
                 stack.extend(reversed(getattr(box, "children", [])))
                 continue
+            row = element.get("data-row")
             classes = (element.get("class") or "").split()
             kind = ("heading" if "heading" in classes else
                     "figures" if "figures" in classes else "pair")
