@@ -175,7 +175,7 @@ class _Pager:
         """The figure whose move put a figure more than a page after the row before it
         in `items` (the manuscript's order), or None."""
         starts = {row: page for row, page, _ in reversed(self.starts)}
-        for previous, item in zip(items, items[1:]):
+        for previous, item in zip(items, items[1:], strict=False):
             if item.kind != "figures" or starts[item.row] - self.ends[previous.row] <= 1:
                 continue
             for figure, moved in self.floats:
