@@ -188,7 +188,7 @@ class _Pager:
         queue = list(items)
         caps: dict[int, float] = {}
         floated: set[int] = set(forbidden)
-        self.floats: list[tuple[int, set[int]]] = []
+        self.floats = []
         self.y, self.number, self.starts, self.ends = 0.0, 0, [], {}
         index = 0
         while index < len(queue):
