@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 from parabook.catalog import qa
 from parabook.catalog.po import entry_finder, keys, load_translations, read_catalog
@@ -24,7 +26,15 @@ from parabook.errors import InputError, display_path
 from parabook.infra import fork, interrupts
 from parabook.lang.en import count
 from parabook.layouts import plan_layout
-from parabook.model import Document, LayoutPlan, Manuscript, PhotoView, Segment, Translation
+from parabook.model import (
+    Document,
+    LayoutPlan,
+    Manuscript,
+    OutputSpec,
+    PhotoView,
+    Segment,
+    Translation,
+)
 from parabook.output.impose import PRINT_INSTRUCTIONS, Imposition, impose_saddle
 from parabook.output.outputs import (
     OUTPUT_NAMES,
@@ -41,10 +51,10 @@ from parabook.output.shrink import shrink_cid_fonts
 from parabook.output.staging import staged
 from parabook.project import Project
 from parabook.render.html import FILLER_PAGES, render_html
-from parabook.render.pdf import PdfWrite, lay_out, write_layout
+from parabook.render.pdf import Layout, PdfWrite, lay_out, write_layout
 from parabook.source.manuscript import read_book, segments
 from parabook.typeset import fonts, preflight
-from parabook.typeset.measure import text_cache
+from parabook.typeset.measure import remembered, text_cache
 from parabook.typeset.weasy import body_rows
 
 
@@ -187,18 +197,16 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
         layout_spec = SPECS[names[0]]
         html = render_html(placed[layout_spec.name], plan, project.templates,
                            project.styles / "booklet.css", layout_spec)
-        layout = lay_out(html, base_dir=manuscript.folder, allowed=allowed, photos=photos,
-                         filler_pages=FILLER_PAGES)
-        # Figures as floats (issue 15, D2): decided on this layout; when one moves or
-        # shrinks, the photos are placed again and the booklet laid out once more.
-        settled = floats.settle(body_rows(layout.document), document, plan)
-        if settled is not None:
-            document, plan = settled
+        laid = partial(lay_out, base_dir=manuscript.folder, allowed=allowed, photos=photos,
+                       filler_pages=FILLER_PAGES)
+
+        def rerender(document: Document, plan: LayoutPlan, spec: OutputSpec = layout_spec
+                     ) -> str:
             place_all(document)
-            html = render_html(placed[layout_spec.name], plan, project.templates,
-                               project.styles / "booklet.css", layout_spec)
-            layout = lay_out(html, base_dir=manuscript.folder, allowed=allowed,
-                             photos=photos, filler_pages=FILLER_PAGES)
+            return render_html(placed[spec.name], plan, project.templates,
+                               project.styles / "booklet.css", spec)
+
+        layout, document, plan = _floated(html, document, plan, project.styles, laid, rerender)
         writes = []
         for name in list(names):
             spec = SPECS[name]
@@ -231,6 +239,29 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
                 child.result()
         pages.update(dict.fromkeys((write.name for write in writes), layout.pages))
     return pages, imposed
+
+
+def _floated(html: str, document: Document, plan: LayoutPlan, styles: Path,
+             laid: Callable[[str], Layout],
+             rerender: Callable[[Document, LayoutPlan], str]
+             ) -> tuple[Layout, Document, LayoutPlan]:
+    """The layout of `html` with its figures placed as floats (issue 15, D2), and the
+    document and plan it shows. Where the figures go is decided on a first layout and
+    kept in the text cache: when one moves or shrinks, the photos are placed again
+    (`rerender`) and the booklet laid out once more; a build of an unchanged book lays
+    out once."""
+    first: list[Layout] = []
+
+    def decide() -> floats.Decision | None:
+        first.append(laid(html))
+        return floats.decide(body_rows(first[0].document), document, plan)
+
+    key = floats.layout_key(html, sorted(styles.rglob("*.css")))
+    decision = cast("floats.Decision | None", remembered("floats", key, decide))
+    if decision is None:
+        return (first[0] if first else laid(html)), document, plan
+    document, plan = floats.apply(decision, document, plan)
+    return laid(rerender(document, plan)), document, plan
 
 
 def _prepare_on_all_cores(jobs: list[PhotoJob], cache_dir: Path) -> list[Prepared]:

@@ -21,8 +21,10 @@ can fill it (a section's end, photos that fit neither way).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from parabook.model import Document, LayoutPlan, Row
 from parabook.typeset.geometry import MM
@@ -73,22 +75,52 @@ class _Item:
         return self.whole
 
 
-def settle(pages: list[BodyPage], document: Document, plan: LayoutPlan
-           ) -> tuple[Document, LayoutPlan] | None:
-    """`document` and `plan` with figures moved after rows or scaled down so that no page
-    ends more than `SHORT` empty before a figure; None when the layout needs nothing."""
+Decision = dict[str, list]
+"""What `decide` found, as JSON for the text cache: `order` (the rows' old indexes in
+their new order), `caps` ([row, photo height in pt] pairs), `unkept` (short rows that
+may now break)."""
+
+
+def decide(pages: list[BodyPage], document: Document, plan: LayoutPlan) -> Decision | None:
+    """Where the figures of `document` go, from its first layout's `pages`, so that no
+    page ends more than `SHORT` empty before a figure; None when the layout needs
+    nothing."""
     items = _items(pages, document, plan)
     if items is None or not pages:
         return None
     order, caps = _Pager(pages[0].height).decide(items)
     if [item.row for item in order] == list(range(len(order))) and not caps:
         return None
-    rows = [_capped(document.rows[item.row], caps.get(item.row)) for item in order]
-    new_index = {item.row: index for index, item in enumerate(order)}
-    kept = frozenset(new_index[item.row] for item in order
-                     if item.row in plan.kept and not (item.kind == "pair" and not item.kept))
+    return {"order": [item.row for item in order],
+            "caps": [[row, round(cap, 2)] for row, cap in sorted(caps.items())],
+            "unkept": sorted(item.row for item in order
+                             if item.row in plan.kept and item.kind == "pair"
+                             and not item.kept)}
+
+
+def apply(decision: Decision, document: Document, plan: LayoutPlan
+          ) -> tuple[Document, LayoutPlan]:
+    """`document` and `plan` as `decision` (from `decide`) places the figures."""
+    caps = {int(row): float(cap) for row, cap in decision["caps"]}
+    order = [int(row) for row in decision["order"]]
+    if sorted(order) != list(range(len(document.rows))):
+        return document, plan  # made for other rows: a stale entry
+    rows = [_capped(document.rows[row], caps.get(row)) for row in order]
+    new_index = {row: index for index, row in enumerate(order)}
+    unkept = set(decision["unkept"])
+    kept = frozenset(new_index[row] for row in plan.kept if row not in unkept)
     return (dataclasses.replace(document, rows=tuple(rows)),
             dataclasses.replace(plan, kept=kept))
+
+
+def layout_key(html: str, stylesheets: list[Path]) -> str:
+    """What a decision depends on: the HTML (photos by content and size, the page, the
+    text), the stylesheets and this module; fonts and WeasyPrint are the text cache's
+    fingerprint."""
+    digest = hashlib.sha256(html.encode())
+    for path in [*stylesheets, Path(__file__)]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _capped(row: Row, cap_pt: float | None) -> Row:
