@@ -12,6 +12,7 @@ from pathlib import Path
 import pymupdf
 import pytest
 
+from parabook import pipeline
 from parabook.compose.floats import MIN_PHOTO_MM, _Item, _Pager
 from parabook.typeset.geometry import MM
 
@@ -127,11 +128,24 @@ def test_no_page_of_the_sample_with_photos_ends_short_and_figures_stay_near(
     _check_composition(sample_build, SAMPLE)
 
 
-def test_no_page_of_the_corpus_book_of_photos_ends_short(tmp_path: Path) -> None:
+def test_no_page_of_the_corpus_book_of_photos_ends_short_and_a_rebuild_lays_out_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = copy_project(tmp_path / "project")
     make_corpus(root)
+    layouts: list[str] = []
+    real = pipeline.lay_out
+
+    def counted(html: str, **kwargs):
+        layouts.append(html)
+        return real(html, **kwargs)
+
+    monkeypatch.setattr(pipeline, "lay_out", counted)
     out = build_slug(root, "corpus-photos")
     _check_composition(out, "corpus-photos")
+    assert len(layouts) == 2  # figures moved: laid out again
+    layouts.clear()
+    build_slug(root, "corpus-photos")  # where the figures go is known: laid out once
+    assert len(layouts) == 1
 
 
 def build_slug(root: Path, slug: str) -> Built:
