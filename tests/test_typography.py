@@ -240,8 +240,9 @@ def test_no_english_word_space_is_stretched_past_twice_normal(geometry):
     from parabook.typeset.measure import shaped_width
 
     all_glyphs, sizes, body_pages = geometry
-    normal = shaped_width(" ", "Noto Serif", 9.5)
-    english = [g for g in all_glyphs if g.font == "Noto-Serif" and g.size == 9.5
+    size = TYPOGRAPHY.tr.size_pt
+    normal = shaped_width(" ", "Noto Serif", size)
+    english = [g for g in all_glyphs if g.font == "Noto-Serif" and g.size == size
                and g.page in body_pages and in_text_area(g, sizes)]
     worst, measured = 0.0, 0
     for line in lines(english, gap=30):

@@ -154,6 +154,8 @@ def _items(pages: list[BodyPage], document: Document, plan: LayoutPlan) -> list[
                 item.whole += piece.height
                 item.photo, item.caption = max(item.photo, piece.photo), max(item.caption,
                                                                              piece.caption)
+                last = max((lines[-1][1] for lines in piece.columns if lines), default=0.0)
+                item.trailing = max(piece.height - last, 0.0) if last else 0.0
                 continue
             first = not item.columns
             if first:
@@ -182,6 +184,8 @@ class _Pager:
         self.min_photo = MIN_PHOTO_MM * MM
         self.y, self.number = 0.0, 0
         """Where the next row starts: its top on the page, and the page (from 0)."""
+        self.trailing = 0.0
+        """The space below the last line of the row set last on this page."""
         self.starts: list[tuple[int, int, float]] = []
         """(row, page, top) of each row as set: for tests and tracing."""
         self.ends: dict[int, int] = {}
@@ -210,7 +214,7 @@ class _Pager:
         for previous, item in zip(items, items[1:], strict=False):
             if item.kind != "figures" or starts[item.row] - self.ends[previous.row] <= 1:
                 continue
-            for figure, moved in self.floats:
+            for figure, moved in reversed(self.floats):  # the latest move first
                 if item.row in moved or previous.row in moved:
                     return figure
         return None
@@ -222,6 +226,7 @@ class _Pager:
         floated: set[int] = set(forbidden)
         self.floats = []
         self.y, self.number, self.starts, self.ends = 0.0, 0, [], {}
+        self.trailing = 0.0
         index = 0
         while index < len(queue):
             item = queue[index]
@@ -239,7 +244,9 @@ class _Pager:
                 index += 1
                 continue
             room = self.page - self.y
-            if item.kind == "figures" and self.y > 0 and room > SHORT * self.page:
+            # How short the page would end: to its last line, as the preflight measures.
+            empty = room + self.trailing
+            if item.kind == "figures" and self.y > 0 and empty > SHORT * self.page:
                 cap = self._photo_for(item, room)
                 if cap is not None and cap >= max(self.min_photo, MILD * item.photo):
                     caps[item.row] = cap
@@ -247,8 +254,11 @@ class _Pager:
                     self._turn(0.0)
                     index += 1
                     continue
-                moved = [] if item.row in floated else self._fill(queue, index, self.y)
+                moved, lead_cap = ([], None) if item.row in floated else self._fill(
+                    queue, index, self.y)
                 if moved:
+                    if lead_cap is not None:
+                        caps[item.row] = lead_cap
                     floated.add(item.row)
                     run = self._run(queue, index)
                     self.floats.append((item.row, {it.row for it in [*moved, *run]}))
@@ -302,10 +312,12 @@ class _Pager:
         self.starts.append((item.row, self.number, self.y))
         self.ends[item.row] = self.number
         self.y += height
+        self.trailing = item.trailing if height else 0.0
 
     def _turn(self, y: float) -> None:
         self.number += 1
         self.y = y
+        self.trailing = 0.0
 
     def _height(self, item: _Item, caps: dict[int, float]) -> float:
         cap = caps.get(item.row)
@@ -336,15 +348,17 @@ class _Pager:
             end += 1
         return queue[index:end]
 
-    def _fill(self, queue: list[_Item], index: int, y: float) -> list[_Item]:
+    def _fill(self, queue: list[_Item], index: int, y: float
+              ) -> tuple[list[_Item], float | None]:
         """The paragraph rows after the figures at `index` that fill the rest of the page
         (of the same section, before the next figure); [] when they cannot, or would
-        push the figure more than one page away."""
+        push the figure more than one page away; and a cap for the figure's photo when
+        it fits on the next page, below the rest of a broken row, only scaled down."""
         run = self._run(queue, index)
         # Each figure stays within a page of the row before it in the manuscript: the
         # figures land on the next page.
         if any(self.ends.get(figure.row - 1, self.number) < self.number for figure in run):
-            return []
+            return [], None
         moved: list[_Item] = []
         for item in queue[index + len(run):]:
             if item.kind != "pair" or item.section_start:
@@ -356,11 +370,18 @@ class _Pager:
                 continue
             # A short pair kept whole may break to fill the page (two lines each side).
             rest = self._split(item, self.page - y)
-            if rest is not None and rest + run[0].height <= self.page:
+            if rest is None:
+                break
+            if rest + run[0].height <= self.page:
                 item.kept = False
-                return [*moved, item]
+                return [*moved, item], None
+            # The figure fits on the next page, below the rest, only scaled down.
+            cap = self._photo_for(run[0], self.page - rest)
+            if cap is not None and cap >= max(self.min_photo, MILD * run[0].photo):
+                item.kept = False
+                return [*moved, item], cap
             break
-        return moved if moved and self.page - y <= SHORT * self.page else []
+        return (moved if moved and self.page - y <= SHORT * self.page else []), None
 
     def _first_part(self, item: _Item, caps: dict[int, float]) -> float:
         """The least of `item` that starts a page: all of it when it is kept whole."""
@@ -385,7 +406,7 @@ class _Pager:
         while height > self.page:  # taller than a page
             height -= self.page
             self.number += 1
-        self.y = height
+        self.y, self.trailing = height, item.trailing
 
     def _split(self, item: _Item, room: float) -> float | None:
         """The height left for the next page when `item` is broken to fill `room`; None
@@ -395,8 +416,10 @@ class _Pager:
         fits_any = False
         for column in item.columns:
             used, count = 0.0, 0
-            for gap, height in column:
-                if used + gap + height > avail + _EPS:
+            for number, (gap, height) in enumerate(column):
+                # A column's last line stays only with the paragraph's gap below it.
+                below = item.trailing if number == len(column) - 1 else 0.0
+                if used + gap + height + below > avail + _EPS:
                     break
                 used, count = used + gap + height, count + 1
             if count < len(column):

@@ -63,7 +63,8 @@ def zh(text: str) -> Markup:
 def lines(text: str, width_pt: float, lang: str, ragged: bool = False) -> Markup:
     """Escape a translation and set its line breaks for the whole paragraph
     (`linebreak`); each line is a nowrap span, so WeasyPrint breaks only there."""
-    chosen = break_lines(text, width_pt, lang=lang, ragged=ragged) if width_pt > 0 else None
+    chosen = (break_lines(text, width_pt, lang=lang, ragged=ragged,
+                          size=geometry.TYPOGRAPHY.tr.size_pt) if width_pt > 0 else None)
     if chosen is None:
         return Markup(escape(text))
     out = []
