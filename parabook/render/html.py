@@ -16,7 +16,7 @@ from parabook.layouts import LAYOUTS
 from parabook.model import Document, LayoutPlan, OutputSpec
 from parabook.typeset import geometry
 from parabook.typeset.linebreak import HYPHEN, break_lines
-from parabook.typeset.zhbreak import break_zh
+from parabook.typeset.zhbreak import AUTOSPACE_EM, break_zh
 
 TEMPLATE = "booklet.html.j2"
 FILLER_PAGES = 3
@@ -97,7 +97,10 @@ def zh_lines(text: str, width_pt: float) -> Markup:
                 shown = f'<span class="ls">{shown}</span>'
             elif index in line.halts:
                 shown = f'<span class="halt">{shown}</span>'
-            if index in line.autospace:
+            if index in line.autospace and line.autospace_extra:  # widened to fill
+                space = AUTOSPACE_EM * type_.zh.size_pt + line.autospace_extra
+                shown = f'<span class="as" style="margin-right: {space:.3f}pt">{shown}</span>'
+            elif index in line.autospace:
                 shown = f'<span class="as">{shown}</span>'
             chars.append(shown)
         style = f' style="letter-spacing: {line.tracking:.3f}pt"' if line.tracking else ""
