@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from parabook.errors import SetupError
+from parabook.lang import language
 from parabook.layouts import LAYOUTS
 from parabook.model import Document, LayoutPlan, OutputSpec
 from parabook.typeset import geometry
@@ -181,6 +182,7 @@ def environment(templates_dir: Path) -> Environment:
     env.filters["zh_lines"] = zh_lines
     env.filters["zh_heading"] = zh_heading
     env.globals["zh_width"] = zh_width
+    env.globals["language"] = language  # labels in each language (parabook/lang/)
     env.tests["match_year"] = lambda text: bool(re.fullmatch(r"\d{4}", str(text)))
     return env
 
