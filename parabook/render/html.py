@@ -163,7 +163,8 @@ def baseline_shifts(page: geometry.PageGeometry) -> dict[str, float]:
     kind = page.type
     zh = first_baseline_pt("Noto Serif CJK SC", kind.zh.size_pt, kind.zh.leading)
     tr = first_baseline_pt("Noto Serif", kind.tr.size_pt, kind.tr.leading)
-    zh_h = first_baseline_pt("Noto Serif CJK SC", kind.zh.size_pt, kind.zh.leading, True)
+    # Chinese headings: Noto Sans CJK SC bold at the heading size (styles/booklet.css).
+    zh_h = first_baseline_pt("Noto Sans CJK SC", kind.heading_pt, kind.zh.leading, True)
     tr_h = first_baseline_pt("Noto Serif", kind.heading_pt, kind.tr.leading, True)
     return {"zh": max(tr - zh, 0), "tr": max(zh - tr, 0),
             "zh_heading": max(tr_h - zh_h, 0), "tr_heading": max(zh_h - tr_h, 0)}
