@@ -60,6 +60,16 @@ class BookMeta:
     """What the cover photo shows, for screen readers; empty: the title."""
     cover_focus: tuple[float, float] = (0.5, 0.5)
     """The point of the cover photo kept in view when it is cut to fit the cover."""
+    short_title: tuple[tuple[str, str], ...] = ()
+    """(language tag, text): the running heads' text instead of the section titles."""
+
+    def short_title_for(self, lang: str) -> str:
+        """The short title in `lang` (its tag, or the same base language), or ""."""
+        base = lang.replace("_", "-").split("-")[0].lower()
+        exact = [text for tag, text in self.short_title if tag.lower() == lang.lower()]
+        same = [text for tag, text in self.short_title
+                if tag.replace("_", "-").split("-")[0].lower() == base]
+        return (exact or same or [""])[0]
 
     @property
     def ragged(self) -> bool:

@@ -170,6 +170,13 @@ def baseline_shifts(page: geometry.PageGeometry) -> dict[str, float]:
             "zh_heading": max(tr_h - zh_h, 0), "tr_heading": max(zh_h - tr_h, 0)}
 
 
+def css_string(text: str) -> Markup:
+    """`text` as a CSS string, every character but letters and digits escaped (for a
+    `content:` inside the template's <style>, where HTML escaping does not apply)."""
+    return Markup('"' + "".join(char if char.isascii() and char.isalnum()
+                                else f"\\{ord(char):06x}" for char in text) + '"')
+
+
 def environment(templates_dir: Path) -> Environment:
     env = Environment(
         loader=FileSystemLoader(templates_dir),
@@ -182,6 +189,7 @@ def environment(templates_dir: Path) -> Environment:
     env.filters["lines"] = lines
     env.filters["zh_lines"] = zh_lines
     env.filters["zh_heading"] = zh_heading
+    env.filters["css_string"] = css_string
     env.globals["zh_width"] = zh_width
     env.globals["language"] = language  # labels in each language (parabook/lang/)
     env.tests["match_year"] = lambda text: bool(re.fullmatch(r"\d{4}", str(text)))
