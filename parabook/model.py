@@ -111,6 +111,8 @@ class Figure:
     """Aspect ratio to cut the photo to, e.g. (3, 2); None keeps the whole photo."""
     focus: tuple[float, float] = (0.5, 0.5)
     """Centre of the crop as fractions of the width and height."""
+    alt: str = ""
+    """What the photo shows, for screen readers (`alt=` option); empty: the caption."""
 
 
 Block = Heading | Paragraph | Figure
