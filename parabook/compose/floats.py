@@ -8,14 +8,17 @@ than `SHORT` empty:
 
 1. it is scaled down to the room when it loses little (at most `MILD` of its height);
 2. else the paragraph rows after it (of its section, up to the next figure) move above
-   it, filling the page, and it goes to the top of the next page, never further than
-   one page from where it stood;
+   it, filling the page, and it goes to the top of the next page (scaled, a little, if
+   it must fit below the rest of a broken row);
 3. else it is scaled down to the room, to no less than `MIN_PHOTO_MM`;
 4. else it and the figures above it on the page are scaled by one factor to share it.
 
-Setting pages on paper is a few milliseconds; the booklet is then laid out once more
-(`pipeline`), only when something changed. A page can still end short where nothing
-can fill it (a section's end, photos that fit neither way).
+A move that leaves some figure more than one page after the block before it in the
+manuscript is undone, and the pages set again. Setting pages on paper takes
+milliseconds; the booklet is then laid out once more (`pipeline._floated`), only when
+something changed, and the decision is kept in the text cache, so an unchanged book
+is laid out once. A page can still end short where nothing can fill it (photos that
+outnumber the text); the preflight reports it.
 """
 
 from __future__ import annotations
