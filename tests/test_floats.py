@@ -128,7 +128,7 @@ def test_no_page_of_the_sample_with_photos_ends_short_and_figures_stay_near(
     _check_composition(sample_build, SAMPLE)
 
 
-def test_no_page_of_the_corpus_book_of_photos_ends_short_and_a_rebuild_lays_out_once(
+def test_no_page_of_the_corpus_book_of_photos_ends_short_in_either_layout(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = copy_project(tmp_path / "project")
     make_corpus(root)
@@ -146,6 +146,10 @@ def test_no_page_of_the_corpus_book_of_photos_ends_short_and_a_rebuild_lays_out_
     layouts.clear()
     build_slug(root, "corpus-photos")  # where the figures go is known: laid out once
     assert len(layouts) == 1
+    # The same book stacked: each paragraph above its translation, full width.
+    meta = root / "book" / "corpus-photos" / "book.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8") + "layout: stacked\n", encoding="utf-8")
+    _check_composition(build_slug(root, "corpus-photos"), "corpus-photos")
 
 
 def build_slug(root: Path, slug: str) -> Built:

@@ -69,6 +69,8 @@ class _Item:
     caption: float = 0.0
     kept: bool = False
     section_start: bool = False
+    margin: float = 0.0
+    """The row's own bottom margin, which a page's foot drops (stacked sections)."""
 
     @property
     def height(self) -> float:
@@ -150,6 +152,7 @@ def _items(pages: list[BodyPage], document: Document, plan: LayoutPlan) -> list[
                 "heading" if row.kind == "heading" else "pair",
                 kept=piece.row in plan.kept or row.kind != "paragraph",
                 section_start=row.heading is not None or row.kind == "heading"))
+            item.margin = piece.margin_bottom
             if piece.kind == "heading" and item.kind == "pair":
                 item.head += piece.height
                 continue
@@ -242,7 +245,7 @@ class _Pager:
                 self._set(item, height)
                 index += 1
                 continue
-            if self.y + height <= self.page + _EPS:
+            if self.y + height - item.margin <= self.page + _EPS:
                 self._set(item, height)
                 index += 1
                 continue
@@ -367,7 +370,7 @@ class _Pager:
             if item.kind != "pair" or item.section_start:
                 break
             height = item.height
-            if y + height <= self.page + _EPS:
+            if y + height - item.margin <= self.page + _EPS:
                 moved.append(item)
                 y += height
                 continue

@@ -603,6 +603,8 @@ class RowPiece:
     """The tallest photo in it, pt."""
     caption: float = 0.0
     """The tallest caption in it, pt."""
+    margin_bottom: float = 0.0
+    """Its own bottom margin (a block's, not a table row's): dropped at a page's foot."""
 
 
 @dataclass(frozen=True)
@@ -656,6 +658,7 @@ def body_rows(document: Document) -> list[BodyPage]:
             pieces.append(RowPiece(
                 index, int(row), kind, (top - content_top) * _PT, box.margin_height() * _PT,
                 tuple(tuple(_lines_below(cell, top)) for cell in cells),
-                max(photos, default=0.0) * _PT, max(captions, default=0.0) * _PT))
+                max(photos, default=0.0) * _PT, max(captions, default=0.0) * _PT,
+                (box.margin_bottom or 0.0) * _PT))
         pages.append(BodyPage(index, page_box.height * _PT, tuple(pieces)))
     return pages
