@@ -54,7 +54,7 @@ from parabook.render.html import FILLER_PAGES, render_html
 from parabook.render.pdf import Layout, PdfWrite, lay_out, write_layout
 from parabook.source.manuscript import read_book, segments
 from parabook.typeset import fonts, preflight
-from parabook.typeset.measure import remembered, text_cache
+from parabook.typeset.measure import keep, recall, text_cache
 from parabook.typeset.weasy import body_rows
 
 
@@ -206,7 +206,8 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
             return render_html(placed[spec.name], plan, project.templates,
                                project.styles / "booklet.css", spec)
 
-        layout, document, plan = _floated(html, document, plan, project.styles, laid, rerender)
+        layout, document, plan = _floated(html, document, plan, project.styles, laid, rerender,
+                                          f"{manuscript.meta.slug}\t{document.target_lang}")
         writes = []
         for name in list(names):
             spec = SPECS[name]
@@ -243,25 +244,48 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
 
 def _floated(html: str, document: Document, plan: LayoutPlan, styles: Path,
              laid: Callable[[str], Layout],
-             rerender: Callable[[Document, LayoutPlan], str]
+             rerender: Callable[[Document, LayoutPlan], str], book: str
              ) -> tuple[Layout, Document, LayoutPlan]:
     """The layout of `html` with its figures placed as floats (issue 15, D2), and the
-    document and plan it shows. Where the figures go is decided on a first layout and
-    kept in the text cache: when one moves or shrinks, the photos are placed again
-    (`rerender`) and the booklet laid out once more; a build of an unchanged book lays
-    out once."""
-    first: list[Layout] = []
-
-    def decide() -> floats.Decision | None:
-        first.append(laid(html))
-        return floats.decide(body_rows(first[0].document), document, plan)
-
+    document and plan it shows. Where the figures go is decided on a first layout: when
+    one moves or shrinks, the photos are placed again (`rerender`) and the booklet laid
+    out once more. The decision is kept in the text cache: an unchanged book is laid
+    out once; after an edit, the book's last decision is tried first, and kept when
+    its layout needs nothing more (once again), else the two are combined."""
     key = floats.layout_key(html, sorted(styles.rglob("*.css")))
-    decision = cast("floats.Decision | None", remembered("floats", key, decide))
+    known = cast("floats.Decision | None", recall("floats", key))
+    if known is not None:  # {} is "nothing to move"
+        keep("floats", key, known)
+        if not known:
+            return laid(html), document, plan
+        settled = floats.apply(known, document, plan)
+        return laid(rerender(*settled)), *settled
+    last = cast("dict | None", recall("floats-last", book))
+    decision: floats.Decision | None = None
+    layout: Layout | None = None
+    if last and last["rows"] == floats.signature(document) and last["decision"]:
+        tried = floats.apply(last["decision"], document, plan)
+        layout = laid(rerender(*tried))
+        pages = body_rows(layout.document)
+        if floats.strays(pages, last["decision"]):
+            layout = None  # the edit moved a figure too far from its place: afresh
+        else:
+            more = floats.decide(pages, *tried)
+            decision = (last["decision"] if more is None
+                        else floats.compose(last["decision"], more))
+            if more is not None:
+                layout = None
     if decision is None:
-        return (first[0] if first else laid(html)), document, plan
-    document, plan = floats.apply(decision, document, plan)
-    return laid(rerender(document, plan)), document, plan
+        first = laid(html)
+        decision = floats.decide(body_rows(first.document), document, plan)
+        layout = first if decision is None else None
+    keep("floats", key, decision or {})
+    keep("floats-last", book, {"rows": floats.signature(document), "decision": decision or {}})
+    if decision is not None:
+        document, plan = floats.apply(decision, document, plan)
+    if layout is None:
+        layout = laid(rerender(document, plan))
+    return layout, document, plan
 
 
 def _prepare_on_all_cores(jobs: list[PhotoJob], cache_dir: Path) -> list[Prepared]:

@@ -9,6 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
+import polib
 import pymupdf
 import pytest
 
@@ -128,7 +129,7 @@ def test_no_page_of_the_sample_with_photos_ends_short_and_figures_stay_near(
     _check_composition(sample_build, SAMPLE)
 
 
-def test_no_page_of_the_corpus_book_of_photos_ends_short_in_either_layout(
+def test_no_page_of_the_corpus_book_of_photos_ends_short_and_layouts_are_few(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = copy_project(tmp_path / "project")
     make_corpus(root)
@@ -146,6 +147,17 @@ def test_no_page_of_the_corpus_book_of_photos_ends_short_in_either_layout(
     layouts.clear()
     build_slug(root, "corpus-photos")  # where the figures go is known: laid out once
     assert len(layouts) == 1
+    # After an edit that moves no line, the last decision holds: laid out once too.
+    po = polib.pofile(str(root / "translations" / "corpus-photos.en.po"))
+    entry = next(e for e in po if len(e.msgstr) > 200 and " the " in e.msgstr)
+    entry.msgstr = entry.msgstr.replace(" the ", " our ", 1)
+    po.save()
+    layouts.clear()
+    pdf = root / "dist" / "corpus-photos.email.pdf"
+    before = "".join(_squashed(pdf)).count("our")
+    edited = build_slug(root, "corpus-photos")
+    assert len(layouts) == 1 and "".join(_squashed(pdf)).count("our") == before + 1
+    _check_composition(edited, "corpus-photos")
     # The same book stacked: each paragraph above its translation, full width.
     meta = root / "book" / "corpus-photos" / "book.yaml"
     meta.write_text(meta.read_text(encoding="utf-8") + "layout: stacked\n", encoding="utf-8")

@@ -118,6 +118,40 @@ def apply(decision: Decision, document: Document, plan: LayoutPlan
             dataclasses.replace(plan, kept=kept))
 
 
+def compose(first: Decision, then: Decision) -> Decision:
+    """The decision that does `first`, then `then` (decided on `first`'s layout)."""
+    order = [first["order"][index] for index in then["order"]]
+    caps = {int(row): float(cap) for row, cap in first["caps"]}
+    caps.update({first["order"][int(row)]: float(cap) for row, cap in then["caps"]})
+    unkept = set(first["unkept"]) | {first["order"][int(row)] for row in then["unkept"]}
+    return {"order": order, "caps": [[row, cap] for row, cap in sorted(caps.items())],
+            "unkept": sorted(unkept)}
+
+
+def signature(document: Document) -> str:
+    """The rows' kinds in order: a decision fits a document of the same signature."""
+    return "".join(row.kind[0] for row in document.rows)
+
+
+def strays(pages: list[BodyPage], decision: Decision) -> bool:
+    """Whether a figure on `pages` (laid out as `decision` says) stands more than one page
+    after the block before it in the manuscript."""
+    order = [int(row) for row in decision["order"]]
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    kinds: dict[int, str] = {}
+    for page in pages:
+        for piece in page.pieces:
+            if not 0 <= piece.row < len(order):
+                return True
+            row = order[piece.row]  # the manuscript's
+            first.setdefault(row, page.index)
+            last[row] = page.index
+            kinds[row] = piece.kind
+    return any(kind == "figures" and row - 1 in last and first[row] - last[row - 1] > 1
+               for row, kind in kinds.items())
+
+
 def layout_key(html: str, stylesheets: list[Path]) -> str:
     """What a decision depends on: the HTML (photos by content and size, the page, the
     text), the stylesheets and this module; fonts and WeasyPrint are the text cache's
