@@ -60,6 +60,16 @@ class BookMeta:
     """What the cover photo shows, for screen readers; empty: the title."""
     cover_focus: tuple[float, float] = (0.5, 0.5)
     """The point of the cover photo kept in view when it is cut to fit the cover."""
+    short_title: tuple[tuple[str, str], ...] = ()
+    """(language tag, text): the running heads' text instead of the section titles."""
+
+    def short_title_for(self, lang: str) -> str:
+        """The short title in `lang` (its tag, or the same base language), or ""."""
+        base = lang.replace("_", "-").split("-")[0].lower()
+        exact = [text for tag, text in self.short_title if tag.lower() == lang.lower()]
+        same = [text for tag, text in self.short_title
+                if tag.replace("_", "-").split("-")[0].lower() == base]
+        return (exact or same or [""])[0]
 
     @property
     def ragged(self) -> bool:
@@ -101,6 +111,8 @@ class Figure:
     """Aspect ratio to cut the photo to, e.g. (3, 2); None keeps the whole photo."""
     focus: tuple[float, float] = (0.5, 0.5)
     """Centre of the crop as fractions of the width and height."""
+    alt: str = ""
+    """What the photo shows, for screen readers (`alt=` option); empty: the caption."""
 
 
 Block = Heading | Paragraph | Figure
@@ -254,6 +266,8 @@ class PhotoView:
     """`file:` URL of the photo prepared for one output; None until then, or missing."""
     width_mm: float | None = None
     """Printed width, set with the prepared photo."""
+    max_height_mm: float | None = None
+    """Printed at most this high: scaled down to fill a page (`compose.floats`)."""
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 from parabook.catalog import qa
 from parabook.catalog.po import entry_finder, keys, load_translations, read_catalog
+from parabook.compose import floats
 from parabook.compose.pairing import pair
 from parabook.diagnostics import Diagnostic
 from parabook.errors import InputError, display_path
@@ -24,7 +27,15 @@ from parabook.infra import fork, interrupts
 from parabook.lang.en import count
 from parabook.layouts import plan_layout
 from parabook.layouts.facing import FacingPlan, check_drift
-from parabook.model import Document, LayoutPlan, Manuscript, PhotoView, Segment, Translation
+from parabook.model import (
+    Document,
+    LayoutPlan,
+    Manuscript,
+    OutputSpec,
+    PhotoView,
+    Segment,
+    Translation,
+)
 from parabook.output.impose import PRINT_INSTRUCTIONS, Imposition, impose_saddle
 from parabook.output.outputs import (
     OUTPUT_NAMES,
@@ -41,10 +52,11 @@ from parabook.output.shrink import shrink_cid_fonts
 from parabook.output.staging import staged
 from parabook.project import Project
 from parabook.render.html import FILLER_PAGES, render_html
-from parabook.render.pdf import PdfWrite, lay_out, write_layout
+from parabook.render.pdf import Layout, PdfWrite, lay_out, write_layout
 from parabook.source.manuscript import read_book, segments
 from parabook.typeset import fonts, preflight
-from parabook.typeset.measure import text_cache
+from parabook.typeset.measure import keep, recall, text_cache
+from parabook.typeset.weasy import body_rows
 
 
 @dataclass(frozen=True)
@@ -167,18 +179,37 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
              if name in outputs or (name == "print" and "handout" in outputs)]
     photos = project.cache.photos
     placed: dict[str, Document] = {}
-    for name in names:
-        placed[name], photo_warnings = place_photos(
-            document, SPECS[name], photos, final=final, manuscript_path=manuscript.source_path,
-            prepare=partial(_prepare_on_all_cores, cache_dir=photos),
-            layout_widths=plan.figure_widths if isinstance(plan, FacingPlan) else None)
-        warnings += [w for w in photo_warnings if w not in warnings]
+    needed = tuple(names)
+
+    def place_all(document: Document) -> None:
+        for name in needed:
+            placed[name], photo_warnings = place_photos(
+                document, SPECS[name], photos, final=final,
+                manuscript_path=manuscript.source_path,
+                prepare=partial(_prepare_on_all_cores, cache_dir=photos),
+                layout_widths=plan.figure_widths if isinstance(plan, FacingPlan) else None)
+            warnings.extend([w for w in photo_warnings if w not in warnings])
+
+    place_all(document)
     allowed = [manuscript.folder, project.templates, project.styles]
     fonts_cache = project.cache.fonts
     pages: dict[str, int] = {}
     imposed: Imposition | None = None
     while names:
         layout_spec = SPECS[names[0]]
+        html = render_html(placed[layout_spec.name], plan, project.templates,
+                           project.styles / "booklet.css", layout_spec)
+        laid = partial(lay_out, base_dir=manuscript.folder, allowed=allowed, photos=photos,
+                       filler_pages=FILLER_PAGES)
+
+        def rerender(document: Document, plan: LayoutPlan, spec: OutputSpec = layout_spec
+                     ) -> str:
+            place_all(document)
+            return render_html(placed[spec.name], plan, project.templates,
+                               project.styles / "booklet.css", spec)
+
+        layout, document, plan = _floated(html, document, plan, project.styles, laid, rerender,
+                                          f"{manuscript.meta.slug}\t{document.target_lang}")
         writes = []
         for name in list(names):
             spec = SPECS[name]
@@ -190,10 +221,6 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
                 postprocess=partial(shrink_cid_fonts, cache=fonts_cache)
                 if spec.shrink_fonts else None, target=files[name]))
             names.remove(name)
-        html = render_html(placed[layout_spec.name], plan, project.templates,
-                           project.styles / "booklet.css", layout_spec)
-        layout = lay_out(html, base_dir=manuscript.folder, allowed=allowed, photos=photos,
-                         filler_pages=FILLER_PAGES)
         if notes is not None and not any(n.startswith("preflight:") for n in notes):
             notes += preflight.check(layout.document, [
                 w for w in warnings if w.code == "glyph.missing"]).lines()
@@ -217,6 +244,52 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
                 child.result()
         pages.update(dict.fromkeys((write.name for write in writes), layout.pages))
     return pages, imposed
+
+
+def _floated(html: str, document: Document, plan: LayoutPlan, styles: Path,
+             laid: Callable[[str], Layout],
+             rerender: Callable[[Document, LayoutPlan], str], book: str
+             ) -> tuple[Layout, Document, LayoutPlan]:
+    """The layout of `html` with its figures placed as floats (issue 15, D2), and the
+    document and plan it shows. Where the figures go is decided on a first layout: when
+    one moves or shrinks, the photos are placed again (`rerender`) and the booklet laid
+    out once more. The decision is kept in the text cache: an unchanged book is laid
+    out once; after an edit, the book's last decision is tried first, and kept when
+    its layout needs nothing more (once again), else the two are combined."""
+    key = floats.layout_key(html, sorted(styles.rglob("*.css")))
+    known = cast("floats.Decision | None", recall("floats", key))
+    if known is not None:  # {} is "nothing to move"
+        keep("floats", key, known)
+        if not known:
+            return laid(html), document, plan
+        settled = floats.apply(known, document, plan)
+        return laid(rerender(*settled)), *settled
+    last = cast("dict | None", recall("floats-last", book))
+    decision: floats.Decision | None = None
+    layout: Layout | None = None
+    if last and last["rows"] == floats.signature(document) and last["decision"]:
+        tried = floats.apply(last["decision"], document, plan)
+        layout = laid(rerender(*tried))
+        pages = body_rows(layout.document)
+        if floats.strays(pages, last["decision"]):
+            layout = None  # the edit moved a figure too far from its place: afresh
+        else:
+            more = floats.decide(pages, *tried)
+            decision = (last["decision"] if more is None
+                        else floats.compose(last["decision"], more))
+            if more is not None:
+                layout = None
+    if decision is None:
+        first = laid(html)
+        decision = floats.decide(body_rows(first.document), document, plan)
+        layout = first if decision is None else None
+    keep("floats", key, decision or {})
+    keep("floats-last", book, {"rows": floats.signature(document), "decision": decision or {}})
+    if decision is not None:
+        document, plan = floats.apply(decision, document, plan)
+    if layout is None:
+        layout = laid(rerender(document, plan))
+    return layout, document, plan
 
 
 def _prepare_on_all_cores(jobs: list[PhotoJob], cache_dir: Path) -> list[Prepared]:

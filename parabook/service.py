@@ -460,15 +460,12 @@ def _po_lock_waiting(po: Path) -> Iterator[None]:
 def preview_book(project: Project, slug: str, lang: str) -> BookPages:
     """Build the email PDF and read its pages: where each segment's row starts, for
     `preview_excerpt`, and the pages to draw (`preview_spread`)."""
-    from parabook.compose.pairing import pair
-    from parabook.output.excerpt import book_pages
+    from parabook.output.excerpt import book_pages, booklet_document
 
     pdf = build_book(project, slug, lang, outputs=("email",)).outputs[0].path
     manuscript = read_book(project.books, slug)
-    segs = segments(manuscript)
-    document = pair(manuscript, lang, load_translations(project.translations, slug, lang,
-                                                        segs))
-    return book_pages(pdf, document, segs)
+    document, _ = booklet_document(project, manuscript, lang)
+    return book_pages(pdf, document, segments(manuscript))
 
 
 def preview_excerpt(project: Project, slug: str, lang: str, place: Place,

@@ -29,6 +29,10 @@ FILE_TIERS = {
     # A test's own marker wins; a test that reads `sample_build` is slow.
     "test_build.py": "integration",
     "test_fuzz.py": "slow",
+    "test_floats.py": "slow",
+    "test_lonewords.py": "slow",
+    "test_running_heads.py": "integration",
+    "test_alt_text.py": "integration",
     "test_excerpt.py": "slow",
     "test_facing.py": "slow",
     "test_printfile.py": "slow",

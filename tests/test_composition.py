@@ -7,7 +7,7 @@ photo; every check reads the PDFs.
 
 from __future__ import annotations
 
-from collections import Counter
+import statistics
 from pathlib import Path
 
 import pytest
@@ -163,9 +163,9 @@ def test_every_rows_first_baselines_are_level_and_headings_start_on_one_line(boo
             tr = [line for line in lines if "CJK" not in line[1] and "Bold" not in line[1]
                   and line[2] == round(TYPOGRAPHY.tr.size_pt, 1)]
             if zh and tr:
-                # The column's edge: most lines start there (a line-start opening quote
-                # set half width has its glyph box 5 pt further left).
-                left = Counter(round(line[3], 1) for line in zh).most_common(1)[0][0]
+                # The column's left edge: where most lines start (a line-start quote
+                # is pulled half an em out).
+                left = statistics.mode(round(line[3], 1) for line in zh)
                 indent = TYPOGRAPHY.zh_indent_em * TYPOGRAPHY.zh.size_pt
                 # A paragraph's first line is indented 2 em; the translation's first line
                 # is the one nearest it.

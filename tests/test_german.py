@@ -141,6 +141,18 @@ def test_the_german_booklet(booklet):
     assert {"Noto-Serif", "Noto-Serif-CJK-SC"} <= {f.name.split("+")[1] for f in fonts}
 
 
+def test_the_german_booklet_heads_its_contents_and_notes_in_german(booklet):
+    pdf, _ = booklet
+    pages = [page.get_text() for page in pymupdf.open(pdf)]
+    assert any("目录" in text and "Inhalt" in text for text in pages)
+    notes = [text for text in pages if "笔记" in text]
+    assert all("Notizen" in text and "Notes" not in text for text in notes)
+    assert not any("Contents" in text for text in pages)
+    # The labels live with each language; one without a module reads English.
+    assert (language("de-AT").notes_label, language("zh-CN").notes_label,
+            language("fr").notes_label) == ("Notizen", "笔记", "Notes")
+
+
 def test_xliff_round_trip_keeps_the_german_translations(german, cli):
     before = po_file(german).read_bytes()
     code, out, err = cli(german, "export", SAMPLE, "--lang", "de", "--format", "xliff")

@@ -133,7 +133,8 @@ def test_the_layout_rules_reach_the_pdf(built):
         colours = {span["color"] for page in doc.pages(2, len(doc) - 1)
                    for block in page.get_text("dict")["blocks"]
                    for row in block.get("lines", []) for span in row["spans"]
-                   if span["font"] == "Noto-Serif" and round(span["size"], 2) == 9.5}
+                   if span["font"] == "Noto-Serif"
+                   and round(span["size"], 2) == TYPOGRAPHY.tr.size_pt}
         assert colours == {0x222222}, colours
 
 

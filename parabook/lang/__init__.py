@@ -75,6 +75,10 @@ class Language:
     the dictionary marks false points; None: take them all."""
     font_family: str
     """The typeface the text is set in (Latin text: Noto Serif)."""
+    notes_label: str = "Notes"
+    """Heads a page left for notes (pages padding the booklet to a multiple of 4)."""
+    contents_label: str = "Contents"
+    """Heads the table of contents."""
     hyphenate_capitalised: bool = False
     """Whether a capitalised word may be hyphenated: German nouns, yes; in English a
     capital marks a name (Chengbei, Tianchang), which is never split."""

@@ -29,6 +29,8 @@ def _times(cardinal: str) -> str:
 LANGUAGE = Language(
     tag="de",
     pending_label="[Übersetzung ausstehend]",
+    notes_label="Notizen",
+    contents_label="Inhalt",
     plural_forms="nplurals=2; plural=(n != 1);",
     months=("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
             "Oktober", "November", "Dezember"),

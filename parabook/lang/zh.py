@@ -10,6 +10,8 @@ FULL_WIDTH = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "
 LANGUAGE = Language(
     tag="zh",
     pending_label="[译文待补]",
+    notes_label="笔记",
+    contents_label="目录",
     plural_forms="nplurals=1; plural=0;",
     months=tuple(f"{n}月" for n in range(1, 13)),
     date_formats=("{year}年", "{year}年{month}", "{year}年{month}{day}日"),

@@ -29,10 +29,11 @@ from parabook.typeset.measure import (
 )
 
 SHARES = [s / 1000 for s in range(300, 651, 5)]
-# A line one character short must be fillable between its characters within the
-# justification's limit (parabook/justify.py: under 0.1 em a gap, or text
-# extraction reads a space): 11 gaps x 0.098 em > 1 em takes 12 characters.
-MIN_CHARS = 12
+MIN_CHARS = 14
+"""The Chinese column's narrowest measure, in characters: 12 is short for body text,
+and with long translations the split stayed at that floor (issue 15, D14). The type is
+paired to allow it: Chinese 9.5 pt beside English 9 pt (`geometry.Typography`). A line
+one character short must also be fillable between its characters (`zhbreak`)."""
 MOSTLY_EMPTY = 0.5
 """A column whose text fills less than this share of its rows' height is reported."""
 

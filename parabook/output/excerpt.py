@@ -33,14 +33,16 @@ import pymupdf
 from PIL import Image, ImageDraw
 
 from parabook.catalog.po import load_translations
+from parabook.compose import floats
 from parabook.compose.pairing import pair
 from parabook.layouts import plan_layout
-from parabook.model import Document, Manuscript, Place, Row, Segment
+from parabook.model import Document, LayoutPlan, Manuscript, Place, Row, Segment
 from parabook.output.outputs import SPECS, place_photos
 from parabook.project import Project
-from parabook.render.html import render_html
+from parabook.render.html import css_string, render_html
 from parabook.render.pdf import PdfWrite, lay_out, write_layout
 from parabook.source.manuscript import segments
+from parabook.typeset.measure import recall
 
 Box = tuple[float, float, float, float]
 PageText = tuple[str, list[Box]]
@@ -78,6 +80,22 @@ class BookPages:
     def count(self) -> int:
         """Pages in the whole booklet (an excerpt: as far as it goes)."""
         return self.first - 1 + len(self.texts)
+
+
+def booklet_document(project: Project, manuscript: Manuscript, lang: str
+                     ) -> tuple[Document, LayoutPlan]:
+    """The booklet's rows and plan from the PO as it is now, with the figures where the
+    last build in this process floated them (`compose.floats`), so that rows laid out
+    alone stand as they do in the booklet."""
+    segs = segments(manuscript)
+    document = pair(manuscript, lang, load_translations(
+        project.translations, manuscript.meta.slug, lang, segs))
+    plan = plan_layout(document)  # the whole book's: the column split
+    last = recall("floats-last", f"{manuscript.meta.slug}\t{lang}")
+    if isinstance(last, dict) and last.get("decision") and (
+            last.get("rows") == floats.signature(document)):
+        document, plan = floats.apply(last["decision"], document, plan)
+    return document, plan
 
 
 def book_pages(pdf: Path, document: Document, segs: Sequence[Segment]) -> BookPages:
@@ -233,21 +251,13 @@ MAX_BACK = 3
 """Pages an excerpt may start before its spread, to start where no row runs on."""
 
 
-def css_string(text: str) -> str:
-    """`text` as a CSS string literal that is safe inside a <style> element."""
-    return '"' + "".join(c if c.isalnum() or c in " ,.;:!?'()-" and c.isascii() or
-                         (not c.isascii() and c.isprintable()) else f"\\{ord(c):x} "
-                         for c in text) + '"'
-
-
 def excerpt(project: Project, manuscript: Manuscript, lang: str, place: Place,
             book: BookPages) -> BookPages | None:
     """The spread where `place` stood in `book` (a whole build's pages) and a page after
     it, laid out alone from the PO as it is now; None when the segment is not in the
     body (the cover's and the back cover's segments) or was not found in `book`."""
     segs = segments(manuscript)
-    translations = load_translations(project.translations, manuscript.meta.slug, lang, segs)
-    document = pair(manuscript, lang, translations)
+    document, plan = booklet_document(project, manuscript, lang)
     index = row_of(document.rows, segs).get(place)
     starts = book.row_pages
     if index is None or len(starts) != len(document.rows) or starts[index] is None:
@@ -274,7 +284,6 @@ def excerpt(project: Project, manuscript: Manuscript, lang: str, place: Place,
     # shrank pulls it up (text that grew pushes rows onto the page after the spread).
     end = next((i for i, p in enumerate(starts) if p is not None and p > left), len(starts))
     end = min(end + 1, len(starts))
-    plan = plan_layout(document)  # the whole book's: the column split
     plan = dataclasses.replace(plan, kept=frozenset(i - first for i in plan.kept
                                                     if first <= i < end))
     heading = next((r.heading or r.text for r in reversed(document.rows[:first])

@@ -139,7 +139,7 @@ def _shared_height_widths(figures, page: geometry.PageGeometry) -> list[float | 
     if len(figures) != 2 or len(known) != 2:
         return [None] * len(figures)
     room = page.text_width_mm - page.figure_gap_mm
-    height = min(room / sum(known), page.max_photo_height_mm)
+    height = min(room / sum(known), _tallest(figures[0].photo, page))
     return [round(height * aspect - 0.05, 1) for aspect in known]
 
 
@@ -150,12 +150,18 @@ def _job(photo: PhotoView, spec: OutputSpec, page: geometry.PageGeometry,
     text_mm = page.text_width_mm
     column_mm = text_mm if figure.width == "full" else (text_mm - page.figure_gap_mm) / 2
     aspect = _aspect(source, figure.crop)
-    width_mm = (round(min(column_mm, page.max_photo_height_mm * aspect), 1) if aspect
+    width_mm = (round(min(column_mm, _tallest(photo, page) * aspect), 1) if aspect
                 else column_mm)
     if shared_width is not None:
         width_mm = shared_width
     return PhotoJob(source, width_mm, spec.dpi, where, figure.line, figure.crop,
                     figure.focus)
+
+
+def _tallest(photo: PhotoView, page: geometry.PageGeometry) -> float:
+    """The most a photo may be printed high: the page's tallest, or less when it was
+    scaled down to fill a page (`compose.floats`)."""
+    return min(page.max_photo_height_mm, photo.max_height_mm or page.max_photo_height_mm)
 
 
 def _place(photo: PhotoView, job: PhotoJob | None, prepared: Prepared | None, final: bool,

@@ -12,11 +12,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from parabook.errors import SetupError
+from parabook.lang import language
 from parabook.layouts import LAYOUTS
 from parabook.model import Document, LayoutPlan, OutputSpec
 from parabook.typeset import geometry
 from parabook.typeset.linebreak import HYPHEN, break_lines
-from parabook.typeset.zhbreak import break_zh
+from parabook.typeset.zhbreak import AUTOSPACE_EM, break_zh
 
 TEMPLATE = "booklet.html.j2"
 FILLER_PAGES = 3
@@ -65,7 +66,8 @@ def lines(text: str, width_pt: float, lang: str, ragged: bool = False,
     """Escape a translation and set its line breaks for the whole paragraph
     (`linebreak`); each line is a nowrap span, so WeasyPrint breaks only there.
     `first`, `last`: only those lines (a paragraph cut across pages, `layouts.facing`)."""
-    chosen = break_lines(text, width_pt, lang=lang, ragged=ragged) if width_pt > 0 else None
+    chosen = (break_lines(text, width_pt, lang=lang, ragged=ragged,
+                          size=geometry.TYPOGRAPHY.tr.size_pt) if width_pt > 0 else None)
     if chosen is None:
         return Markup(escape(text))
     chosen = chosen[first:last]
@@ -105,7 +107,10 @@ def zh_lines(text: str, width_pt: float, size_pt: float | None = None,
                 shown = f'<span class="ls">{shown}</span>'
             elif index in line.halts:
                 shown = f'<span class="halt">{shown}</span>'
-            if index in line.autospace:
+            if index in line.autospace and line.autospace_extra:  # widened to fill
+                space = AUTOSPACE_EM * type_.zh.size_pt + line.autospace_extra
+                shown = f'<span class="as" style="margin-right: {space:.3f}pt">{shown}</span>'
+            elif index in line.autospace:
                 shown = f'<span class="as">{shown}</span>'
             chars.append(shown)
         style = f' style="letter-spacing: {line.tracking:.3f}pt"' if line.tracking else ""
@@ -167,10 +172,18 @@ def baseline_shifts(page: geometry.PageGeometry) -> dict[str, float]:
     kind = page.type
     zh = first_baseline_pt("Noto Serif CJK SC", kind.zh.size_pt, kind.zh.leading)
     tr = first_baseline_pt("Noto Serif", kind.tr.size_pt, kind.tr.leading)
+    # Chinese headings: Noto Sans CJK SC bold at the heading size (styles/booklet.css).
     zh_h = first_baseline_pt("Noto Sans CJK SC", kind.heading_pt, kind.zh.leading, True)
     tr_h = first_baseline_pt("Noto Serif", kind.heading_pt, kind.tr.leading, True)
     return {"zh": max(tr - zh, 0), "tr": max(zh - tr, 0),
             "zh_heading": max(tr_h - zh_h, 0), "tr_heading": max(zh_h - tr_h, 0)}
+
+
+def css_string(text: str) -> Markup:
+    """`text` as a CSS string, every character but letters and digits escaped (for a
+    `content:` inside the template's <style>, where HTML escaping does not apply)."""
+    return Markup('"' + "".join(char if char.isascii() and char.isalnum()
+                                else f"\\{ord(char):06x}" for char in text) + '"')
 
 
 @lru_cache(maxsize=8)  # compiling the templates takes a tenth of a second; an edited
@@ -187,7 +200,9 @@ def environment(templates_dir: Path) -> Environment:
     env.filters["lines"] = lines
     env.filters["zh_lines"] = zh_lines
     env.filters["zh_heading"] = zh_heading
+    env.filters["css_string"] = css_string
     env.globals["zh_width"] = zh_width
+    env.globals["language"] = language  # labels in each language (parabook/lang/)
     env.tests["match_year"] = lambda text: bool(re.fullmatch(r"\d{4}", str(text)))
     return env
 

@@ -77,8 +77,13 @@ OPTIONS: dict[str, Option] = {
                                           "to fit the cover, X%,Y% (50%,30%: upper middle)"),
     "cover_alt": Option(str, "", "what the cover photo shows, for screen readers; "
                                  "default: the title"),
+    "short_title": Option((str, dict), "", "the running heads' text instead of the section "
+                                           "titles: a short title in the source language, "
+                                           "or one per language, e.g. {zh-CN: 躬身力行, "
+                                           "en: Staying True}"),
 }
 REQUIRED = ("title", "byline")
+SHORT_TITLE_MAX = 60
 
 
 def load_meta(path: Path, slug: str) -> BookMeta:
@@ -190,7 +195,16 @@ def load_meta(path: Path, slug: str) -> BookMeta:
         blank_pages=merged["blank_pages"],
         cover_alt=merged["cover_alt"].strip(),
         cover_focus=_focus(merged["cover_focus"]) or (0.5, 0.5),
+        short_title=_short_titles(merged["short_title"], merged["source_lang"]),
     )
+
+
+def _short_titles(value: str | dict, source_lang: str) -> tuple[tuple[str, str], ...]:
+    """book.yaml's short_title as (language tag, text) pairs: a text alone is the source
+    language's."""
+    if isinstance(value, str):
+        return ((source_lang, value.strip()),) if value.strip() else ()
+    return tuple((tag, text.strip()) for tag, text in value.items())
 
 
 def _focus(text: str) -> tuple[float, float] | None:
@@ -204,7 +218,8 @@ def _focus(text: str) -> tuple[float, float] | None:
 def _check_value(key: str, value: Any) -> tuple[str, str] | None:
     """What is wrong with a value of the right type, and the fix; None when it is fine."""
     texts = [value] if isinstance(value, str) else (
-        [v for v in value if isinstance(v, str)] if isinstance(value, list) else [])
+        [v for v in value if isinstance(v, str)] if isinstance(value, list) else
+        [v for v in value.values() if isinstance(v, str)] if isinstance(value, dict) else [])
     if any(len(text.encode("utf-8", "surrogatepass")) > SEGMENT_LIMIT for text in texts):
         return (f"{key!r} is over {SEGMENT_LIMIT // 1024} KB, too long to lay out",
                 "shorten it; the text of the booklet goes in source.zh.md")
@@ -221,6 +236,13 @@ def _check_value(key: str, value: Any) -> tuple[str, str] | None:
         return f"cover_focus {value!r} is not X%,Y%", _help(key)
     if key == "blank_pages" and value not in ("notes", "blank"):
         return f"blank_pages {value!r} is neither notes nor blank", _help(key)
+    if key == "short_title" and isinstance(value, dict) and not all(
+            isinstance(tag, str) and LANG_TAG.fullmatch(tag) and isinstance(text, str)
+            and text.strip() for tag, text in value.items()):
+        return "short_title: each key must be a language tag and each value a text", _help(key)
+    if key == "short_title" and any(len(text) > SHORT_TITLE_MAX for text in texts):
+        return (f"short_title is longer than {SHORT_TITLE_MAX} characters: a running head "
+                "is one line", _help(key))
     if key == "layout" and value not in LAYOUTS:
         return f"layout {value!r} is not supported", _help(key)
     if key == "source_share" and isinstance(value, str) and value != "auto":

@@ -151,12 +151,20 @@ def _paragraph_or_figure(inline: Token, path: Path, line: int) -> Block | None:
 FIGURE_OPTIONS = ('options go in quotes after the path, e.g. '
                   '![说明](photos/01.jpg "half crop=3:2 focus=50%,30%"): '
                   '`full` or `half` width, `crop=W:H` aspect ratio, '
-                  '`focus=X%,Y%` centre of the crop')
+                  '`focus=X%,Y%` centre of the crop, and last `alt=TEXT`: what the photo '
+                  'shows, for screen readers (default: the caption)')
 
 
 def figure_options(title: str, path: Path, line: int) -> dict:
-    """Read a figure's options from its Markdown title: `half crop=3:2 focus=50%,30%`."""
+    """Read a figure's options from its Markdown title: `half crop=3:2 focus=50%,30%`,
+    and last `alt=` with the rest of the title as the photo's alt text."""
     options: dict = {}
+    title, marker, alt = title.partition("alt=")
+    if marker:
+        if not alt.strip() or (title and not title[-1].isspace()):
+            raise InputError("the figure option alt= needs a text after it, and comes last",
+                             path=path, line=line, fix=FIGURE_OPTIONS)
+        options["alt"] = " ".join(alt.split())
     for word in title.split():
         crop = re.fullmatch(r"crop=(\d{1,3}):(\d{1,3})", word)
         focus = re.fullmatch(r"focus=(\d{1,3})%,(\d{1,3})%", word)
@@ -178,6 +186,8 @@ def _figure_title(figure: Figure) -> str:
         words.append(f"crop={figure.crop[0]}:{figure.crop[1]}")
     if figure.focus != (0.5, 0.5):
         words.append(f"focus={round(figure.focus[0] * 100)}%,{round(figure.focus[1] * 100)}%")
+    if figure.alt:
+        words.append("alt=" + figure.alt.replace('"', '\\"'))
     return f' "{" ".join(words)}"' if words else ""
 
 

@@ -29,10 +29,12 @@ class Type:
 class Typography:
     """The booklet's type and the spacing measured with it."""
 
-    zh: Type = Type(10.0, 1.75)
-    """Chinese body text."""
-    tr: Type = Type(9.5, 1.45)
-    """Translation body text, and the document's base size."""
+    zh: Type = Type(9.5, 1.75)
+    """Chinese body text: 9.5 pt, so that a parallel column of 14 characters
+    (`layouts.parallel.MIN_CHARS`) leaves the translation room (issue 15, D14)."""
+    tr: Type = Type(9.0, 1.45)
+    """Translation body text, and the document's base size: half a point under the
+    Chinese, whose characters look smaller at one size."""
     zh_indent_em: float = 2.0
     """First-line indent of a Chinese paragraph, in em."""
     heading_pt: float = 11.0

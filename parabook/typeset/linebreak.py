@@ -41,6 +41,7 @@ LONE_WORD_COST = 1e12  # a lone word on a non-final line: worse than any stretch
 SHORT_LAST_CHARS = 5  # a paragraph's last line holds at least this many letters ...
 SHORT_LAST_COST = 1e9  # ... unless the text allows nothing else
 MAX_HYPHENS_IN_ROW = 2
+THIRD_HYPHEN_COST = 1e10  # ... more only where the alternative is a lone word
 LETTER = r"[^\W\d_]"  # a letter of any alphabet: Straße and Übersetzung are hyphenated too
 
 
@@ -200,10 +201,13 @@ def _break_lines(text: str, width: float, family: str, size: float,
             cost += HYPHEN_COST if broken_word else 0
             for run, before in enumerate(best[start]):
                 after = run + 1 if broken_word else 0
-                if after >= runs or before == math.inf:
-                    continue  # a third hyphen in a row
-                if before + cost < best[end][after]:
-                    best[end][after] = before + cost
+                if before == math.inf:
+                    continue
+                extra = 0.0
+                if after >= runs:  # a third hyphen in a row: only rather than a lone word
+                    after, extra = runs - 1, THIRD_HYPHEN_COST
+                if before + cost + extra < best[end][after]:
+                    best[end][after] = before + cost + extra
                     back[end][after] = (start, run)
                     track[end][after] = tracking
     if best[count][0] == math.inf:

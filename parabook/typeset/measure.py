@@ -83,6 +83,25 @@ def remembered(kind: str, key: str, compute: Callable[[], object]) -> object:
     return value
 
 
+def recall(kind: str, key: str) -> object | None:
+    """What `remembered` or `keep` kept under (kind, key) in this process or in the book's
+    cache file, or None; it is not kept for the next build unless used (`keep`)."""
+    memo = _MEMO.get(kind, {})
+    if key in memo:
+        return memo[key]
+    if _store is not None:
+        return _store.stored.get(kind, {}).get(key)
+    return None
+
+
+def keep(kind: str, key: str, value: object) -> None:
+    """Keep `value` (JSON) under (kind, key), replacing what was there, for this process
+    and, inside `text_cache`, the next build."""
+    _MEMO.setdefault(kind, {})[key] = value
+    if _store is not None:
+        _store.used.setdefault(kind, {})[key] = value
+
+
 @contextmanager
 def text_cache(path: Path) -> Iterator[None]:
     """Keep the widths and line breaks measured inside the block in `path`, one book's

@@ -8,8 +8,9 @@ Read from the laid-out document (`weasy.laid_lines`), before any PDF is written:
 - a Chinese heading broken inside a part rather than at its separator;
 - a running head on more than one line;
 - characters no font has (`fonts.missing_glyphs`, given in);
-- body pages ending more than 15% short: information only, since page composition
-  (photos, rows kept whole) decides it, not line setting.
+- body pages ending more than 15% short, but a section's or the book's last:
+  information only, since page composition decides it (`compose.floats` places the
+  figures so that none should), not line setting.
 
 Each finding names its page and the segment (the start of its paragraph).
 """
@@ -118,7 +119,12 @@ def check(document: Document, glyphs: Sequence[Diagnostic] = ()) -> Report:
                                             f"“{line.text.strip()}” alone on a line"))
         elif first.tag in ("h1", "h2") and _is_zh(first) and len(lines) > 1:
             findings += _heading_split(lines, segment)
-    for fill in _short_pages(fills):
+    openers: dict[int, LaidLine] = {}
+    for line in found:  # each page's first line of text (running heads aside)
+        if not line.tag.startswith("@"):
+            openers.setdefault(line.page, line)
+    section_starts = {page for page, line in openers.items() if line.tag == "h2"}
+    for fill in _short_pages(fills, section_starts):
         findings.append(Finding("page ends short", fill.page, f"page {fill.page}",
                                 f"{1 - fill.used / fill.available:.0%} of the page empty"))
     for glyph in glyphs:
@@ -142,7 +148,9 @@ def _heading_split(lines: list[LaidLine], segment: str) -> list[Finding]:
     return out
 
 
-def _short_pages(fills: list[PageFill]) -> list[PageFill]:
-    """Body pages, but the last before the back cover, that end more than SHORT_PAGE short."""
+def _short_pages(fills: list[PageFill], section_starts: set[int]) -> list[PageFill]:
+    """Body pages that end more than SHORT_PAGE short, but the book's last and a section's
+    last (the next page opens with a heading)."""
     body = [fill for fill in fills if fill.page_name == "" and fill.available > 0]
-    return [fill for fill in body[:-1] if fill.used < (1 - SHORT_PAGE) * fill.available]
+    return [fill for fill in body[:-1] if fill.used < (1 - SHORT_PAGE) * fill.available
+            and fill.page + 1 not in section_starts]

@@ -577,3 +577,88 @@ def named_page_fit(document: Document, name: str) -> tuple[float, float]:
                 bottom = max(bottom, box.position_y + box.margin_height())
         over += bottom - top
     return over, tallest
+
+
+# Rows as laid out, for placing figures (`compose.floats`) ---------------------------------
+
+
+@dataclass(frozen=True)
+class RowPiece:
+    """The part of one row of the booklet (an element with `data-row`) on one page."""
+
+    page: int
+    """0-based index in the document's pages."""
+    row: int
+    """Its `data-row`: the index in the document's rows."""
+    kind: str
+    """`heading` (a heading's own table row), `figures`, or `pair` (a paragraph row)."""
+    top: float
+    """From the top of the page's content area, pt."""
+    height: float
+    """Its margin box, pt."""
+    columns: tuple[tuple[tuple[float, float], ...], ...]
+    """Each column's lines (the Chinese and the translation cell; one column when
+    stacked) as (top, bottom) from the piece's top, pt."""
+    photo: float = 0.0
+    """The tallest photo in it, pt."""
+    caption: float = 0.0
+    """The tallest caption in it, pt."""
+    margin_bottom: float = 0.0
+    """Its own bottom margin (a block's, not a table row's): dropped at a page's foot."""
+
+
+@dataclass(frozen=True)
+class BodyPage:
+    """A body page (no CSS page name) and the rows on it."""
+
+    index: int
+    height: float
+    """Of its content area, pt."""
+    pieces: tuple[RowPiece, ...]
+
+
+def _lines_below(box, top: float) -> list[tuple[float, float]]:
+    out = []
+    for child in _all_boxes(box):
+        if isinstance(child, boxes.LineBox):
+            out.append(((child.position_y - top) * _PT,
+                        (child.position_y + child.height - top) * _PT))
+    return sorted(set(out))
+
+
+def body_rows(document: Document) -> list[BodyPage]:
+    """The body pages of a layout and the rows on them, in order."""
+    pages = []
+    for index, page in enumerate(document.pages):
+        page_box = page._page_box
+        if getattr(page_box.page_type, "name", None):
+            continue
+        content_top = page_box.content_box_y()
+        pieces: list[RowPiece] = []
+        stack = list(reversed(page_box.children))
+        while stack:
+            box = stack.pop()
+            element = getattr(box, "element", None)
+            if element is None or isinstance(box, boxes.InlineLevelBox) \
+                    or element.get("data-row") is None:
+                stack.extend(reversed(getattr(box, "children", [])))
+                continue
+            row = element.get("data-row")
+            classes = (element.get("class") or "").split()
+            kind = ("heading" if "heading" in classes else
+                    "figures" if "figures" in classes else "pair")
+            top = box.position_y
+            cells = [child for child in _all_boxes(box)
+                     if isinstance(child, boxes.TableCellBox)] or [box]
+            photos = [child.height for child in _all_boxes(box)
+                      if isinstance(child, boxes.ReplacedBox)]
+            captions = [child.margin_height() for child in _all_boxes(box)
+                        if getattr(child, "element_tag", "") == "figcaption"
+                        and isinstance(child, boxes.BlockBox)]
+            pieces.append(RowPiece(
+                index, int(row), kind, (top - content_top) * _PT, box.margin_height() * _PT,
+                tuple(tuple(_lines_below(cell, top)) for cell in cells),
+                max(photos, default=0.0) * _PT, max(captions, default=0.0) * _PT,
+                (box.margin_bottom or 0.0) * _PT))
+        pages.append(BodyPage(index, page_box.height * _PT, tuple(pieces)))
+    return pages

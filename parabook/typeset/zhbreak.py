@@ -34,6 +34,10 @@ FAMILY = "Noto Serif CJK SC"
 MAX_SPACING_EM = 0.08  # well under justify.MAX_CJK_SPACING: Pango rounds, and even texture
 TIGHTEN_EM = 0.05  # a line may be set this much tighter per gap, after its punctuation
 AUTOSPACE_EM = 0.25
+AUTOSPACE_STRETCH_EM = 0.25
+"""The ¼ em between Han and Latin may grow by this much where a line's characters
+cannot take its slack (clreq lets the space between Chinese and Western text adjust):
+a long Latin word that must start the next line leaves less of a gap."""
 SAFETY_PT = 0.02  # the columns are a whole number of characters and a hair
 CLOSING = "，。、；：？！”’）》」』】〕〉"
 OPENING = "“‘（《「『【〔〈"
@@ -69,6 +73,8 @@ class ZhLine:
     """Offsets in `text` of characters followed by ¼ em (Han before Latin or a digit)."""
     tracking: float = 0.0
     """Letter-spacing in points (negative: a line set tighter to fit)."""
+    autospace_extra: float = 0.0
+    """Points added to each ¼ em of `autospace` in a line that needs the room."""
 
 
 def adjacent_halts(text: str) -> set[int]:
@@ -152,12 +158,13 @@ def break_zh(text: str, width: float, size: float, indent_em: float = 0.0
         "zh-lines", f"{size}\t{width!r}\t{indent_em}\t{text}",
         lambda: _as_json(_break(text, width, size, indent_em))))
     return None if chosen is None else [
-        ZhLine(t, tuple(h), tuple(a), k) for t, h, a, k in chosen]
+        ZhLine(t, tuple(h), tuple(a), k, x) for t, h, a, k, x in chosen]
 
 
 def _as_json(lines: list[ZhLine] | None) -> list[list] | None:
     return None if lines is None else [
-        [ln.text, list(ln.halts), list(ln.autospace), ln.tracking] for ln in lines]
+        [ln.text, list(ln.halts), list(ln.autospace), ln.tracking, ln.autospace_extra]
+        for ln in lines]
 
 
 def _natural(atoms: list[Atom], size: float) -> tuple[float, int, list[int], int]:
@@ -206,14 +213,14 @@ def _line_measures(atoms: list[Atom], size: float):
     han = prefix([script.HAN.match(c) is not None for c in text])
     solid = prefix([not c.isspace() for c in text])
 
-    def measure(start: int, end: int) -> tuple[float, int, int, int, bool]:
+    def measure(start: int, end: int) -> tuple[float, int, int, int, bool, int]:
         a, b = offsets[start], offsets[end]
         inner = max(b - 1, a)  # pairs and marks need the next character in the line
         pairs = (close_pairs[inner] - close_pairs[a]) + (open_pairs[b] - open_pairs[min(a + 1, b)])
         width = (widths[end] - widths[start] + (auto[inner] - auto[a]) * AUTOSPACE_EM * size
                  - pairs * size / 2)
         return (width, max(cjk[b] - cjk[a] - 1, 0), marks[inner] - marks[a], han[b] - han[a],
-                solid[b] == solid[a])
+                solid[b] == solid[a], auto[inner] - auto[a])
     return measure
 
 
@@ -226,13 +233,14 @@ def _break(text: str, width: float, size: float, indent_em: float) -> list[ZhLin
     natural_of = _line_measures(atoms, size)
     best = [math.inf] * (count + 1)
     back = [0] * (count + 1)
-    chosen: list[tuple[bool, bool, int, float]] = [(False, False, 0, 0.0)] * (count + 1)
+    chosen: list[tuple[bool, bool, int, float, float]] = [(False, False, 0, 0.0, 0.0)] * (
+        count + 1)
     best[0] = 0.0
     for end in range(1, count + 1):
         last = end == count
         for start in range(end - 1, -1, -1):
             room = width - (indent_em * size if start == 0 else 0) - SAFETY_PT
-            natural, gaps, marks, han, blank = natural_of(start, end)
+            natural, gaps, marks, han, blank, autos = natural_of(start, end)
             if blank:
                 continue
             hyphenated = not last and atoms[end - 1].joins
@@ -251,7 +259,7 @@ def _break(text: str, width: float, size: float, indent_em: float) -> list[ZhLin
             while fitted > room and squeeze < marks:
                 squeeze += 1
                 fitted -= half
-            tracking = 0.0
+            tracking = extra = 0.0
             if fitted > room:  # set tighter: less good than spaced, better than short
                 if not gaps or fitted - room > gaps * TIGHTEN_EM * size:
                     continue
@@ -265,13 +273,16 @@ def _break(text: str, width: float, size: float, indent_em: float) -> list[ZhLin
                 cost = 100 + (tracking / (TIGHTEN_EM * size)) ** 2 * 1e3
             else:
                 stretch = gaps * MAX_SPACING_EM * size
-                cost = (slack / max(stretch, 1e-6)) ** 2 * 10 + squeeze * 5
+                if slack > stretch and autos:  # the Han-Latin spaces take the rest
+                    extra = min((slack - stretch * 0.9) / autos, AUTOSPACE_STRETCH_EM * size)
+                    slack -= extra * autos
+                cost = (slack / max(stretch, 1e-6)) ** 2 * 10 + squeeze * 5 + extra * 20
                 if slack > stretch:
                     cost += 1e6 + (slack - stretch) * 1e4  # would end short
             cost += HYPHEN_COST if hyphenated else 0
             if best[start] + cost < best[end]:
                 best[end], back[end] = best[start] + cost, start
-                chosen[end] = (half_start, half_end, squeeze, tracking)
+                chosen[end] = (half_start, half_end, squeeze, tracking, extra)
     if best[count] == math.inf:
         return None
     spans = []
@@ -284,11 +295,11 @@ def _break(text: str, width: float, size: float, indent_em: float) -> list[ZhLin
         line = "".join(a.text for a in atoms[start:end])
         if end < count and atoms[end - 1].joins:
             line += HYPHEN
-        half_start, half_end, squeeze, tracking = chosen[end]
+        half_start, half_end, squeeze, tracking, extra = chosen[end]
         _, _, marks, _ = _natural(atoms[start:end], size)
         halts = adjacent_halts(line) | set(marks[:squeeze])
         halts |= {0} if half_start else set()
         halts |= {len(line) - 1} if half_end else set()
         out.append(ZhLine(line, tuple(sorted(halts)), tuple(autospace_after(line)),
-                          round(tracking, 3)))
+                          round(tracking, 3), round(extra, 3)))
     return out
