@@ -208,8 +208,13 @@ def _render(project: Project, manuscript: Manuscript, document: Document, plan: 
             return render_html(placed[spec.name], plan, project.templates,
                                project.styles / "booklet.css", spec)
 
-        layout, document, plan = _floated(html, document, plan, project.styles, laid, rerender,
-                                          f"{manuscript.meta.slug}\t{document.target_lang}")
+        if isinstance(plan, FacingPlan):  # its spreads are planned, figures included
+            layout = laid(html)
+        else:
+            layout, document, plan = _floated(
+                html, document, plan, project.styles, laid, rerender,
+                floats.book_key(manuscript.folder, manuscript.meta,
+                                document.target_lang))
         writes = []
         for name in list(names):
             spec = SPECS[name]

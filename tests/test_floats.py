@@ -65,6 +65,23 @@ def test_a_figure_a_little_too_tall_is_scaled_to_the_room() -> None:
 
 
 @pytest.mark.unit
+def test_a_figure_gives_up_a_little_height_for_the_short_paragraph_after_it() -> None:
+    # 140 pt of text and a 277-pt figure leave 83 pt: the next pair, kept whole (88 pt),
+    # does not fit, and the page would end 17% short; a photo 8% lower lets it in.
+    pager = _Pager(PAGE)
+    order, caps = pager.decide([_pair(0, 8, 6), _figure(1, 204, 41, 32),
+                                _pair(2, 5, 4, kept=True), _pair(3, 10, 8)])
+    assert [item.row for item in order] == [0, 1, 2, 3]
+    assert set(caps) == {1} and 0.8 * 204 <= caps[1] < 204
+    assert _pages(pager)[2] == 0
+    # A paragraph that needs more than the photo may give stays for the next page.
+    pager = _Pager(PAGE)
+    order, caps = pager.decide([_pair(0, 8, 6), _figure(1, 204, 41, 32),
+                                _pair(2, 6, 5, kept=True), _pair(3, 10, 8)])
+    assert _pages(pager)[2] == 1 or caps[1] >= 0.8 * 204
+
+
+@pytest.mark.unit
 def test_no_paragraph_moves_above_a_heading_and_no_photo_goes_below_the_minimum() -> None:
     pager = _Pager(PAGE)
     items = [_pair(0, 20, 14), _figure(1, 250), _pair(2, 10, 8, section=True)]
@@ -162,6 +179,13 @@ def test_no_page_of_the_corpus_book_of_photos_ends_short_and_layouts_are_few(
     meta = root / "book" / "corpus-photos" / "book.yaml"
     meta.write_text(meta.read_text(encoding="utf-8") + "layout: stacked\n", encoding="utf-8")
     _check_composition(build_slug(root, "corpus-photos"), "corpus-photos")
+    # Facing plans its spreads, figures included: no other layout's decision applies.
+    meta.write_text(meta.read_text(encoding="utf-8").replace("layout: stacked",
+                                                             "layout: facing"),
+                    encoding="utf-8")
+    layouts.clear()
+    assert "facing pages:" in build_slug(root, "corpus-photos").out
+    assert len(layouts) == 1
 
 
 def build_slug(root: Path, slug: str) -> Built:

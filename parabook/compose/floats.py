@@ -29,7 +29,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parabook.model import Document, LayoutPlan, Row
+from parabook.model import BookMeta, Document, LayoutPlan, Row
 from parabook.typeset.geometry import MM
 from parabook.typeset.preflight import SHORT_PAGE
 from parabook.typeset.weasy import BodyPage
@@ -126,6 +126,13 @@ def compose(first: Decision, then: Decision) -> Decision:
     unkept = set(first["unkept"]) | {first["order"][int(row)] for row in then["unkept"]}
     return {"order": order, "caps": [[row, cap] for row, cap in sorted(caps.items())],
             "unkept": sorted(unkept)}
+
+
+def book_key(folder: Path, meta: BookMeta, lang: str) -> str:
+    """Under which a book's last decision is kept, in this process too: a decision
+    belongs to its book's folder (watch and the review app serve one project, the tests
+    many with one slug) and its layout (a parallel one would misplace another's rows)."""
+    return f"{folder.resolve()}\t{meta.slug}\t{lang}\t{meta.layout}"
 
 
 def signature(document: Document) -> str:
@@ -318,9 +325,37 @@ class _Pager:
                     self._turn(0.0)
                     index += 1
                     continue
+            if item.kind != "figures" and empty > SHORT * self.page:
+                freed = self._make_room(queue, item, room, caps)
+                if freed:
+                    self.y -= freed
+                    continue  # set it again, in the room the figure above gave up
             self._break(item, room, caps)
             index += 1
         return queue, caps
+
+    def _make_room(self, queue: list[_Item], item: _Item, room: float,
+                   caps: dict[int, float]) -> float:
+        """When the row after a figure on this page cannot start in `room` (a pair kept
+        whole), the figure's photo scaled mildly (to `MILD` at least) so that it can:
+        the space freed, pt, or 0."""
+        if not self.starts or self.starts[-1][1] != self.number:
+            return 0.0
+        last = next(it for it in queue if it.row == self.starts[-1][0])
+        need = self._first_part(item, caps) - room + SAFETY_PT
+        if last.kind != "figures" or last.photo <= 0 or need <= 0:
+            return 0.0
+        before = self._height(last, caps)
+        cap = caps.get(last.row, last.photo) - need
+        for _ in range(8):  # a narrower photo's caption may take a line more
+            if cap < max(self.min_photo, MILD * last.photo):
+                return 0.0
+            freed = before - self._height(last, {**caps, last.row: cap})
+            if freed >= need:
+                caps[last.row] = cap
+                return freed
+            cap -= need - freed + 0.5  # converges from below: step past it
+        return 0.0
 
     def _shared(self, queue: list[_Item], item: _Item, room: float,
                 caps: dict[int, float]) -> dict[int, float]:

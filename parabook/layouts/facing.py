@@ -211,7 +211,8 @@ class _Planner:
         return [line.text for line in chosen]
 
     def tr_lines(self, text: str) -> list[str]:
-        chosen = break_lines(text, self.width, lang=self.lang, ragged=self.ragged)
+        chosen = break_lines(text, self.width, lang=self.lang, ragged=self.ragged,
+                              size=geometry.TYPOGRAPHY.tr.size_pt)
         if chosen is None:
             count = math.ceil(shaped_width(text, "Noto Serif", geometry.TYPOGRAPHY.tr.size_pt)
                               * 1.06 / self.width)

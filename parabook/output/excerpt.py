@@ -91,7 +91,7 @@ def booklet_document(project: Project, manuscript: Manuscript, lang: str
     document = pair(manuscript, lang, load_translations(
         project.translations, manuscript.meta.slug, lang, segs))
     plan = plan_layout(document)  # the whole book's: the column split
-    last = recall("floats-last", f"{manuscript.meta.slug}\t{lang}")
+    last = recall("floats-last", floats.book_key(manuscript.folder, manuscript.meta, lang))
     if isinstance(last, dict) and last.get("decision") and (
             last.get("rows") == floats.signature(document)):
         document, plan = floats.apply(last["decision"], document, plan)

@@ -650,8 +650,13 @@ def body_rows(document: Document) -> list[BodyPage]:
             top = box.position_y
             cells = [child for child in _all_boxes(box)
                      if isinstance(child, boxes.TableCellBox)] or [box]
-            photos = [child.height for child in _all_boxes(box)
-                      if isinstance(child, boxes.ReplacedBox)]
+            # A photo, or the frame printed where one is missing (scaled alike).
+            photos = [child.height if isinstance(child, boxes.ReplacedBox)
+                      else child.border_height() for child in _all_boxes(box)
+                      if isinstance(child, boxes.ReplacedBox) or "photo-missing" in (
+                          (child.element.get("class") or "") if isinstance(
+                              child, boxes.BlockBox) and child.element is not None
+                          else "")]
             captions = [child.margin_height() for child in _all_boxes(box)
                         if getattr(child, "element_tag", "") == "figcaption"
                         and isinstance(child, boxes.BlockBox)]
