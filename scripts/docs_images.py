@@ -70,8 +70,8 @@ def save(image: Image.Image, path: Path, dpi: float | None = None) -> None:
 
 def find_page(doc: pymupdf.Document, what: str, test: Callable[[pymupdf.Page], bool]) -> int:
     """The first page (0-based) that passes `test`; stop if none does."""
-    for index, page in enumerate(doc):
-        if test(page):
+    for index in range(doc.page_count):
+        if test(doc[index]):
             return index
     sys.exit(f"docs_images: no page of {doc.name} shows {what}; "
              "update scripts/docs_images.py to find it")
