@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE := chuzhou-2021
 
-.PHONY: booklet test test-fast lint bench setup system clean
+.PHONY: booklet test test-fast lint bench docs setup system clean
 
 booklet: setup
 	$(BIN)/python build.py build $(SAMPLE)
@@ -34,6 +34,11 @@ lint: setup
 # render, with the targets; a few minutes.
 bench: setup
 	$(BIN)/python -m benchmarks.run
+
+# The images under docs/ that come from builds of the sample (previews, crops, spreads),
+# made again from today's code in a throwaway copy of the project; about a minute.
+docs: setup
+	PYTHONPATH=. $(BIN)/python scripts/docs_images.py
 
 setup: system $(STAMP)
 
