@@ -288,6 +288,7 @@ def _floated(html: str, document: Document, plan: LayoutPlan, styles: Path,
         first = laid(html)
         decision = floats.decide(body_rows(first.document), document, plan)
         layout = first if decision is None else None
+        del first  # not alive during the second layout: a big book's peak memory
     keep("floats", key, decision or {})
     keep("floats-last", book, {"rows": floats.signature(document), "decision": decision or {}})
     if decision is not None:

@@ -24,7 +24,7 @@ from parabook.layouts import facing, plan_layout
 from parabook.layouts.facing import FacingPlan, tr_sentences
 from parabook.model import Document
 from parabook.source.manuscript import read_book, segments
-from parabook.typeset.geometry import MM, PAGES
+from parabook.typeset.geometry import MM, PAGES, TYPOGRAPHY
 from parabook.typeset.linebreak import break_lines
 from parabook.typeset.zhbreak import break_zh
 
@@ -221,7 +221,8 @@ def test_every_paragraph_starts_on_one_spread_in_both_languages(books, name):
                                    if b.row == index and b.piece and b.piece.head)
                               for side in ("verso", "recto"))
         zh_lines = break_zh(zh_piece.text, plan.width_pt, plan.zh_size_pt, zh_piece.indent_em)
-        tr_lines = break_lines(tr_piece.text, plan.width_pt, lang="en")
+        tr_lines = break_lines(tr_piece.text, plan.width_pt, lang="en",
+                               size=TYPOGRAPHY.tr.size_pt)
         zh = _norm(zh_lines[0].text) if zh_lines else _norm(row.text.source)[:14]
         tr = _norm(tr_lines[0].text if tr_lines and row.text.target
                    else book.document.pending_label)

@@ -184,6 +184,18 @@ def _place(photo: PhotoView, job: PhotoJob | None, prepared: Prepared | None, fi
                                width_mm=job.width_mm)
 
 
+def _orientation(image: Image.Image) -> int:
+    """The EXIF orientation from what opening read: a PNG's `getexif()` decodes the
+    whole image to look past its pixels (a tenth of a second for a 12 MP photo, four
+    times a build); its eXIf chunk stands before them."""
+    if image.format != "PNG":
+        return int(image.getexif().get(0x0112, 1))
+    exif = Image.Exif()
+    if "exif" in image.info:
+        exif.load(image.info["exif"])
+    return int(exif.get(0x0112, 1))
+
+
 def _aspect(path: Path, crop: tuple[int, int] | None) -> float | None:
     """Width over height once upright, read from the header alone; None if unreadable or
     a strip too thin to print (a 1×65000 photo would be placed 0.0 mm wide)."""
@@ -195,7 +207,7 @@ def _aspect(path: Path, crop: tuple[int, int] | None) -> float | None:
             pywarnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 width, height = image.size
-                if image.getexif().get(0x0112) in (5, 6, 7, 8):  # rotated a quarter turn
+                if _orientation(image) in (5, 6, 7, 8):  # rotated a quarter turn
                     width, height = height, width
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None  # prepare() reports it properly
