@@ -4,6 +4,7 @@ articles written in tests/import_corpus/."""
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -63,3 +64,22 @@ def copy_page(name: str, folder: Path) -> tuple[Path, dict[str, bytes]]:
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(CORPUS / name, page)
     return page, html_photos(page)
+
+
+def imported_text(imported) -> tuple[str, str]:
+    """What an imported article kept (its book.yaml values, blocks and captions) and
+    what its report says was dropped (editorial lines)."""
+    from parabook.model import Figure
+
+    kept = [str(v) for v in imported.meta.values()]
+    kept += [b.caption if isinstance(b, Figure) else b.text for b in imported.blocks]
+    dropped = [line for line in imported.report.lines()
+               if "dropped" in line or "editorial" in line]
+    return "".join(kept), "".join(dropped)
+
+
+def han_lost(imported, text: str) -> Counter:
+    """The Han characters of `text` neither kept nor reported dropped by the import."""
+    def han(chars: str) -> Counter:
+        return Counter(c for c in chars if "\u4e00" <= c <= "\u9fff")
+    return han(text) - han("".join(imported_text(imported)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from parabook.source.manuscript import read_blocks, read_book, write_markdown
 from parabook.source.punctuation import to_full_width
 
 from .conftest import REPO, SAMPLE, SEED
+from .importgen import han_lost
 
 ORIGINAL = REPO / "book" / SAMPLE / "original.zh.txt"
 HALF_WIDTH_IN_CHINESE = re.compile(r"[\u3400-\u9fff“”‘’][,;:!?()]|[,;:!?()][\u3400-\u9fff“”‘’]")
@@ -407,13 +407,7 @@ def test_the_importer_never_crashes_and_never_loses_a_han_character(text):
         assert error.path == Path("article.txt") and error.fix
         assert not re.search(r"[\u4e00-\u9fff]", text)
         return
-    kept = [str(v) for v in imported.meta.values()]
-    kept += [b.caption if isinstance(b, Figure) else b.text for b in imported.blocks]
-    dropped = [line for line in imported.report.lines()
-               if "dropped" in line or "editorial" in line]
-    have = Counter(c for c in "".join(kept + dropped) if "\u4e00" <= c <= "\u9fff")
-    need = Counter(c for c in text if "\u4e00" <= c <= "\u9fff")
-    assert not need - have
+    assert not han_lost(imported, text)
     markdown = write_markdown(imported.blocks)
     assert len(read_blocks(markdown, Path("source.zh.md"))) == len(imported.blocks)
 

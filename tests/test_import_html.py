@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import Counter
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -14,10 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parabook.errors import BookError
-from parabook.model import Figure
 from parabook.source.importer import import_article, read_article
 
-from .importgen import copy_page, photo
+from .importgen import copy_page, han_lost, imported_text, photo
 
 pytestmark = pytest.mark.unit
 
@@ -152,14 +150,8 @@ def test_any_page_imports_or_is_refused_clearly_and_keeps_every_han_character(tm
         assert error.path == source and error.fix
         assert not re.search(r"[\u4e00-\u9fff]", visible)
         return
-    kept = [str(v) for v in imported.meta.values()]
-    kept += [b.caption if isinstance(b, Figure) else b.text for b in imported.blocks]
-    dropped = [line for line in imported.report.lines()
-               if "dropped" in line or "editorial" in line]
-    have = Counter(c for c in "".join(kept + dropped) if "\u4e00" <= c <= "\u9fff")
-    need = Counter(c for c in visible if "\u4e00" <= c <= "\u9fff")
-    assert not need - have
-    assert "丢" not in "".join(kept) or "丢" in visible
+    assert not han_lost(imported, visible)
+    assert "丢" not in imported_text(imported)[0] or "丢" in visible
 
 
 def test_without_a_heading_the_title_is_the_pages_name_without_its_sites(tmp_path):
