@@ -16,8 +16,7 @@ from pathlib import Path
 import pymupdf
 
 from parabook.typeset import geometry
-
-MM = 72 / 25.4
+from parabook.typeset.geometry import MM
 
 
 @dataclass(frozen=True)

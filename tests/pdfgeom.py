@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pymupdf
 
-MM = 72 / 25.4
+from parabook.typeset.geometry import MM
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,7 @@ and a glossary miss; and `build.py review` running on it in a process of its own
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import polib
@@ -17,7 +12,8 @@ from parabook import service
 from parabook.catalog.po import machine_comment, read_catalog, save_catalog
 from parabook.project import Project
 
-from .conftest import REPO, SAMPLE
+from .command import Command
+from .conftest import SAMPLE
 
 OLD_HEADING = "党建引领 点燃发展“引擎”"
 NEW_HEADING = "党建引领 点燃发展新“引擎”"
@@ -64,43 +60,22 @@ def prepare(root: Path) -> Path:
     return root
 
 
-class Server:
+class Server(Command):
     """`build.py review` running in `root` until `stop`; `url` is the address it printed."""
 
     def __init__(self, root: Path, *args: str) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(
-            [sys.executable, str(REPO / "build.py"), "review", SAMPLE, *args], cwd=root,
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines: list[str] = []
-        started = threading.Event()
-
-        def read() -> None:
-            assert self.process.stdout is not None
-            for line in self.process.stdout:
-                self.lines.append(line.rstrip("\n"))
-                if "open http" in line:
-                    started.set()
-
-        self.reader = threading.Thread(target=read, daemon=True)
-        self.reader.start()
-        if not started.wait(60):
+        super().__init__(root, "review", SAMPLE, *args)
+        try:
+            printed = self.wait_for(containing="open http")
+        except AssertionError:
             self.stop()
-            raise AssertionError(f"build.py review printed no address: {self.lines}")
-        found = re.search(r"open (http://\S+)", "\n".join(self.lines))
-        assert found, self.lines
+            raise
+        found = re.search(r"open (http://\S+)", printed[-1])
+        assert found, self.seen
         self.url = found[1]
         self.base = self.url.split("?")[0]
         self.token = self.url.split("token=")[1]
 
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGINT)
-        try:
-            return self.process.wait(timeout=20)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait()
-            self.reader.join(10)
-            if self.process.stdout is not None:
-                self.process.stdout.close()
+    @property
+    def lines(self) -> list[str]:
+        return self.seen

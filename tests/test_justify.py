@@ -20,11 +20,11 @@ import pytest
 
 from parabook.render.html import zh
 from parabook.typeset import justify
+from parabook.typeset.geometry import MM
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "book" / "chuzhou-2021" / "source.zh.md"
 
-MM = 72 / 25.4
 LEFT_MM = 20
 # 61 mm is 17.3 em of 10 pt: a line of Han characters alone never fills it by
 # chance, as it would 60 mm (17.0 em), so unjustified lines do end short.

@@ -11,12 +11,12 @@ from PIL import Image
 from pypdf import PdfReader
 
 from parabook.output.printfile import MARK_GAP_MM, MARK_LENGTH_MM, SLUG_MM
+from parabook.typeset.geometry import MM
 
 from . import pdftools
 from .conftest import SAMPLE, make_tiny
 from .photogen import SECRETS as CAMERA_SECRETS
 
-MM = 72 / 25.4
 A5 = (148 * MM, 210 * MM)
 A4_LANDSCAPE = (297 * MM, 210 * MM)
 BLEED = 3 * MM

@@ -17,13 +17,13 @@ import pytest
 
 from parabook.output.impose import PRINT_INSTRUCTIONS
 from parabook.output.printfile import MARK_WIDTH_PT, check_pdfx
+from parabook.typeset.geometry import MM
 
 from .conftest import SAMPLE, Built, build, copy_project
 from .photogen import add_photos, camera_photo
 
 pytestmark = pytest.mark.slow
 
-MM = 72 / 25.4
 
 
 def with_cover(root: Path, *extra: str) -> Path:

@@ -2,66 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import queue
-import signal
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from . import pdftools
+from .command import Command
 from .conftest import REPO, SAMPLE
 
 OLD = '"Potholed roads have been paved with asphalt, curbs have been repaired and "'
 NEW = '"Potholed streets have been paved with asphalt, curbs have been repaired and "'
-
-
-class Session:
-    """`build.py watch` running in `root`; its output lines, read as they come."""
-
-    def __init__(self, root: Path, *args: str) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(
-            [sys.executable, str(REPO / "build.py"), "watch", *args], cwd=root, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.put(line.rstrip("\n"))
-
-    def wait_for(self, start: str, timeout: float = 60) -> list[str]:
-        """The lines up to and including the first one starting with `start`."""
-        deadline = time.monotonic() + timeout
-        got = []
-        while True:
-            try:
-                line = self.lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            except queue.Empty:
-                raise AssertionError(f"no line starting {start!r} in {timeout} s; got "
-                                     f"{self.seen}") from None
-            got.append(line)
-            self.seen.append(line)
-            if line.startswith(start):
-                return got
-
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGINT)
-        try:
-            return self.process.wait(timeout=20)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait()
-            self.reader.join(timeout=5)
-            self.process.stdout.close()
 
 
 def save_like_an_editor(path: Path, text: str) -> None:
@@ -73,7 +25,7 @@ def save_like_an_editor(path: Path, text: str) -> None:
 
 @pytest.fixture
 def session(tiny_project):
-    running = Session(tiny_project)
+    running = Command(tiny_project, "watch")
     yield running
     if running.process.poll() is None:
         running.stop()
